@@ -1,0 +1,112 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace GrafanaProfiles.Store.DuckDb;
+
+/// <summary>
+/// A read view of one column of a chunk: whole vectors as spans over DuckDB's memory, never value
+/// by value through the C API. Valid only while its chunk (or parent vector) lives.
+/// </summary>
+public readonly unsafe struct DuckDbVector
+{
+    private readonly IntPtr _vector;
+
+    internal DuckDbVector(IntPtr vector, int count)
+    {
+        _vector = vector;
+        Count = count;
+    }
+
+    /// <summary>Number of entries in this vector (rows of the chunk, or the child size of a list).</summary>
+    public int Count { get; }
+
+    public DuckDbType Type
+    {
+        get
+        {
+            var type = Native.duckdb_vector_get_column_type(_vector);
+            try
+            {
+                return Native.duckdb_get_type_id(type);
+            }
+            finally
+            {
+                Native.duckdb_destroy_logical_type(ref type);
+            }
+        }
+    }
+
+    /// <summary>The fixed-width values (int64, uint64, double, timestamp micros, …) as a span.</summary>
+    public ReadOnlySpan<T> Values<T>() where T : unmanaged =>
+        new(Native.duckdb_vector_get_data(_vector), Count);
+
+    /// <summary>True when every entry is valid (DuckDB returns no mask then).</summary>
+    public bool AllValid => Native.duckdb_vector_get_validity(_vector) == null;
+
+    public bool IsValid(int row)
+    {
+        var mask = Native.duckdb_vector_get_validity(_vector);
+        return mask == null || (mask[row >> 6] & (1UL << (row & 63))) != 0;
+    }
+
+    /// <summary>The raw UTF-8 bytes of a VARCHAR or BLOB entry.</summary>
+    public ReadOnlySpan<byte> GetBytes(int row)
+    {
+        var entry = (byte*)Native.duckdb_vector_get_data(_vector) + (row * 16);
+        var length = Unsafe.ReadUnaligned<uint>(entry);
+        return length <= 12
+            ? new ReadOnlySpan<byte>(entry + 4, (int)length)
+            : new ReadOnlySpan<byte>(*(byte**)(entry + 8), (int)length);
+    }
+
+    public string? GetString(int row) => IsValid(row) ? Encoding.UTF8.GetString(GetBytes(row)) : null;
+
+    /// <summary>(offset, length) entries of a LIST or MAP vector into its child vector.</summary>
+    public ReadOnlySpan<ListEntry> ListEntries() => Values<ListEntry>();
+
+    /// <summary>The child vector of a LIST (for a MAP: the STRUCT of key and value).</summary>
+    public DuckDbVector ListChild() =>
+        new(Native.duckdb_list_vector_get_child(_vector), (int)Native.duckdb_list_vector_get_size(_vector));
+
+    public DuckDbVector StructChild(int index, int count) =>
+        new(Native.duckdb_struct_vector_get_child(_vector, (ulong)index), count);
+
+    /// <summary>For a MAP vector: the key and value vectors, both indexed by the list entries.</summary>
+    public (DuckDbVector Keys, DuckDbVector Values) MapChildren()
+    {
+        var entries = ListChild();
+        return (entries.StructChild(0, entries.Count), entries.StructChild(1, entries.Count));
+    }
+
+    /// <summary>Reads the MAP entry of one row into a dictionary (for metadata paths, not hot loops).</summary>
+    public Dictionary<string, string> GetMap(int row)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!IsValid(row))
+        {
+            return result;
+        }
+        var entry = ListEntries()[row];
+        var (keys, values) = MapChildren();
+        for (var i = (int)entry.Offset; i < (int)(entry.Offset + entry.Length); i++)
+        {
+            result[keys.GetString(i) ?? ""] = values.GetString(i) ?? "";
+        }
+        return result;
+    }
+}
+
+/// <summary>duckdb_list_entry.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public readonly struct ListEntry
+{
+    public readonly ulong Offset;
+    public readonly ulong Length;
+
+    public ListEntry(ulong offset, ulong length)
+    {
+        Offset = offset;
+        Length = length;
+    }
+}
