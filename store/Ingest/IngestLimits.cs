@@ -1,0 +1,64 @@
+namespace GrafanaProfiles.Store.Ingest;
+
+/// <summary>
+/// Limits on untrusted profile input. Defaults follow Pyroscope's (pkg/validation/limits.go) so that
+/// what Pyroscope accepts, we accept. Every limit is a setting; an error names it and the value seen.
+/// </summary>
+public sealed record IngestLimits
+{
+    /// <summary>Largest accepted profile after decompression (Pyroscope: validation.max-profile-size-bytes).</summary>
+    public long MaxDecompressedBytes { get; init; } = 4L * 1024 * 1024;
+
+    /// <summary>Samples in one profile (Pyroscope: validation.max-profile-stacktrace-samples).</summary>
+    public int MaxSamplesPerProfile { get; init; } = 16_000;
+
+    /// <summary>Frames in one stack; deeper stacks are truncated at the root side, as Pyroscope does.</summary>
+    public int MaxStackDepth { get; init; } = 1_000;
+
+    /// <summary>Labels per series (Pyroscope: validation.max-label-names-per-series).</summary>
+    public int MaxLabelsPerSeries { get; init; } = 30;
+
+    public int MaxLabelNameLength { get; init; } = 1_024;
+
+    public int MaxLabelValueLength { get; init; } = 2_048;
+
+    /// <summary>Function names, file names: longer ones are truncated (Pyroscope: max-profile-symbol-value-length).</summary>
+    public int MaxSymbolLength { get; init; } = 65_535;
+
+    public static IngestLimits Default { get; } = new();
+}
+
+/// <summary>Why input was rejected: a closed set, each counted in metrics and explained to the sender.</summary>
+public enum RejectReason
+{
+    /// <summary>The bytes are not a valid profile of the stated format.</summary>
+    InvalidProfile,
+    /// <summary>Decompressed size over <see cref="IngestLimits.MaxDecompressedBytes"/>.</summary>
+    DecompressedTooLarge,
+    /// <summary>Samples over <see cref="IngestLimits.MaxSamplesPerProfile"/>.</summary>
+    TooManySamples,
+    /// <summary>Labels over <see cref="IngestLimits.MaxLabelsPerSeries"/>.</summary>
+    TooManyLabels,
+    LabelNameTooLong,
+    LabelValueTooLong,
+    /// <summary>A label name that is not [a-zA-Z_][a-zA-Z0-9_.]*.</summary>
+    InvalidLabelName,
+    /// <summary>Unknown or unusable profile type.</summary>
+    InvalidProfileType,
+}
+
+/// <summary>A profile rejected as a whole: nothing of it is stored.</summary>
+public sealed class ProfileRejectedException : Exception
+{
+    public ProfileRejectedException(RejectReason reason, string message) : base(message) => Reason = reason;
+
+    public ProfileRejectedException(RejectReason reason, string message, Exception inner) : base(message, inner) => Reason = reason;
+
+    public ProfileRejectedException() : this(RejectReason.InvalidProfile, "The profile was rejected.") { }
+
+    public ProfileRejectedException(string message) : this(RejectReason.InvalidProfile, message) { }
+
+    public ProfileRejectedException(string message, Exception inner) : this(RejectReason.InvalidProfile, message, inner) { }
+
+    public RejectReason Reason { get; }
+}

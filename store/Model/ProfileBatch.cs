@@ -1,0 +1,81 @@
+namespace GrafanaProfiles.Store.Model;
+
+/// <summary>A function as the store keeps it: the unit of a frame.</summary>
+public sealed record FunctionInfo(string Name, string SystemName, string Filename, long StartLine)
+{
+    public ulong Id { get; } = ContentHash.Function(Name, SystemName, Filename, StartLine);
+}
+
+/// <summary>One row of the samples table before it is written: a stack and its value in one profile window.</summary>
+public readonly record struct SampleRow(ulong StackId, long Value, ulong SpanId);
+
+/// <summary>
+/// One profile window of one series and one profile type: the samples, aggregated by stack (and
+/// span), with the series identity.
+/// </summary>
+public sealed class SeriesProfile
+{
+    public SeriesProfile(long timeNanos, long durationNanos, string serviceName, string profileType, LabelSet labels)
+    {
+        TimeNanos = timeNanos;
+        DurationNanos = durationNanos;
+        ServiceName = serviceName;
+        ProfileType = profileType;
+        Labels = labels;
+        SeriesId = ContentHash.Series(serviceName, labels);
+    }
+
+    /// <summary>Start of the window, nanoseconds since the Unix epoch.</summary>
+    public long TimeNanos { get; }
+    public long DurationNanos { get; }
+    public string ServiceName { get; }
+    /// <summary>Pyroscope-form profile type id, e.g. <c>process_cpu:cpu:nanoseconds:cpu:nanoseconds</c>.</summary>
+    public string ProfileType { get; }
+    public LabelSet Labels { get; }
+    public ulong SeriesId { get; }
+    public List<SampleRow> Samples { get; } = [];
+
+    public long Total
+    {
+        get
+        {
+            long total = 0;
+            foreach (var s in Samples)
+            {
+                total += s.Value;
+            }
+            return total;
+        }
+    }
+}
+
+/// <summary>
+/// What one ingest produces: profiles for one or more series and types, plus the dictionaries of
+/// stacks and functions they reference. The unit the writer buffers and flushes.
+/// </summary>
+public sealed class ProfileBatch
+{
+    /// <summary>function id → function.</summary>
+    public Dictionary<ulong, FunctionInfo> Functions { get; } = [];
+
+    /// <summary>stack id → function ids, root first.</summary>
+    public Dictionary<ulong, ulong[]> Stacks { get; } = [];
+
+    public List<SeriesProfile> Profiles { get; } = [];
+
+    public int SampleCount => Profiles.Sum(p => p.Samples.Count);
+
+    /// <summary>Adds a stack (root first) and returns its id.</summary>
+    public ulong AddStack(ulong[] frameIdsRootFirst)
+    {
+        var id = ContentHash.Stack(frameIdsRootFirst);
+        Stacks.TryAdd(id, frameIdsRootFirst);
+        return id;
+    }
+
+    public ulong AddFunction(FunctionInfo function)
+    {
+        Functions.TryAdd(function.Id, function);
+        return function.Id;
+    }
+}
