@@ -1,0 +1,157 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using GrafanaProfiles.Schema.Tables;
+
+namespace GrafanaProfiles.Store.Partitions;
+
+/// <summary>
+/// Where files live: <c>{root}/tenant={t}/hour={yyyy-MM-ddTHH}/{table}-{writer}-{seq}.parquet</c>,
+/// hive-style so any Parquet tool reads them with hive partitioning. Files are written under a
+/// dot-prefixed temporary name and renamed into place; readers list only final names.
+/// </summary>
+public sealed partial class PartitionLayout
+{
+    public const string FileExtension = ".parquet";
+    public const string TempPrefix = ".tmp-";
+    public const string CompactionManifestPrefix = "compaction-";
+
+    public PartitionLayout(string root) => Root = Path.GetFullPath(root);
+
+    public string Root { get; }
+
+    public static IReadOnlyList<string> Tables { get; } = [SamplesTable.Name, StacksTable.Name, FunctionsTable.Name];
+
+    /// <summary>The hour (UTC) that contains <paramref name="utc"/>.</summary>
+    public static DateTime HourOf(DateTime utc) => new(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerHour), DateTimeKind.Utc);
+
+    public static DateTime HourOfNanos(long unixNanos) => HourOf(DateTime.UnixEpoch.AddTicks(unixNanos / 100));
+
+    public static string HourValue(DateTime hourUtc) => hourUtc.ToString(PartitionColumns.HourFormat, CultureInfo.InvariantCulture);
+
+    public static bool TryParseHour(string value, out DateTime hourUtc) =>
+        DateTime.TryParseExact(value, PartitionColumns.HourFormat, CultureInfo.InvariantCulture,
+            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out hourUtc);
+
+    /// <summary>Tenant names become directory names, so they are limited to a safe alphabet.</summary>
+    public static bool IsValidTenant(string tenant) => tenant.Length is > 0 and <= 150 && TenantPattern().IsMatch(tenant) && tenant is not "." and not "..";
+
+    public static void ValidateTenant(string tenant)
+    {
+        if (!IsValidTenant(tenant))
+        {
+            throw new ArgumentException(
+                $"Tenant '{tenant}' is not valid: use 1 to 150 characters from letters, digits, '-', '_' and '.'.", nameof(tenant));
+        }
+    }
+
+    public string TenantDirectory(string tenant)
+    {
+        ValidateTenant(tenant);
+        return Path.Combine(Root, $"{PartitionColumns.Tenant}={tenant}");
+    }
+
+    public string HourDirectory(string tenant, DateTime hourUtc) =>
+        Path.Combine(TenantDirectory(tenant), $"{PartitionColumns.Hour}={HourValue(hourUtc)}");
+
+    public static string FileName(string table, string writerId, long sequence) =>
+        $"{table}-{writerId}-{sequence.ToString("D12", CultureInfo.InvariantCulture)}{FileExtension}";
+
+    public static string TempName(string finalName) => TempPrefix + finalName;
+
+    public IEnumerable<string> Tenants()
+    {
+        if (!Directory.Exists(Root))
+        {
+            yield break;
+        }
+        var prefix = PartitionColumns.Tenant + "=";
+        foreach (var dir in Directory.EnumerateDirectories(Root, prefix + "*"))
+        {
+            var tenant = Path.GetFileName(dir)[prefix.Length..];
+            if (IsValidTenant(tenant))
+            {
+                yield return tenant;
+            }
+        }
+    }
+
+    /// <summary>The hour partitions of a tenant that exist on disk, oldest first.</summary>
+    public IReadOnlyList<DateTime> Hours(string tenant)
+    {
+        var dir = TenantDirectory(tenant);
+        if (!Directory.Exists(dir))
+        {
+            return [];
+        }
+        var prefix = PartitionColumns.Hour + "=";
+        var hours = new List<DateTime>();
+        foreach (var sub in Directory.EnumerateDirectories(dir, prefix + "*"))
+        {
+            if (TryParseHour(Path.GetFileName(sub)[prefix.Length..], out var hour))
+            {
+                hours.Add(hour);
+            }
+        }
+        hours.Sort();
+        return hours;
+    }
+
+    /// <summary>The hour partitions that overlap [from, to), oldest first.</summary>
+    public IReadOnlyList<DateTime> HoursInRange(string tenant, DateTime fromUtc, DateTime toUtc)
+    {
+        var first = HourOf(fromUtc);
+        return [.. Hours(tenant).Where(h => h >= first && h < toUtc)];
+    }
+
+    /// <summary>
+    /// The files of one table in one partition that a reader should see right now: final names only,
+    /// with the outcome of any compaction in progress applied (see <see cref="CompactionManifest"/>).
+    /// </summary>
+    public static IReadOnlyList<string> VisibleFiles(string hourDirectory, string table)
+    {
+        if (!Directory.Exists(hourDirectory))
+        {
+            return [];
+        }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var manifests = new List<string>();
+        foreach (var path in Directory.EnumerateFiles(hourDirectory))
+        {
+            var name = Path.GetFileName(path);
+            if (name.StartsWith(TempPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+            if (name.StartsWith(CompactionManifestPrefix, StringComparison.Ordinal))
+            {
+                manifests.Add(path);
+            }
+            else if (name.EndsWith(FileExtension, StringComparison.Ordinal))
+            {
+                names.Add(name);
+            }
+        }
+        foreach (var manifestPath in manifests)
+        {
+            if (CompactionManifest.TryRead(manifestPath) is not { } manifest)
+            {
+                continue;
+            }
+            // Outputs all in place: the compaction has committed, its inputs are gone for readers.
+            // Otherwise it has not, and its partial outputs are not to be seen.
+            if (manifest.Outputs.All(names.Contains))
+            {
+                names.ExceptWith(manifest.Inputs);
+            }
+            else
+            {
+                names.ExceptWith(manifest.Outputs);
+            }
+        }
+        var tablePrefix = table + "-";
+        return [.. names.Where(n => n.StartsWith(tablePrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).Select(n => Path.Combine(hourDirectory, n))];
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
+    private static partial Regex TenantPattern();
+}

@@ -1,0 +1,75 @@
+using GrafanaProfiles.Schema.Tables;
+using GrafanaProfiles.Store.DuckDb;
+using GrafanaProfiles.Store.Model;
+using GrafanaProfiles.Store.Query.Selectors;
+
+namespace GrafanaProfiles.Store.Query;
+
+public sealed partial class ProfileReader
+{
+    /// <summary>Profile types that have data in [from, to).</summary>
+    public IReadOnlyList<string> ProfileTypes(string tenant, DateTime fromUtc, DateTime toUtc, CancellationToken cancellationToken = default) =>
+        Distinct(tenant, fromUtc, toUtc, null, _ => SamplesTable.ProfileType, cancellationToken);
+
+    /// <summary>Label names in [from, to), optionally only of series matching a selector; always includes service_name when there is data.</summary>
+    public IReadOnlyList<string> LabelNames(string tenant, DateTime fromUtc, DateTime toUtc, LabelSelector? selector = null, CancellationToken cancellationToken = default)
+    {
+        var names = Distinct(tenant, fromUtc, toUtc, selector, _ => $"unnest(map_keys({SamplesTable.Labels}))", cancellationToken).ToList();
+        var any = Distinct(tenant, fromUtc, toUtc, selector, _ => SamplesTable.ServiceName, cancellationToken).Count > 0;
+        if (any)
+        {
+            names.Add(SamplesTable.ServiceName);
+        }
+        return [.. names.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Values of one label in [from, to), optionally only of series matching a selector.</summary>
+    public IReadOnlyList<string> LabelValues(string tenant, string name, DateTime fromUtc, DateTime toUtc, LabelSelector? selector = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (!LabelRules.IsValid(name))
+        {
+            throw new QueryException($"'{name}' is not a valid label name.");
+        }
+        return [.. Distinct(tenant, fromUtc, toUtc, selector, p => LabelExpression(name, p), cancellationToken).Where(v => v.Length > 0)];
+    }
+
+    private IReadOnlyList<string> Distinct(string tenant, DateTime fromUtc, DateTime toUtc, LabelSelector? selector,
+        Func<SqlParameters, string> expression, CancellationToken cancellationToken) =>
+        Run(tenant, fromUtc, toUtc, (connection, files) =>
+        {
+            if (files.IsEmpty)
+            {
+                return (IReadOnlyList<string>)[];
+            }
+            var parameters = new SqlParameters();
+            var column = expression(parameters);
+            var condition = $"{SamplesTable.Time} >= {parameters.Add(fromUtc)} AND {SamplesTable.Time} < {parameters.Add(toUtc)}";
+            if (selector is not null)
+            {
+                condition += $" AND ({SelectorSql.ToCondition(selector, parameters)})";
+            }
+            var sql = $"SELECT DISTINCT {column} AS x FROM read_parquet({parameters.Add(files.Samples)}) WHERE {condition} ORDER BY 1";
+            return ReadStrings(connection, sql, parameters);
+        }, cancellationToken);
+
+    private static List<string> ReadStrings(DuckDbConnection connection, string sql, SqlParameters parameters)
+    {
+        using var statement = connection.Prepare(sql);
+        parameters.BindTo(statement);
+        using var result = statement.Execute();
+        var values = new List<string>();
+        foreach (var chunk in result.Chunks())
+        {
+            var column = chunk.Column(0);
+            for (var i = 0; i < chunk.RowCount; i++)
+            {
+                if (column.GetString(i) is { } value)
+                {
+                    values.Add(value);
+                }
+            }
+        }
+        return values;
+    }
+}

@@ -1,0 +1,170 @@
+using GrafanaProfiles.Schema.Tables;
+using GrafanaProfiles.Store.DuckDb;
+using GrafanaProfiles.Store.Query.FlameGraphs;
+using GrafanaProfiles.Store.Query.Selectors;
+
+namespace GrafanaProfiles.Store.Query;
+
+public sealed partial class ProfileReader
+{
+    /// <summary>The flame graph of a selection, within <paramref name="maxNodes"/> nodes (0: the default limit).</summary>
+    public FlameGraph FlameGraph(ProfileSelection selection, int maxNodes = 0, CancellationToken cancellationToken = default)
+    {
+        var limit = NodeLimit(maxNodes);
+        return Run(selection.Tenant, selection.From, selection.To, (connection, files) =>
+        {
+            var aggregate = AggregateStacks(connection, files, selection);
+            return FlameGraphBuilder.Build(aggregate, null, limit, ids => ResolveNames(connection, files, ids));
+        }, cancellationToken);
+    }
+
+    /// <summary>Flame graph and top table from one aggregation.</summary>
+    public (FlameGraph FlameGraph, TopTable Top) FlameGraphAndTop(ProfileSelection selection, int maxNodes = 0, CancellationToken cancellationToken = default)
+    {
+        var limit = NodeLimit(maxNodes);
+        return Run(selection.Tenant, selection.From, selection.To, (connection, files) =>
+        {
+            var aggregate = AggregateStacks(connection, files, selection);
+            var names = new NameCache(connection, files);
+            return (FlameGraphBuilder.Build(aggregate, null, limit, names.Resolve), TopTable.Build(aggregate, null, names.Resolve));
+        }, cancellationToken);
+    }
+
+    /// <summary>Self and total per function over the whole selection (no node limit applies).</summary>
+    public TopTable Top(ProfileSelection selection, CancellationToken cancellationToken = default) =>
+        Run(selection.Tenant, selection.From, selection.To, (connection, files) =>
+        {
+            var aggregate = AggregateStacks(connection, files, selection);
+            return TopTable.Build(aggregate, null, ids => ResolveNames(connection, files, ids));
+        }, cancellationToken);
+
+    /// <summary>
+    /// A diff of two selections (other labels, other time ranges, or both): one merged flame graph with
+    /// left and right values, and the top table with both sides, ranked by self.
+    /// </summary>
+    public (FlameGraph FlameGraph, TopTable Top) Diff(ProfileSelection left, ProfileSelection right, int maxNodes = 0, CancellationToken cancellationToken = default)
+    {
+        if (!string.Equals(left.Tenant, right.Tenant, StringComparison.Ordinal))
+        {
+            throw new QueryException("Both sides of a diff must read the same tenant.");
+        }
+        var limit = NodeLimit(maxNodes);
+        var from = left.From < right.From ? left.From : right.From;
+        var to = left.To > right.To ? left.To : right.To;
+        return Run(left.Tenant, from, to, (connection, files) =>
+        {
+            var leftFiles = FilesFor(left.Tenant, left.From, left.To);
+            var rightFiles = FilesFor(right.Tenant, right.From, right.To);
+            var l = AggregateStacks(connection, leftFiles, left);
+            var r = AggregateStacks(connection, rightFiles, right);
+            var names = new NameCache(connection, files);
+            return (FlameGraphBuilder.Build(l, r, limit, names.Resolve), TopTable.Build(l, r, names.Resolve));
+        }, cancellationToken);
+    }
+
+    /// <summary>Values summed by stack over the selection, joined with the stacks' frames (DuckDB does the heavy part).</summary>
+    public StackAggregate Aggregate(ProfileSelection selection, CancellationToken cancellationToken = default) =>
+        Run(selection.Tenant, selection.From, selection.To, (connection, files) => AggregateStacks(connection, files, selection), cancellationToken);
+
+    internal static StackAggregate AggregateStacks(DuckDbConnection connection, QueryFiles files, ProfileSelection selection)
+    {
+        if (files.IsEmpty || files.Stacks.Count == 0)
+        {
+            return new StackAggregate();
+        }
+        var parameters = new SqlParameters();
+        var filter = SampleFilter(selection, parameters);
+        var sql = $"""
+            WITH agg AS (
+              SELECT {SamplesTable.StackId}, sum({SamplesTable.Value})::BIGINT AS v
+              FROM read_parquet({parameters.Add(files.Samples)})
+              WHERE {filter}
+              GROUP BY {SamplesTable.StackId}
+            ),
+            st AS (
+              SELECT {StacksTable.StackId}, any_value({StacksTable.FrameIds}) AS frame_ids
+              FROM read_parquet({parameters.Add(files.Stacks)})
+              WHERE {StacksTable.StackId} IN (SELECT {SamplesTable.StackId} FROM agg)
+              GROUP BY {StacksTable.StackId}
+            )
+            SELECT agg.{SamplesTable.StackId}, agg.v, st.frame_ids
+            FROM agg LEFT JOIN st ON st.{StacksTable.StackId} = agg.{SamplesTable.StackId}
+            WHERE agg.v <> 0
+            """;
+        using var statement = connection.Prepare(sql);
+        parameters.BindTo(statement);
+        using var result = statement.Execute();
+        return StackAggregate.Read(result);
+    }
+
+    /// <summary>The WHERE condition of a selection over the samples table.</summary>
+    internal static string SampleFilter(ProfileSelection selection, SqlParameters parameters)
+    {
+        var profileType = selection.ProfileTypeId;
+        if (string.IsNullOrEmpty(profileType))
+        {
+            profileType = selection.Selector.ProfileTypeId ?? throw new QueryException(
+                "The query names no profile type: set profileTypeId (for example process_cpu:cpu:nanoseconds:cpu:nanoseconds).");
+        }
+        return $"{SamplesTable.Time} >= {parameters.Add(selection.From)} AND {SamplesTable.Time} < {parameters.Add(selection.To)} " +
+               $"AND {SamplesTable.ProfileType} = {parameters.Add(profileType)} AND ({SelectorSql.ToCondition(selection.Selector, parameters)})";
+    }
+
+    private static IReadOnlyDictionary<ulong, string> ResolveNames(DuckDbConnection connection, QueryFiles files, IReadOnlyCollection<ulong> ids)
+    {
+        var names = new Dictionary<ulong, string>(ids.Count);
+        if (ids.Count == 0 || files.Functions.Count == 0)
+        {
+            return names;
+        }
+        var parameters = new SqlParameters();
+        var sql = $"""
+            SELECT {FunctionsTable.FunctionId}, any_value({FunctionsTable.FunctionName})
+            FROM read_parquet({parameters.Add(files.Functions)})
+            WHERE {FunctionsTable.FunctionId} IN (SELECT unnest({parameters.Add(ids.ToList())}))
+            GROUP BY {FunctionsTable.FunctionId}
+            """;
+        using var statement = connection.Prepare(sql);
+        parameters.BindTo(statement);
+        using var result = statement.Execute();
+        foreach (var chunk in result.Chunks())
+        {
+            var idColumn = chunk.Column(0).Values<ulong>();
+            var nameColumn = chunk.Column(1);
+            for (var i = 0; i < chunk.RowCount; i++)
+            {
+                names[idColumn[i]] = nameColumn.GetString(i) ?? "";
+            }
+        }
+        return names;
+    }
+
+    private int NodeLimit(int maxNodes)
+    {
+        if (maxNodes <= 0)
+        {
+            return Options.DefaultMaxNodes;
+        }
+        if (maxNodes > Options.MaxNodesLimit)
+        {
+            throw new QueryException($"maxNodes={maxNodes} is over the limit max_flamegraph_nodes={Options.MaxNodesLimit}.");
+        }
+        return Math.Max(2, maxNodes);
+    }
+
+    /// <summary>Resolves each function name once even when the flame graph and the top table both ask.</summary>
+    private sealed class NameCache(DuckDbConnection connection, QueryFiles files)
+    {
+        private readonly Dictionary<ulong, string> _names = [];
+
+        public IReadOnlyDictionary<ulong, string> Resolve(IReadOnlyCollection<ulong> ids)
+        {
+            var missing = ids.Where(id => !_names.ContainsKey(id)).ToList();
+            foreach (var (id, name) in ResolveNames(connection, files, missing))
+            {
+                _names[id] = name;
+            }
+            return _names;
+        }
+    }
+}

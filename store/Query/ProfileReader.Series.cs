@@ -1,0 +1,121 @@
+using GrafanaProfiles.Schema.Tables;
+using GrafanaProfiles.Store.Model;
+using GrafanaProfiles.Store.Query.Selectors;
+
+namespace GrafanaProfiles.Store.Query;
+
+/// <summary>How values of several profiles within one step are combined.</summary>
+public enum SeriesAggregation
+{
+    /// <summary>The sum of all profiles' totals in the step (Pyroscope's default).</summary>
+    Sum,
+    /// <summary>The average total per profile window in the step.</summary>
+    Average,
+}
+
+/// <summary>One time series: the group-by label values and a value per step (steps without data are absent).</summary>
+public sealed record TimeSeries(LabelSet Labels, IReadOnlyList<DateTime> Times, IReadOnlyList<double> Values);
+
+public sealed partial class ProfileReader
+{
+    /// <summary>The step a series query really uses: at least the minimum step, and coarse enough for the point limit.</summary>
+    public TimeSpan EffectiveStep(TimeSpan requested, DateTime fromUtc, DateTime toUtc)
+    {
+        var step = requested < Options.MinStep ? Options.MinStep : requested;
+        var range = toUtc - fromUtc;
+        if (range.Ticks / step.Ticks > Options.MaxPointsPerSeries)
+        {
+            step = TimeSpan.FromSeconds(Math.Ceiling(range.TotalSeconds / Options.MaxPointsPerSeries));
+        }
+        return TimeSpan.FromSeconds(Math.Max(1, Math.Round(step.TotalSeconds)));
+    }
+
+    /// <summary>Total per step of a selection, one series per combination of the group-by labels.</summary>
+    public IReadOnlyList<TimeSeries> Series(ProfileSelection selection, TimeSpan step, IReadOnlyList<string> groupBy,
+        SeriesAggregation aggregation = SeriesAggregation.Sum, CancellationToken cancellationToken = default)
+    {
+        var effective = EffectiveStep(step, selection.From, selection.To);
+        foreach (var name in groupBy)
+        {
+            if (!LabelRules.IsValid(name))
+            {
+                throw new QueryException($"Group-by label '{name}' is not a valid label name.");
+            }
+        }
+        return Run(selection.Tenant, selection.From, selection.To, (connection, files) =>
+        {
+            if (files.IsEmpty)
+            {
+                return (IReadOnlyList<TimeSeries>)[];
+            }
+            var parameters = new SqlParameters();
+            var stepParam = parameters.Add((long)effective.TotalMicroseconds);
+            var groups = groupBy.Select((name, i) => $"{LabelExpression(name, parameters)} AS g{i}").ToList();
+            var groupColumns = string.Concat(groups.Select(g => ", " + g));
+            var filter = SampleFilter(selection, parameters);
+            var sql = $"""
+                SELECT time_bucket(to_microseconds({stepParam}), {SamplesTable.Time}, TIMESTAMP '1970-01-01') AS t{groupColumns},
+                       sum({SamplesTable.Value})::DOUBLE AS v,
+                       count(DISTINCT ({SamplesTable.SeriesId}, {SamplesTable.Time}, {SamplesTable.ProfileType}))::DOUBLE AS n
+                FROM read_parquet({parameters.Add(files.Samples)})
+                WHERE {filter}
+                GROUP BY ALL
+                ORDER BY {string.Join(", ", Enumerable.Range(0, groupBy.Count).Select(i => $"g{i}").Append("t"))}
+                """;
+            using var statement = connection.Prepare(sql);
+            parameters.BindTo(statement);
+            using var result = statement.Execute();
+            var series = new List<TimeSeries>();
+            string[]? currentKey = null;
+            List<DateTime> times = [];
+            List<double> values = [];
+            foreach (var chunk in result.Chunks())
+            {
+                var t = chunk.Column(0).Values<long>();
+                var v = chunk.Column(groupBy.Count + 1).Values<double>();
+                var n = chunk.Column(groupBy.Count + 2).Values<double>();
+                for (var row = 0; row < chunk.RowCount; row++)
+                {
+                    var key = new string[groupBy.Count];
+                    for (var g = 0; g < groupBy.Count; g++)
+                    {
+                        key[g] = chunk.Column(g + 1).GetString(row) ?? "";
+                    }
+                    if (currentKey is null || !key.AsSpan().SequenceEqual(currentKey))
+                    {
+                        if (currentKey is not null)
+                        {
+                            series.Add(new TimeSeries(GroupLabels(groupBy, currentKey), times, values));
+                            if (series.Count > Options.MaxSeries)
+                            {
+                                throw new QueryException(
+                                    $"The query returns more than max_series={Options.MaxSeries} series; group by fewer labels or narrow the selector.");
+                            }
+                        }
+                        currentKey = key;
+                        times = [];
+                        values = [];
+                    }
+                    times.Add(DuckDb.Timestamps.FromMicros(t[row]));
+                    values.Add(aggregation == SeriesAggregation.Average && n[row] > 0 ? v[row] / n[row] : v[row]);
+                }
+            }
+            if (currentKey is not null)
+            {
+                series.Add(new TimeSeries(GroupLabels(groupBy, currentKey), times, values));
+            }
+            return series;
+        }, cancellationToken);
+    }
+
+    private static LabelSet GroupLabels(IReadOnlyList<string> names, string[] values) =>
+        LabelSet.From(names.Select((name, i) => new KeyValuePair<string, string>(name, values[i])));
+
+    /// <summary>SQL for a label's value: the service_name column or the label map (absent → '').</summary>
+    internal static string LabelExpression(string name, SqlParameters parameters) => name switch
+    {
+        SamplesTable.ServiceName => SamplesTable.ServiceName,
+        LabelRules.ProfileType => SamplesTable.ProfileType,
+        _ => $"coalesce({SamplesTable.Labels}[{parameters.Add(name)}], '')",
+    };
+}

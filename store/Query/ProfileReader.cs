@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using GrafanaProfiles.Schema.Tables;
+using GrafanaProfiles.Store.DuckDb;
+using GrafanaProfiles.Store.Partitions;
+
+namespace GrafanaProfiles.Store.Query;
+
+/// <summary>
+/// The read side of the store: DuckDB over the Parquet files of only the hour partitions a query's
+/// time range touches. Thread-safe; each query takes a pooled connection, is interrupted at its
+/// timeout or cancellation, and is retried with a fresh file list if a compaction removed a file
+/// under it. See docs/architecture.md, "Read path".
+/// </summary>
+public sealed partial class ProfileReader : IDisposable
+{
+    private const int FileRaceRetries = 3;
+
+    private readonly DuckDbDatabase _duck;
+    private readonly ConcurrentBag<DuckDbConnection> _pool = [];
+
+    public ProfileReader(string dataDirectory, ReaderOptions? options = null)
+    {
+        Options = options ?? new ReaderOptions();
+        Layout = new PartitionLayout(dataDirectory);
+        _duck = DuckDbDatabase.Open(settings: new Dictionary<string, string>
+        {
+            ["threads"] = Options.Threads.ToString(CultureInfo.InvariantCulture),
+            ["memory_limit"] = Options.MemoryLimit,
+        });
+    }
+
+    public ReaderOptions Options { get; }
+
+    public PartitionLayout Layout { get; }
+
+    /// <summary>The files of each table in the partitions that overlap [from, to).</summary>
+    public QueryFiles FilesFor(string tenant, DateTime fromUtc, DateTime toUtc)
+    {
+        var samples = new List<string>();
+        var stacks = new List<string>();
+        var functions = new List<string>();
+        foreach (var hour in Layout.HoursInRange(tenant, fromUtc, toUtc))
+        {
+            var dir = Layout.HourDirectory(tenant, hour);
+            samples.AddRange(PartitionLayout.VisibleFiles(dir, SamplesTable.Name));
+            stacks.AddRange(PartitionLayout.VisibleFiles(dir, StacksTable.Name));
+            functions.AddRange(PartitionLayout.VisibleFiles(dir, FunctionsTable.Name));
+        }
+        return new QueryFiles(samples, stacks, functions);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="query"/> on a pooled connection with the timeout and cancellation wired
+    /// to DuckDB's interrupt. A file vanishing under the query (a compaction committed) re-lists the
+    /// files and runs it again.
+    /// </summary>
+    internal T Run<T>(string tenant, DateTime fromUtc, DateTime toUtc, Func<DuckDbConnection, QueryFiles, T> query, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var files = FilesFor(tenant, fromUtc, toUtc);
+            try
+            {
+                return WithConnection(connection => query(connection, files), cancellationToken);
+            }
+            catch (DuckDbException e) when (attempt < FileRaceRetries && IsMissingFile(e))
+            {
+                // Listed, then removed by a compaction before DuckDB opened it: list again.
+            }
+        }
+    }
+
+    internal T WithConnection<T>(Func<DuckDbConnection, T> work, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_pool.TryTake(out var connection))
+        {
+            connection = _duck.Connect();
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Options.QueryTimeout);
+        var interrupted = false;
+        using (timeout.Token.Register(() =>
+        {
+            interrupted = true;
+            connection.Interrupt();
+        }))
+        {
+            try
+            {
+                var result = work(connection);
+                _pool.Add(connection);
+                return result;
+            }
+            catch (DuckDbException e) when (interrupted || e.IsInterrupt)
+            {
+                connection.Dispose();
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new QueryTimeoutException(
+                    $"The query ran longer than the limit query_timeout={Options.QueryTimeout.TotalSeconds:0.#}s and was stopped. Narrow the time range or the selector.");
+            }
+            catch
+            {
+                // A connection whose query failed may hold a half-finished transaction; start fresh next time.
+                connection.Dispose();
+                throw;
+            }
+        }
+    }
+
+    private static bool IsMissingFile(DuckDbException e) =>
+        e.Message.Contains("No files found", StringComparison.Ordinal) ||
+        e.Message.Contains("No such file", StringComparison.Ordinal) ||
+        e.Message.Contains("Cannot open file", StringComparison.Ordinal);
+
+    public void Dispose()
+    {
+        while (_pool.TryTake(out var c))
+        {
+            c.Dispose();
+        }
+        _duck.Dispose();
+    }
+}
+
+/// <summary>The Parquet files a query reads, per table.</summary>
+public sealed record QueryFiles(IReadOnlyList<string> Samples, IReadOnlyList<string> Stacks, IReadOnlyList<string> Functions)
+{
+    public bool IsEmpty => Samples.Count == 0;
+}
+
+/// <summary>A query was stopped at its time limit.</summary>
+public sealed class QueryTimeoutException(string message) : Exception(message)
+{
+    public QueryTimeoutException() : this("The query timed out.") { }
+    public QueryTimeoutException(string message, Exception inner) : this(message + " " + inner.Message) { }
+}

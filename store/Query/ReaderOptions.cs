@@ -1,0 +1,42 @@
+namespace GrafanaProfiles.Store.Query;
+
+/// <summary>Settings of the read side: DuckDB's resources and per-query limits.</summary>
+public sealed record ReaderOptions
+{
+    /// <summary>Threads DuckDB may use for one query.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>DuckDB memory limit of the reader, e.g. <c>2GB</c>.</summary>
+    public string MemoryLimit { get; init; } = "2GB";
+
+    /// <summary>A query running longer is interrupted.</summary>
+    public TimeSpan QueryTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Default node limit of a flame graph (Pyroscope: querier.max-flamegraph-nodes-default).</summary>
+    public int DefaultMaxNodes { get; init; } = 8_192;
+
+    /// <summary>Largest node limit a query may ask for (Pyroscope: querier.max-flamegraph-nodes-max).</summary>
+    public int MaxNodesLimit { get; init; } = 1_048_576;
+
+    /// <summary>Smallest time-series step; finer steps are widened to this.</summary>
+    public TimeSpan MinStep { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Most points one series may have; a finer step is widened so the range fits.</summary>
+    public int MaxPointsPerSeries { get; init; } = 11_000;
+
+    /// <summary>Most series one time-series query may return.</summary>
+    public int MaxSeries { get; init; } = 1_000;
+}
+
+/// <summary>What part of the data a query reads: tenant, time range, profile type and label selector.</summary>
+public sealed record ProfileSelection(string Tenant, DateTime From, DateTime To, string ProfileTypeId, Selectors.LabelSelector Selector)
+{
+    public ProfileSelection WithRange(DateTime from, DateTime to) => this with { From = from, To = to };
+}
+
+/// <summary>A query failed because of what was asked (bad selector, unknown type, limits): the caller's to fix.</summary>
+public sealed class QueryException(string message) : Exception(message)
+{
+    public QueryException() : this("The query is not valid.") { }
+    public QueryException(string message, Exception inner) : this(message + " " + inner.Message) { }
+}

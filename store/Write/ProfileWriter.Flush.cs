@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using GrafanaProfiles.Store.Partitions;
+using Microsoft.Extensions.Logging;
+
+namespace GrafanaProfiles.Store.Write;
+
+public sealed partial class ProfileWriter
+{
+    private TaskCompletionSource _flushSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private WriteBuffer? _failedFlush;
+
+    /// <summary>Rows buffered and not yet in Parquet.</summary>
+    public int BufferedRows
+    {
+        get
+        {
+            lock (_bufferLock)
+            {
+                return _buffer.RowCount + (_failedFlush?.RowCount ?? 0);
+            }
+        }
+    }
+
+    /// <summary>Log sequence up to which everything is in Parquet.</summary>
+    public long CheckpointSequence => _checkpoint.Sequence;
+
+    private async Task FlushLoopAsync(CancellationToken cancellationToken)
+    {
+        var check = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(50).Ticks, _options.FlushInterval.Ticks / 4));
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Task.WhenAny(Task.Delay(check, cancellationToken), _flushSignal.Task).ConfigureAwait(false);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            bool due;
+            lock (_bufferLock)
+            {
+                if (_flushSignal.Task.IsCompleted)
+                {
+                    _flushSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+                due = _buffer.RowCount >= _options.FlushMaxSamples || _failedFlush is not null ||
+                      (_buffer.RowCount > 0 && DateTime.UtcNow - _buffer.FirstAppendUtc >= _options.FlushInterval);
+            }
+            if (!due)
+            {
+                continue;
+            }
+            try
+            {
+                await FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // The data stays buffered and in the log; the next round tries again.
+                _log.LogError(e, "Flushing to Parquet failed; retrying in {Delay}.", check);
+            }
+        }
+    }
+
+    /// <summary>Writes everything buffered so far to Parquet and advances the checkpoint.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        await _flushLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_failedFlush is { } failed)
+            {
+                // A flush that failed after its manifest was written may have completed on disk.
+                _checkpoint = RecoverInterruptedFlush(_options.WalDirectory, _log);
+                if (failed.LastSequence > _checkpoint.Sequence || failed.RowCount == 0)
+                {
+                    await Task.Run(() => WriteSnapshot(failed), cancellationToken).ConfigureAwait(false);
+                }
+                _failedFlush = null;
+            }
+            WriteBuffer snapshot;
+            lock (_bufferLock)
+            {
+                snapshot = _buffer;
+                _buffer = new WriteBuffer();
+            }
+            if (snapshot.RowCount == 0 && snapshot.LastSequence <= _checkpoint.Sequence)
+            {
+                return;
+            }
+            try
+            {
+                await Task.Run(() => WriteSnapshot(snapshot), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch
+            {
+                _failedFlush = snapshot;
+                Stats.FlushFailures++;
+                throw;
+            }
+        }
+        finally
+        {
+            _flushLock.Release();
+        }
+    }
+
+    private void WriteSnapshot(WriteBuffer snapshot)
+    {
+        var watch = Stopwatch.StartNew();
+        var fileSequence = _checkpoint.NextFileSequence;
+        var renames = new List<FileRename>();
+        var newSymbols = new List<(WrittenSymbols Written, List<ulong> Stacks, List<ulong> Functions)>();
+        using (var parquet = new ParquetFileWriter(_duck, _options.RowGroupSize))
+        {
+            foreach (var (key, partition) in snapshot.Partitions.OrderBy(p => p.Key.Tenant, StringComparer.Ordinal).ThenBy(p => p.Key.Hour))
+            {
+                var dir = _layout.HourDirectory(key.Tenant, key.Hour);
+                Directory.CreateDirectory(dir);
+                if (!_written.TryGetValue(key, out var written))
+                {
+                    written = new WrittenSymbols();
+                    _written[key] = written;
+                }
+                var stacks = partition.Stacks.Keys.Where(id => !written.Stacks.Contains(id)).ToList();
+                var functions = partition.Functions.Keys.Where(id => !written.Functions.Contains(id)).ToList();
+                var files = parquet.Write(partition, stacks, functions, table =>
+                {
+                    var temp = Path.Combine(dir, PartitionLayout.TempName(PartitionLayout.FileName(table, _options.WriterId, fileSequence)));
+                    File.Delete(temp);
+                    return temp;
+                });
+                foreach (var (table, temp) in files)
+                {
+                    FsyncFile(temp);
+                    renames.Add(new FileRename(temp, Path.Combine(dir, PartitionLayout.FileName(table, _options.WriterId, fileSequence))));
+                }
+                written.LastWrittenUtc = DateTime.UtcNow;
+                newSymbols.Add((written, stacks, functions));
+                Stats.RowsFlushed += partition.RowCount;
+            }
+        }
+        var checkpoint = new WriterCheckpoint(Math.Max(_checkpoint.Sequence, snapshot.LastSequence), fileSequence + 1);
+        var manifest = new FlushManifest(checkpoint, renames);
+        // The manifest is the commit point: from here on, a crash rolls this flush forward.
+        manifest.Write(_options.WalDirectory);
+        manifest.Apply();
+        checkpoint.Write(_options.WalDirectory);
+        FlushManifest.Delete(_options.WalDirectory);
+        _checkpoint = checkpoint;
+        foreach (var (written, stacks, functions) in newSymbols)
+        {
+            written.Stacks.UnionWith(stacks);
+            written.Functions.UnionWith(functions);
+        }
+        ForgetIdlePartitions(DateTime.UtcNow);
+        _wal.RemoveThrough(checkpoint.Sequence);
+        Stats.Flushes++;
+        Stats.FilesWritten += renames.Count;
+        Stats.LastFlushDuration = watch.Elapsed;
+        if (renames.Count > 0)
+        {
+            _log.LogDebug("Flushed {Rows} rows into {Files} files in {Elapsed} ms.", snapshot.RowCount, renames.Count, watch.ElapsedMilliseconds);
+        }
+    }
+
+    /// <summary>
+    /// The per-partition symbol sets only save repeating stacks in later files of the same hour; for
+    /// partitions that stopped receiving data they would only hold memory (a late sample there simply
+    /// repeats its stacks in its own file).
+    /// </summary>
+    private void ForgetIdlePartitions(DateTime nowUtc)
+    {
+        foreach (var (key, written) in _written.Where(p => nowUtc - p.Value.LastWrittenUtc > SymbolSetIdleTime).ToList())
+        {
+            _written.Remove(key);
+        }
+    }
+
+    private static void FsyncFile(string path)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
+        RandomAccess.FlushToDisk(handle);
+    }
+}

@@ -1,0 +1,243 @@
+using System.Buffers.Binary;
+using System.Text;
+using GrafanaProfiles.Store.DuckDb;
+using GrafanaProfiles.Store.Model;
+using GrafanaProfiles.Store.Partitions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GrafanaProfiles.Store.Write;
+
+/// <summary>Decodes a log record's format-specific bytes back into a batch during replay.</summary>
+public delegate ProfileBatch WalRecordDecoder(ReadOnlyMemory<byte> payload);
+
+/// <summary>The store is buffering as much as it may; the caller should retry later (HTTP 429).</summary>
+public sealed class StoreOverloadedException(string message) : Exception(message)
+{
+    public StoreOverloadedException() : this("The store is overloaded.") { }
+    public StoreOverloadedException(string message, Exception inner) : this(message + " " + inner.Message) { }
+}
+
+/// <summary>
+/// The write side of the store. An append is acknowledged once it is in the write-ahead log;
+/// buffered rows are flushed to Parquet on size or age; start-up replays the log beyond the last
+/// flush. See docs/architecture.md, "Write path".
+/// </summary>
+public sealed partial class ProfileWriter : IAsyncDisposable
+{
+    /// <summary>Log record kind of <see cref="ProfileBatchCodec"/> payloads.</summary>
+    public const byte BatchRecordKind = 0;
+
+    private readonly StoreOptions _options;
+    private readonly ILogger _log;
+    private readonly PartitionLayout _layout;
+    private readonly DuckDbDatabase _duck;
+    private readonly Lock _bufferLock = new();
+    private readonly SemaphoreSlim _flushLock = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Dictionary<PartitionKey, WrittenSymbols> _written = [];
+    private WriteAheadLog _wal = null!;
+    private WriteBuffer _buffer = new();
+    private WriterCheckpoint _checkpoint;
+    private Task _flushLoop = Task.CompletedTask;
+
+    private ProfileWriter(StoreOptions options, ILogger log, WriterCheckpoint checkpoint)
+    {
+        _options = options;
+        _log = log;
+        _layout = new PartitionLayout(options.DataDirectory);
+        _checkpoint = checkpoint;
+        _duck = DuckDbDatabase.Open(settings: new Dictionary<string, string>
+        {
+            ["threads"] = options.WriterThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["memory_limit"] = options.WriterMemoryLimit,
+            ["preserve_insertion_order"] = "false",
+        });
+    }
+
+    public StoreOptions Options => _options;
+
+    public PartitionLayout Layout => _layout;
+
+    public WriterStats Stats { get; } = new();
+
+    /// <summary>What start-up found in the log.</summary>
+    public WalReplayResult Replay { get; private set; } = new(0, 0, 0, 1);
+
+    /// <summary>
+    /// Opens the writer: finishes a flush interrupted by a crash, replays the log beyond the last
+    /// flush (decoding records with <paramref name="decoders"/> by kind), flushes what it replayed,
+    /// and starts the background flush loop.
+    /// </summary>
+    public static async Task<ProfileWriter> OpenAsync(StoreOptions options, IReadOnlyDictionary<byte, WalRecordDecoder>? decoders = null,
+        ILogger? log = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var logger = log ?? NullLogger.Instance;
+        Directory.CreateDirectory(options.DataDirectory);
+        Directory.CreateDirectory(options.WalDirectory);
+        var checkpoint = RecoverInterruptedFlush(options.WalDirectory, logger);
+        var writer = new ProfileWriter(options, logger, checkpoint);
+        var allDecoders = new Dictionary<byte, WalRecordDecoder> { [BatchRecordKind] = p => ProfileBatchCodec.Decode(p.Span) };
+        foreach (var (kind, decoder) in decoders ?? new Dictionary<byte, WalRecordDecoder>())
+        {
+            allDecoders[kind] = decoder;
+        }
+        writer._wal = WriteAheadLog.Open(options.WalDirectory, options.Wal, checkpoint.Sequence, record => writer.ReplayRecord(record, allDecoders),
+            out var replay, logger);
+        writer.Replay = replay;
+        if (writer._buffer.RowCount > 0)
+        {
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        writer._flushLoop = Task.Run(() => writer.FlushLoopAsync(writer._stopping.Token), CancellationToken.None);
+        return writer;
+    }
+
+    private static WriterCheckpoint RecoverInterruptedFlush(string walDirectory, ILogger log)
+    {
+        if (FlushManifest.TryRead(walDirectory) is { } manifest)
+        {
+            log.LogWarning("Finishing a flush that was interrupted: {Count} file(s) up to log sequence {Sequence}.",
+                manifest.Renames.Count, manifest.Checkpoint.Sequence);
+            manifest.Apply();
+            manifest.Checkpoint.Write(walDirectory);
+            FlushManifest.Delete(walDirectory);
+        }
+        return WriterCheckpoint.Read(walDirectory);
+    }
+
+    private void ReplayRecord(WalRecord record, Dictionary<byte, WalRecordDecoder> decoders)
+    {
+        var (tenant, payload) = SplitEnvelope(record.Payload);
+        if (!decoders.TryGetValue(record.Kind, out var decode))
+        {
+            throw new InvalidDataException(
+                $"Log record {record.Sequence} has kind {record.Kind}, which no decoder handles; start the collector version that wrote it, or remove {_options.WalDirectory}.");
+        }
+        ProfileBatch batch;
+        try
+        {
+            batch = decode(payload);
+        }
+        catch (Exception e) when (e is not InvalidDataException)
+        {
+            _log.LogError(e, "Log record {Sequence} could not be decoded again and is skipped.", record.Sequence);
+            Stats.ReplaySkipped++;
+            return;
+        }
+        _buffer.Add(tenant, batch, record.Sequence, DateTime.UtcNow);
+    }
+
+    /// <summary>Appends a batch, logged in the store's own encoding.</summary>
+    public Task AppendAsync(string tenant, ProfileBatch batch, CancellationToken cancellationToken = default) =>
+        AppendAsync(tenant, batch, BatchRecordKind, ProfileBatchCodec.Encode(batch), cancellationToken);
+
+    /// <summary>
+    /// Appends a decoded batch whose original bytes (<paramref name="payload"/>, of a format a decoder
+    /// of <paramref name="kind"/> reads) go into the log. Completes when the record is durable.
+    /// </summary>
+    public async Task AppendAsync(string tenant, ProfileBatch batch, byte kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        PartitionLayout.ValidateTenant(tenant);
+        var envelope = Envelope(tenant, payload.Span);
+        Task durable;
+        var rows = batch.SampleCount;
+        lock (_bufferLock)
+        {
+            if (_buffer.RowCount + rows > _options.MaxBufferedSamples && _buffer.RowCount > 0)
+            {
+                Stats.Overloaded++;
+                throw new StoreOverloadedException(
+                    $"{_buffer.RowCount} sample rows are waiting to be flushed, the limit max_buffered_samples is {_options.MaxBufferedSamples}; retry shortly.");
+            }
+            var sequence = _wal.Append(kind, envelope, out durable);
+            _buffer.Add(tenant, batch, sequence, DateTime.UtcNow);
+        }
+        Stats.Appended(rows, payload.Length);
+        if (_buffer.RowCount >= _options.FlushMaxSamples)
+        {
+            _flushSignal.TrySetResult();
+        }
+        await durable.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static byte[] Envelope(string tenant, ReadOnlySpan<byte> payload)
+    {
+        var tenantBytes = Encoding.UTF8.GetBytes(tenant);
+        var envelope = new byte[2 + tenantBytes.Length + payload.Length];
+        BinaryPrimitives.WriteUInt16LittleEndian(envelope, (ushort)tenantBytes.Length);
+        tenantBytes.CopyTo(envelope.AsSpan(2));
+        payload.CopyTo(envelope.AsSpan(2 + tenantBytes.Length));
+        return envelope;
+    }
+
+    private static (string Tenant, ReadOnlyMemory<byte> Payload) SplitEnvelope(ReadOnlyMemory<byte> envelope)
+    {
+        var length = BinaryPrimitives.ReadUInt16LittleEndian(envelope.Span);
+        return (Encoding.UTF8.GetString(envelope.Span.Slice(2, length)), envelope[(2 + length)..]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _flushSignal.TrySetResult();
+        try
+        {
+            await _flushLoop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        // Graceful shutdown: everything acknowledged goes to Parquet now, not at the next start.
+        try
+        {
+            await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or DuckDbException)
+        {
+            _log.LogError(e, "The final flush failed; the write-ahead log keeps the data for the next start.");
+        }
+        await _wal.DisposeAsync().ConfigureAwait(false);
+        _duck.Dispose();
+        _flushLock.Dispose();
+        _stopping.Dispose();
+    }
+
+    /// <summary>Symbols already written to a partition by this writer, so later files need not repeat them.</summary>
+    private sealed class WrittenSymbols
+    {
+        public HashSet<ulong> Stacks { get; } = [];
+        public HashSet<ulong> Functions { get; } = [];
+        public DateTime LastWrittenUtc { get; set; }
+    }
+
+    /// <summary>A partition that received nothing for this long forgets which symbols it already has.</summary>
+    private static readonly TimeSpan SymbolSetIdleTime = TimeSpan.FromMinutes(65);
+}
+
+/// <summary>Counters of the write side (exported as metrics by the hosts).</summary>
+public sealed class WriterStats
+{
+    private long _profiles;
+    private long _samples;
+    private long _bytes;
+
+    public long ProfilesAppended => Interlocked.Read(ref _profiles);
+    public long SamplesAppended => Interlocked.Read(ref _samples);
+    public long BytesAppended => Interlocked.Read(ref _bytes);
+    public long Flushes { get; internal set; }
+    public long FlushFailures { get; internal set; }
+    public long FilesWritten { get; internal set; }
+    public long RowsFlushed { get; internal set; }
+    public TimeSpan LastFlushDuration { get; internal set; }
+    public long Overloaded { get; internal set; }
+    public long ReplaySkipped { get; internal set; }
+
+    internal void Appended(int samples, int bytes)
+    {
+        Interlocked.Increment(ref _profiles);
+        Interlocked.Add(ref _samples, samples);
+        Interlocked.Add(ref _bytes, bytes);
+    }
+}

@@ -1,0 +1,253 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Threading.Channels;
+using GrafanaProfiles.Store.Partitions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GrafanaProfiles.Store.Write;
+
+/// <summary>
+/// An append-only log of ingests, in segment files named by their first sequence number.
+/// Record layout (little-endian): <c>u32 bodyLength | u32 crc32c(body) | body</c>, where
+/// <c>body = u64 sequence | u8 kind | payload</c>. Appends are written in sequence order by one
+/// writer loop that batches whatever is waiting into one write and one fsync (group commit).
+/// </summary>
+public sealed partial class WriteAheadLog : IAsyncDisposable
+{
+    public const string SegmentExtension = ".wal";
+    internal const int HeaderBytes = 8;
+    internal const int BodyPrefixBytes = 9;
+
+    private readonly string _directory;
+    private readonly WalOptions _options;
+    private readonly ILogger _log;
+    private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _sequenceLock = new();
+    private readonly Lock _segmentsLock = new();
+    private readonly List<long> _segments = []; // first sequence of each segment, ascending
+    private readonly Task _writerLoop;
+    private long _nextSequence;
+    private FileStream? _active;
+    private long _activeFirstSequence = -1;
+
+    private WriteAheadLog(string directory, WalOptions options, ILogger log, long nextSequence, List<long> segments)
+    {
+        _directory = directory;
+        _options = options;
+        _log = log;
+        _nextSequence = nextSequence;
+        _segments = segments;
+        _writerLoop = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>The sequence number the next append will get.</summary>
+    public long NextSequence
+    {
+        get
+        {
+            lock (_sequenceLock)
+            {
+                return _nextSequence;
+            }
+        }
+    }
+
+    /// <summary>Segment files currently on disk.</summary>
+    public int SegmentCount
+    {
+        get
+        {
+            lock (_segmentsLock)
+            {
+                return _segments.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Queues a record. The sequence is assigned at once, in call order; the returned task completes
+    /// when the record is durable (per <see cref="WalOptions.SyncMode"/>) and faults if writing failed.
+    /// </summary>
+    public long Append(byte kind, ReadOnlyMemory<byte> payload, out Task durable)
+    {
+        if (payload.Length + BodyPrefixBytes > _options.MaxRecordBytes)
+        {
+            throw new ArgumentException(
+                $"A log record of {payload.Length + BodyPrefixBytes} bytes is over the limit wal_max_record_bytes={_options.MaxRecordBytes}.", nameof(payload));
+        }
+        var pending = new PendingAppend(kind, payload);
+        lock (_sequenceLock)
+        {
+            pending.Sequence = _nextSequence++;
+            if (!_queue.Writer.TryWrite(pending))
+            {
+                throw new ObjectDisposedException(nameof(WriteAheadLog), "The write-ahead log is closed.");
+            }
+        }
+        durable = pending.Completion.Task;
+        return pending.Sequence;
+    }
+
+    /// <summary>Deletes the segments whose records all have sequences at or below <paramref name="checkpoint"/>.</summary>
+    public int RemoveThrough(long checkpoint)
+    {
+        var removed = 0;
+        lock (_segmentsLock)
+        {
+            // Segment i holds [segments[i], segments[i+1]); the active (last) segment is never removed.
+            while (_segments.Count > 1 && _segments[1] <= checkpoint + 1)
+            {
+                var path = SegmentPath(_segments[0]);
+                try
+                {
+                    File.Delete(path);
+                }
+                catch (IOException e)
+                {
+                    _log.LogWarning(e, "Could not delete log segment {Path}; will try again after the next flush.", path);
+                    break;
+                }
+                _segments.RemoveAt(0);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    private string SegmentPath(long firstSequence) =>
+        Path.Combine(_directory, firstSequence.ToString("D20", CultureInfo.InvariantCulture) + SegmentExtension);
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<PendingAppend>();
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            if (_options.SyncDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(_options.SyncDelay).ConfigureAwait(false);
+            }
+            var bytes = 0;
+            while (bytes < _options.MaxBatchBytes && reader.TryRead(out var next))
+            {
+                batch.Add(next);
+                bytes += HeaderBytes + BodyPrefixBytes + next.Payload.Length;
+            }
+            try
+            {
+                WriteBatch(batch, bytes);
+                foreach (var p in batch)
+                {
+                    p.Completion.TrySetResult();
+                }
+            }
+            catch (Exception e)
+            {
+                _log.LogError(e, "Writing {Count} records to the write-ahead log failed.", batch.Count);
+                foreach (var p in batch)
+                {
+                    p.Completion.TrySetException(new IOException("Writing to the write-ahead log failed: " + e.Message, e));
+                }
+                // The segment may now end in a partial record; start a fresh one so later records are readable.
+                CloseActive();
+            }
+            batch.Clear();
+        }
+        CloseActive();
+    }
+
+    private void WriteBatch(List<PendingAppend> batch, int bytes)
+    {
+        var stream = ActiveSegment(batch[0].Sequence, bytes);
+        var buffer = ArrayPool<byte>.Shared.Rent(bytes);
+        try
+        {
+            var offset = 0;
+            foreach (var p in batch)
+            {
+                offset += Encode(p, buffer.AsSpan(offset));
+            }
+            stream.Write(buffer, 0, offset);
+            if (_options.SyncMode == WalSyncMode.Fsync)
+            {
+                stream.Flush(flushToDisk: true);
+            }
+            else
+            {
+                stream.Flush(flushToDisk: false);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static int Encode(PendingAppend p, Span<byte> destination)
+    {
+        var bodyLength = BodyPrefixBytes + p.Payload.Length;
+        var body = destination.Slice(HeaderBytes, bodyLength);
+        BinaryPrimitives.WriteInt64LittleEndian(body, p.Sequence);
+        body[8] = p.Kind;
+        p.Payload.Span.CopyTo(body[BodyPrefixBytes..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination, (uint)bodyLength);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[4..], Crc32C.Compute(body));
+        return HeaderBytes + bodyLength;
+    }
+
+    private FileStream ActiveSegment(long firstSequence, int incomingBytes)
+    {
+        if (_active is not null && _active.Length > 0 && _active.Length + incomingBytes > _options.SegmentBytes)
+        {
+            CloseActive();
+        }
+        if (_active is null)
+        {
+            var path = SegmentPath(firstSequence);
+            _active = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0);
+            AtomicFile.SyncDirectory(_directory);
+            _activeFirstSequence = firstSequence;
+            lock (_segmentsLock)
+            {
+                _segments.Add(firstSequence);
+            }
+        }
+        return _active;
+    }
+
+    private void CloseActive()
+    {
+        if (_active is null)
+        {
+            return;
+        }
+        try
+        {
+            _active.Flush(flushToDisk: true);
+        }
+        catch (IOException e)
+        {
+            _log.LogWarning(e, "Closing log segment {First} failed.", _activeFirstSequence);
+        }
+        _active.Dispose();
+        _active = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writerLoop.ConfigureAwait(false);
+    }
+
+    private sealed class PendingAppend(byte kind, ReadOnlyMemory<byte> payload)
+    {
+        public byte Kind { get; } = kind;
+        public ReadOnlyMemory<byte> Payload { get; } = payload;
+        public long Sequence { get; set; }
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    internal static ILogger OrNull(ILogger? log) => log ?? NullLogger.Instance;
+}
