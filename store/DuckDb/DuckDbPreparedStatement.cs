@@ -60,7 +60,9 @@ public sealed unsafe class DuckDbPreparedStatement : IDisposable
 
     private DuckDbPreparedStatement BindList(int index, DuckDbType childType, int count, Func<int, IntPtr> create)
     {
-        var items = new IntPtr[count];
+        // duckdb_create_list_value returns NULL for a NULL item pointer, and `fixed` over an empty
+        // array yields NULL: one spare slot keeps the pointer valid for an empty list.
+        var items = new IntPtr[count + 1];
         using var type = DuckDbLogicalType.Of(childType);
         try
         {
@@ -72,6 +74,10 @@ public sealed unsafe class DuckDbPreparedStatement : IDisposable
             fixed (IntPtr* p = items)
             {
                 list = Native.duckdb_create_list_value(type.Handle, p, (ulong)count);
+            }
+            if (list == IntPtr.Zero)
+            {
+                throw new DuckDbException($"Creating the list value for parameter {index} failed.");
             }
             try
             {

@@ -102,6 +102,18 @@ public sealed class DuckDbBindingTests : IDisposable
     }
 
     [Fact]
+    public void Prepare_EmptyLists_BindAsEmptyNotCrash()
+    {
+        using var stmt = _conn.Prepare("SELECT len(?::VARCHAR[]), len(?::UBIGINT[]), cardinality(map(?::VARCHAR[], ?::VARCHAR[]))");
+        stmt.Bind(1, Array.Empty<string>()).Bind(2, Array.Empty<ulong>()).Bind(3, Array.Empty<string>()).Bind(4, Array.Empty<string>());
+        using var result = stmt.Execute();
+        using var chunk = result.FetchChunk()!;
+        Assert.Equal(0L, chunk.Column(0).Values<long>()[0]);
+        Assert.Equal(0L, chunk.Column(1).Values<long>()[0]);
+        Assert.Equal(0UL, chunk.Column(2).Values<ulong>()[0]);
+    }
+
+    [Fact]
     public void Query_BadSql_ThrowsWithDuckDbMessage()
     {
         var ex = Assert.Throws<DuckDbException>(() => _conn.Query("SELECT * FROM no_such_table"));
