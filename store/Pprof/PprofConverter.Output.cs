@@ -12,6 +12,7 @@ internal sealed partial class PprofConverter
     {
         var groups = _groupLabels.Count;
         var totals = new long[groups * _typeCount];
+        var counts = new int[groups * _typeCount];
         var keys = _rowKeys.Span;
         var values = _rowValues.Span;
         for (var r = 0; r < keys.Length; r++)
@@ -20,6 +21,7 @@ internal sealed partial class PprofConverter
             {
                 ref var total = ref totals[(keys[r].Group * _typeCount) + t];
                 var value = values[(r * _typeCount) + t];
+                counts[(keys[r].Group * _typeCount) + t] += value != 0 ? 1 : 0;
                 var sum = unchecked(total + value);
                 if (((total ^ sum) & (value ^ sum)) < 0)
                 {
@@ -36,6 +38,7 @@ internal sealed partial class PprofConverter
                 if (totals[(g * _typeCount) + t] != 0)
                 {
                     var profile = new SeriesProfile(timeNanos, durationNanos, _options.ServiceName, typeIds[t], _groupLabels[g]);
+                    profile.Samples.EnsureCapacity(counts[(g * _typeCount) + t]);
                     profiles[(g * _typeCount) + t] = profile;
                     _batch.Profiles.Add(profile);
                 }

@@ -290,27 +290,27 @@ internal sealed class PprofTables : IDisposable
         }
         for (var i = 0; i < _sampleTypes.Count; i++)
         {
-            CheckString(_sampleTypes[i].Type, $"sample_type {i} type");
-            CheckString(_sampleTypes[i].Unit, $"sample_type {i} unit");
+            CheckString(_sampleTypes[i].Type, "sample_type", (ulong)i, "type");
+            CheckString(_sampleTypes[i].Unit, "sample_type", (ulong)i, "unit");
         }
         if (PeriodType is { } period)
         {
-            CheckString(period.Type, "period_type type");
-            CheckString(period.Unit, "period_type unit");
+            CheckString(period.Type, "period_type", "type");
+            CheckString(period.Unit, "period_type", "unit");
         }
         MappingIndex = IdIndex.Build(_mappings.Span, static m => m.Id, "mapping");
         FunctionIndex = IdIndex.Build(_functions.Span, static f => f.Id, "function");
         LocationIndex = IdIndex.Build(_locations.Span, static l => l.Id, "location");
         for (var i = 0; i < _mappings.Count; i++)
         {
-            CheckString(_mappings[i].Filename, $"mapping {_mappings[i].Id} filename");
+            CheckString(_mappings[i].Filename, "mapping", _mappings[i].Id, "filename");
         }
         for (var i = 0; i < _functions.Count; i++)
         {
             ref readonly var f = ref _functions[i];
-            CheckString(f.Name, $"function {f.Id} name");
-            CheckString(f.SystemName, $"function {f.Id} system_name");
-            CheckString(f.Filename, $"function {f.Id} filename");
+            CheckString(f.Name, "function", f.Id, "name");
+            CheckString(f.SystemName, "function", f.Id, "system_name");
+            CheckString(f.Filename, "function", f.Id, "filename");
         }
         for (var i = 0; i < _locations.Count; i++)
         {
@@ -330,14 +330,26 @@ internal sealed class PprofTables : IDisposable
         }
     }
 
-    /// <summary>Throws unless <paramref name="index"/> is an index of the string table.</summary>
-    public void CheckString(long index, string what)
+    /// <summary>Throws unless <paramref name="index"/>, the <paramref name="field"/> of an entity, is an index of the string table.</summary>
+    public void CheckString(long index, string entity, string field)
     {
         if ((ulong)index >= (ulong)_strings.Count)
         {
-            throw Invalid($"{what} refers to string {index}, but the string table has {_strings.Count} entries");
+            throw StringOutOfRange(index, $"{entity} {field}");
         }
     }
+
+    /// <summary>As above for a numbered entity (the message is only built on failure).</summary>
+    public void CheckString(long index, string entity, ulong number, string field)
+    {
+        if ((ulong)index >= (ulong)_strings.Count)
+        {
+            throw StringOutOfRange(index, $"{entity} {number} {field}");
+        }
+    }
+
+    private ProfileRejectedException StringOutOfRange(long index, string what) =>
+        Invalid($"{what} refers to string {index}, but the string table has {_strings.Count} entries");
 
     public static ProfileRejectedException Invalid(string what) => new(RejectReason.InvalidProfile, $"The profile is not a valid pprof profile: {what}.");
 
