@@ -1,0 +1,118 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Compression;
+using GrafanaProfiles.Store.Ingest;
+
+namespace GrafanaProfiles.Store.Pprof;
+
+/// <summary>Bytes in an array rented from <see cref="ArrayPool{T}.Shared"/>; dispose to return it.</summary>
+internal struct PooledBytes : IDisposable
+{
+    private byte[]? _array;
+
+    public PooledBytes(byte[] array, int length)
+    {
+        _array = array;
+        Length = length;
+    }
+
+    public int Length { get; }
+
+    public readonly ReadOnlySpan<byte> Span => _array.AsSpan(0, Length);
+
+    public void Dispose()
+    {
+        if (_array is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_array);
+            _array = null;
+        }
+    }
+}
+
+/// <summary>
+/// Gunzips untrusted input into a pooled buffer, enforcing the decompressed-size limit while
+/// inflating: a gzip bomb costs at most the limit in memory, never its full size.
+/// </summary>
+internal static class GzipInflater
+{
+    /// <summary>Header (10 bytes) and trailer (CRC-32 and size, 8 bytes) of the smallest gzip member.</summary>
+    private const int MinimumGzipLength = 18;
+    private const int InitialBufferBytes = 64 * 1024;
+
+    public static bool IsGzip(ReadOnlySpan<byte> data) => data.Length >= 2 && data[0] == 0x1F && data[1] == 0x8B;
+
+    /// <summary>
+    /// Inflates <paramref name="compressed"/>. Throws <see cref="ProfileRejectedException"/> with
+    /// <see cref="RejectReason.DecompressedTooLarge"/> as soon as more than <paramref name="limit"/>
+    /// bytes come out, and with <see cref="RejectReason.InvalidProfile"/> for corrupt or truncated data.
+    /// </summary>
+    public static unsafe PooledBytes Inflate(ReadOnlySpan<byte> compressed, long limit)
+    {
+        if (compressed.Length < MinimumGzipLength)
+        {
+            throw Invalid($"the gzip data is {compressed.Length} bytes, shorter than the {MinimumGzipLength} bytes of the smallest gzip stream");
+        }
+        // Never hold more than limit + 1 bytes: the extra byte proves the limit was exceeded.
+        var cap = (int)Math.Min(limit + 1, Array.MaxLength);
+        // The trailer's size field (ISIZE) sizes the first buffer so that honest input needs no
+        // regrowth; it is only a hint, the cap bounds it.
+        var declared = BinaryPrimitives.ReadUInt32LittleEndian(compressed[^4..]);
+        var initial = (int)Math.Min(Math.Max(declared + 1L, InitialBufferBytes), cap);
+        var buffer = ArrayPool<byte>.Shared.Rent(initial);
+        var length = 0;
+        try
+        {
+            fixed (byte* pointer = compressed)
+            {
+                using var source = new UnmanagedMemoryStream(pointer, compressed.Length);
+                using var gzip = new GZipStream(source, CompressionMode.Decompress);
+                while (true)
+                {
+                    if (length == Math.Min(buffer.Length, cap))
+                    {
+                        if (length >= cap)
+                        {
+                            throw new ProfileRejectedException(
+                                RejectReason.DecompressedTooLarge,
+                                $"The profile decompresses to more than {limit} bytes, over the limit max_decompressed_bytes={limit}. Send smaller profiles (shorter collection windows) or raise the limit.");
+                        }
+                        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, cap));
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+                    var read = gzip.Read(buffer, length, Math.Min(buffer.Length, cap) - length);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+                    length += read;
+                }
+            }
+            // GZipStream checks CRC-32 and size when it reaches a trailer, but input that ends
+            // before the trailer just ends the stream. Comparing the trailer's size with what came
+            // out catches that (and trailing garbage); concatenated gzip members are not supported.
+            if (declared != unchecked((uint)length))
+            {
+                throw Invalid($"the gzip stream is truncated or has trailing data: {length} bytes came out but the last 4 bytes declare {declared}");
+            }
+            var result = new PooledBytes(buffer, length);
+            buffer = null!;
+            return result;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ProfileRejectedException(RejectReason.InvalidProfile, $"The profile is not valid gzip: {e.Message}", e);
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    private static ProfileRejectedException Invalid(string what) => new(RejectReason.InvalidProfile, $"The profile is not valid gzip: {what}.");
+}

@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Unicode;
+using GrafanaProfiles.Store.Model;
+
+namespace GrafanaProfiles.Store.Pprof;
+
+internal sealed partial class PprofConverter
+{
+    /// <summary>Decoded strings by string-table index, filled on first use.</summary>
+    private PooledList<string?> _strings;
+
+    /// <summary>Function index → frame (function) id, once built.</summary>
+    private PooledList<ulong> _functionFrames;
+    private PooledList<bool> _functionBuilt;
+
+    /// <summary>Location index → its frames, root first, in <see cref="_locationFrames"/>; start -1 until built.</summary>
+    private PooledList<int> _locationFrameStart;
+    private PooledList<int> _locationFrameCount;
+    private PooledList<ulong> _locationFrames;
+
+    private static ReadOnlySpan<byte> Bytes(ReadOnlySpan<byte> profile, ByteRange range) => profile.Slice(range.Offset, range.Length);
+
+    /// <summary>The string at <paramref name="index"/> (checked by <see cref="PprofTables"/>), decoded once.</summary>
+    private string String(ReadOnlySpan<byte> profile, long index)
+    {
+        ref var cached = ref _strings[(int)index];
+        if (cached is null)
+        {
+            var bytes = Bytes(profile, _tables.Strings[(int)index]);
+            cached = Decode(bytes, index);
+        }
+        return cached;
+    }
+
+    private static string Decode(ReadOnlySpan<byte> utf8, long index)
+    {
+        if (!Utf8.IsValid(utf8))
+        {
+            throw PprofTables.Invalid($"string {index} is not valid UTF-8");
+        }
+        return Encoding.UTF8.GetString(utf8);
+    }
+
+    /// <summary>
+    /// A symbol (function name, system name, file name): at most MaxSymbolLength UTF-8 bytes. A
+    /// longer one keeps its end, as Pyroscope does: the end of a path or qualified name says most.
+    /// </summary>
+    private string Symbol(ReadOnlySpan<byte> profile, long index)
+    {
+        var bytes = Bytes(profile, _tables.Strings[(int)index]);
+        if (bytes.Length <= _limits.MaxSymbolLength)
+        {
+            return String(profile, index);
+        }
+        var tail = bytes[^_limits.MaxSymbolLength..];
+        // Start at a character boundary: skip UTF-8 continuation bytes (10xxxxxx).
+        var skip = 0;
+        while (skip < tail.Length && (tail[skip] & 0xC0) == 0x80)
+        {
+            skip++;
+        }
+        return Decode(tail[skip..], index);
+    }
+
+    private ulong FunctionFrame(ReadOnlySpan<byte> profile, int functionIndex)
+    {
+        if (_functionBuilt[functionIndex])
+        {
+            return _functionFrames[functionIndex];
+        }
+        var f = _tables.Functions[functionIndex];
+        var info = new FunctionInfo(Symbol(profile, f.Name), Symbol(profile, f.SystemName), Symbol(profile, f.Filename), f.StartLine);
+        var id = _batch.AddFunction(info);
+        _functionFrames[functionIndex] = id;
+        _functionBuilt[functionIndex] = true;
+        return id;
+    }
+
+    /// <summary>
+    /// A frame for an address without symbols, named like pprof names it: the address in hex and,
+    /// when known, the mapping's file name (<c>0x4a5f20 [libfoo.so]</c>).
+    /// </summary>
+    private ulong AddressFrame(ReadOnlySpan<byte> profile, in LocationRecord location)
+    {
+        var address = "0x" + location.Address.ToString("x", CultureInfo.InvariantCulture);
+        var file = "";
+        if (location.MappingId != 0 && _tables.MappingIndex.TryGet(location.MappingId, out var m))
+        {
+            file = Symbol(profile, _tables.Mappings[m].Filename);
+        }
+        var name = file.Length == 0 ? address : $"{address} [{Path.GetFileName(file)}]";
+        return _batch.AddFunction(new FunctionInfo(name, "", file, 0));
+    }
+
+    /// <summary>The frames of a location, root first, built once per location.</summary>
+    private ReadOnlySpan<ulong> LocationFrames(ReadOnlySpan<byte> profile, ulong locationId, int sampleIndex)
+    {
+        if (!_tables.LocationIndex.TryGet(locationId, out var index))
+        {
+            throw PprofTables.Invalid($"sample {sampleIndex} references location {locationId}, which the profile does not define");
+        }
+        var start = _locationFrameStart[index];
+        if (start < 0)
+        {
+            start = _locationFrames.Count;
+            var location = _tables.Locations[index];
+            if (location.LineCount == 0)
+            {
+                _locationFrames.Add(AddressFrame(profile, location));
+            }
+            // pprof lists a location's lines inlined callee first; the store wants the caller first.
+            for (var j = location.FirstLine + location.LineCount - 1; j >= location.FirstLine; j--)
+            {
+                var functionId = _tables.Lines[j].FunctionId;
+                _locationFrames.Add(functionId != 0 && _tables.FunctionIndex.TryGet(functionId, out var f)
+                    ? FunctionFrame(profile, f)
+                    : AddressFrame(profile, location));
+            }
+            _locationFrameStart[index] = start;
+            _locationFrameCount[index] = _locationFrames.Count - start;
+        }
+        return _locationFrames.Span.Slice(start, _locationFrameCount[index]);
+    }
+}

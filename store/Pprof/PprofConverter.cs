@@ -1,0 +1,138 @@
+using GrafanaProfiles.Store.Ingest;
+using GrafanaProfiles.Store.Model;
+
+namespace GrafanaProfiles.Store.Pprof;
+
+/// <summary>
+/// The second pass: resolves the samples of a read profile against its tables and builds the
+/// store's <see cref="ProfileBatch"/>. Split by concern: symbols (strings, functions, location
+/// frames), samples (stacks, labels, aggregation) and output (series profiles).
+/// Everything it caches is per table entry, never per sample.
+/// </summary>
+internal sealed partial class PprofConverter : IDisposable
+{
+    private readonly PprofTables _tables;
+    private readonly PprofDecodeOptions _options;
+    private readonly IngestLimits _limits;
+    private readonly ProfileBatch _batch = new();
+    private readonly int _typeCount;
+
+    public PprofConverter(PprofTables tables, PprofDecodeOptions options)
+    {
+        _tables = tables;
+        _options = options;
+        _limits = options.Limits;
+        _typeCount = tables.SampleTypes.Length;
+        _strings = new PooledList<string?>(tables.Strings.Length);
+        _strings.Resize(tables.Strings.Length);
+        _labelStrings = new PooledList<int>(tables.Strings.Length);
+        _labelStrings.Resize(tables.Strings.Length);
+        _functionFrames = new PooledList<ulong>(tables.Functions.Length);
+        _functionFrames.Resize(tables.Functions.Length);
+        _functionBuilt = new PooledList<bool>(tables.Functions.Length);
+        _functionBuilt.Resize(tables.Functions.Length);
+        _locationFrameStart = new PooledList<int>(tables.Locations.Length);
+        _locationFrameStart.Resize(tables.Locations.Length);
+        _locationFrameStart.Span.Fill(-1);
+        _locationFrameCount = new PooledList<int>(tables.Locations.Length);
+        _locationFrameCount.Resize(tables.Locations.Length);
+        _locationFrames = new PooledList<ulong>(tables.Locations.Length * 2);
+        _values = new PooledList<long>(_typeCount);
+        _values.Resize(_typeCount);
+        _rowValues = new PooledList<long>(256 * Math.Max(_typeCount, 1));
+    }
+
+    /// <summary>Converts the profile whose bytes are <paramref name="profile"/> (the bytes the tables were read from).</summary>
+    public ProfileBatch Convert(ReadOnlySpan<byte> profile)
+    {
+        var (timeNanos, durationNanos) = Window();
+        var typeIds = ProfileTypeIds(profile);
+        LabelRules.Check(_options.Labels, _limits, "labels of the request");
+        LabelRules.CheckValue("service_name"u8, System.Text.Encoding.UTF8.GetByteCount(_options.ServiceName), _limits, "service name of the request");
+        var samples = _tables.Samples;
+        // Go writes one sample per distinct stack and label set, so the sample count is what the
+        // dictionaries grow to; sizing them once saves their regrowth (a third of the allocations
+        // on go-cpu.pb.gz).
+        _batch.Stacks.EnsureCapacity(samples.Length);
+        _rows.EnsureCapacity(samples.Length);
+        _stackCache.EnsureCapacity(samples.Length);
+        for (var i = 0; i < samples.Length; i++)
+        {
+            var range = samples[i];
+            ReadSample(profile.Slice(range.Offset, range.Length), range.Offset, i, profile);
+        }
+        BuildProfiles(timeNanos, durationNanos, typeIds);
+        return _batch;
+    }
+
+    /// <summary>The profile window: the sender's from/until win over the profile's own time and duration.</summary>
+    private (long TimeNanos, long DurationNanos) Window()
+    {
+        var time = _options.FromUnixNanos
+            ?? (_tables.TimeNanos != 0 ? _tables.TimeNanos : (_options.Clock.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100);
+        var duration = _options.UntilUnixNanos is { } until ? until - time : _tables.DurationNanos;
+        if (duration < 0)
+        {
+            throw new ProfileRejectedException(
+                RejectReason.InvalidProfile,
+                $"The profile window has a negative duration ({duration} ns): the end (until) is before the start (from or time_nanos {time}).");
+        }
+        return (time, duration);
+    }
+
+    /// <summary>
+    /// <c>name:type:unit:period_type:period_unit</c> for each sample type. Without a period type
+    /// (or with an empty one) the sample type's own type and unit stand in for it.
+    /// </summary>
+    private string[] ProfileTypeIds(ReadOnlySpan<byte> profile)
+    {
+        var periodType = _tables.PeriodType is { } p ? String(profile, p.Type) : "";
+        var periodUnit = _tables.PeriodType is { } q ? String(profile, q.Unit) : "";
+        var ids = new string[_typeCount];
+        for (var i = 0; i < _typeCount; i++)
+        {
+            var sampleType = String(profile, _tables.SampleTypes[i].Type);
+            var sampleUnit = String(profile, _tables.SampleTypes[i].Unit);
+            var name = _options.ProfileName ?? ProfileType.DefaultName(periodType, sampleType);
+            var type = periodType.Length == 0
+                ? new ProfileType(name, sampleType, sampleUnit, sampleType, sampleUnit)
+                : new ProfileType(name, sampleType, sampleUnit, periodType, periodUnit);
+            CheckTypePart(type.Name, "profile name", i);
+            CheckTypePart(type.SampleType, "sample type", i);
+            CheckTypePart(type.SampleUnit, "sample unit", i);
+            CheckTypePart(type.PeriodType, "period type", i);
+            CheckTypePart(type.PeriodUnit, "period unit", i);
+            ids[i] = type.Id;
+        }
+        return ids;
+    }
+
+    private static void CheckTypePart(string part, string what, int index)
+    {
+        if (part.Length == 0 || part.Contains(':', StringComparison.Ordinal))
+        {
+            throw new ProfileRejectedException(
+                RejectReason.InvalidProfileType,
+                $"The {what} of sample type {index} is '{part}': profile type parts must be non-empty and free of ':'.");
+        }
+    }
+
+    public void Dispose()
+    {
+        _strings.Dispose();
+        _labelStrings.Dispose();
+        _functionFrames.Dispose();
+        _functionBuilt.Dispose();
+        _locationFrameStart.Dispose();
+        _locationFrameCount.Dispose();
+        _locationFrames.Dispose();
+        _values.Dispose();
+        _labelKinds.Dispose();
+        _labelValuesChecked.Dispose();
+        _locationIds.Dispose();
+        _frames.Dispose();
+        _labelPairs.Dispose();
+        _rowKeys.Dispose();
+        _rowValues.Dispose();
+    }
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.IO.Compression;
+using GrafanaProfiles.Store.Model;
+using PprofProto = GrafanaProfiles.Schema.Pprof;
+
+namespace GrafanaProfiles.Store.Tests.Pprof;
+
+/// <summary>The committed pprof test files (tests/testdata/pprof) and what pprof recorded about them.</summary>
+internal static class PprofTestData
+{
+    private static readonly Lazy<string> Root = new(FindRoot);
+
+    /// <summary>The real profiles, written by the generators in tests/testdata/generators.</summary>
+    public static readonly string[] RealProfiles =
+        ["go-cpu.pb.gz", "go-heap.pb.gz", "go-goroutine.pb.gz", "go-mutex.pb.gz", "node-cpu.pb.gz", "node-heap.pb.gz"];
+
+    public static string PathOf(string relative) => System.IO.Path.Combine(Root.Value, relative);
+
+    public static byte[] Read(string relative) => File.ReadAllBytes(PathOf(relative));
+
+    public static byte[] Gunzip(byte[] gzipped)
+    {
+        using var gzip = new GZipStream(new MemoryStream(gzipped), CompressionMode.Decompress);
+        using var raw = new MemoryStream();
+        gzip.CopyTo(raw);
+        return raw.ToArray();
+    }
+
+    /// <summary>The independent parse: gunzip and Google.Protobuf.</summary>
+    public static PprofProto.Profile ParseWithGoogleProtobuf(string file) =>
+        PprofProto.Profile.Parser.ParseFrom(Gunzip(Read("pprof/" + file)));
+
+    /// <summary>A recorded top table (top-to-tsv.sh output): function → (flat, cum), exact.</summary>
+    public static Dictionary<string, (long Flat, long Cum)> ReadTop(string tsvFile)
+    {
+        var rows = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(PathOf("pprof/" + tsvFile)))
+        {
+            var parts = line.Split('\t');
+            Assert.Equal(3, parts.Length);
+            rows.Add(parts[0], (long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture)));
+        }
+        Assert.NotEmpty(rows);
+        return rows;
+    }
+
+    /// <summary>
+    /// pprof's flat and cum at function granularity, computed from a decoded batch for one sample
+    /// type: flat = value of stacks whose leaf frame is the function; cum = value of stacks that
+    /// contain the function anywhere, counted once per stack (recursion).
+    /// </summary>
+    public static Dictionary<string, (long Flat, long Cum)> FlatAndCum(ProfileBatch batch, string sampleType)
+    {
+        var result = new Dictionary<string, (long Flat, long Cum)>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var profile in batch.Profiles.Where(p => ProfileType.Parse(p.ProfileType).SampleType == sampleType))
+        {
+            foreach (var row in profile.Samples)
+            {
+                var frames = batch.Stacks[row.StackId];
+                if (frames.Length == 0)
+                {
+                    continue;
+                }
+                seen.Clear();
+                foreach (var frame in frames)
+                {
+                    var name = batch.Functions[frame].Name;
+                    if (seen.Add(name))
+                    {
+                        var (flat, cum) = result.GetValueOrDefault(name);
+                        result[name] = (flat, cum + row.Value);
+                    }
+                }
+                var leaf = batch.Functions[frames[^1]].Name;
+                var (leafFlat, leafCum) = result[leaf];
+                result[leaf] = (leafFlat + row.Value, leafCum);
+            }
+        }
+        return result;
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = System.IO.Path.Combine(dir.FullName, "tests", "testdata");
+            if (Directory.Exists(System.IO.Path.Combine(candidate, "pprof")))
+            {
+                return candidate;
+            }
+        }
+        throw new DirectoryNotFoundException($"tests/testdata/pprof not found above {AppContext.BaseDirectory}.");
+    }
+}

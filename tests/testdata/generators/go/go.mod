@@ -1,0 +1,3 @@
+module grafanaprofiles/testdata/gen
+
+go 1.19
