@@ -62,8 +62,8 @@ internal static class DemoCommand
                     // Place the recorded profiles in the last minute so the demo reads like live data.
                     FromUnixNanos = (now.AddMinutes(-1) - DateTime.UnixEpoch).Ticks * 100,
                 };
-                var batch = await PprofWalCodec.AppendAsync(writer, "default", bytes, decode, IngestLimits.Default, cancellationToken);
-                output.WriteLine($"  ingested {profile.File,-20} {batch.SampleCount,6} rows in {batch.Profiles.Count} profile type(s)");
+                var batch = await PprofWalCodec.AppendAsync(writer, "default", bytes, decode, cancellationToken);
+                output.WriteLine($"  ingested {profile.File,-20} {batch.SampleCount,6} rows, types {string.Join(", ", batch.Profiles.Select(p => ProfileType.Parse(p.ProfileType).SampleType).Distinct())}");
             }
             await writer.FlushAsync(cancellationToken);
         }
@@ -72,8 +72,8 @@ internal static class DemoCommand
         using var reader = new ProfileReader(dataDirectory);
         var from = now.AddHours(-1);
         var to = now.AddMinutes(1);
-        var services = reader.LabelValues("default", LabelRules.ServiceName, from, to);
-        var types = reader.ProfileTypes("default", from, to);
+        var services = reader.LabelValues("default", LabelRules.ServiceName, from, to, cancellationToken: cancellationToken);
+        var types = reader.ProfileTypes("default", from, to, cancellationToken);
         output.WriteLine($"Services: {string.Join(", ", services)}");
         output.WriteLine($"Profile types: {types.Count}");
         foreach (var t in types)
@@ -83,7 +83,7 @@ internal static class DemoCommand
         foreach (var service in services)
         {
             var selector = LabelSelector.Parse($"{{service_name=\"{service}\"}}");
-            foreach (var type in types)
+            foreach (var type in types.OrderBy(HeadlineOrder))
             {
                 var pt = ProfileType.Parse(type);
                 if (!IsHeadline(pt))
@@ -114,6 +114,14 @@ internal static class DemoCommand
         output.WriteLine($"  duckdb -c \"SELECT service_name, profile_type, sum(value) FROM read_parquet('{dataDirectory}/*/*/samples-*.parquet', hive_partitioning=true) GROUP BY ALL\"");
         return 0;
     }
+
+    private static int HeadlineOrder(string type) => ProfileType.Parse(type).SampleType switch
+    {
+        "cpu" or "wall" => 0,
+        "alloc_space" => 1,
+        "inuse_space" => 2,
+        _ => 3,
+    };
 
     /// <summary>The types worth a table in the demo: CPU time, allocated and in-use space, goroutines, contention delay.</summary>
     private static bool IsHeadline(ProfileType type) =>

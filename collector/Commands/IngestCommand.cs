@@ -36,7 +36,7 @@ internal static class IngestCommand
                         ProfileName = parse.GetValue(profileName),
                     };
                     var bytes = await File.ReadAllBytesAsync(file.FullName, cancellationToken);
-                    var batch = await PprofWalCodec.AppendAsync(writer, parse.GetValue(tenant)!, bytes, decode, IngestLimits.Default, cancellationToken);
+                    var batch = await PprofWalCodec.AppendAsync(writer, parse.GetValue(tenant)!, bytes, decode, cancellationToken);
                     foreach (var profile in batch.Profiles)
                     {
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -34,7 +34,8 @@ public readonly record struct ProfileType(string Name, string SampleType, string
     public static string DefaultName(string periodType, string sampleType) => periodType switch
     {
         "cpu" => "process_cpu",
-        "space" => "memory",
+        // Node.js heap profiles name the period after the sample type (inuse_space/bytes).
+        "space" or "inuse_space" or "inuse_objects" or "alloc_space" or "alloc_objects" => "memory",
         "wall" => "wall",
         "goroutine" or "goroutines" => "goroutines",
         "contentions" => "mutex",
@@ -46,4 +47,11 @@ public readonly record struct ProfileType(string Name, string SampleType, string
         },
         _ => periodType,
     };
+
+    /// <summary>
+    /// The period a type is known by in Pyroscope: memory profiles are always <c>space:bytes</c>
+    /// (<c>memory:inuse_space:bytes:space:bytes</c>), whatever the runtime called their period.
+    /// </summary>
+    public static (string Type, string Unit) CanonicalPeriod(string name, string periodType, string periodUnit) =>
+        name == "memory" && periodType != "space" ? ("space", "bytes") : (periodType, periodUnit);
 }

@@ -94,9 +94,9 @@ internal sealed partial class PprofConverter : IDisposable
             var sampleType = String(profile, _tables.SampleTypes[i].Type);
             var sampleUnit = String(profile, _tables.SampleTypes[i].Unit);
             var name = _options.ProfileName ?? ProfileType.DefaultName(periodType, sampleType);
-            var type = periodType.Length == 0
-                ? new ProfileType(name, sampleType, sampleUnit, sampleType, sampleUnit)
-                : new ProfileType(name, sampleType, sampleUnit, periodType, periodUnit);
+            var (pt, pu) = ProfileType.CanonicalPeriod(name,
+                periodType.Length == 0 ? sampleType : periodType, periodType.Length == 0 ? sampleUnit : periodUnit);
+            var type = new ProfileType(name, sampleType, sampleUnit, pt, pu);
             CheckTypePart(type.Name, "profile name", i);
             CheckTypePart(type.SampleType, "sample type", i);
             CheckTypePart(type.SampleUnit, "sample unit", i);
