@@ -288,12 +288,24 @@ public sealed partial class PprofDecoderTests
     [Fact]
     public void Decode_NoPeriodType_UsesSampleTypeAsPeriod()
     {
+        var b = new PprofProfileBuilder(("exceptions", "count"));
+        b.Sample([b.Frame("main")], 100);
+
+        var batch = PprofDecoder.Decode(b.ToBytes(), Options);
+
+        Assert.Equal("exceptions:exceptions:count:exceptions:count", Assert.Single(batch.Profiles).ProfileType);
+    }
+
+    [Fact]
+    public void Decode_MemoryProfileWithoutSpacePeriod_GetsPyroscopesSpaceBytesPeriod()
+    {
+        // Node.js heap profiles have no period type, or name it after the sample type.
         var b = new PprofProfileBuilder(("alloc_space", "bytes"));
         b.Sample([b.Frame("main")], 100);
 
         var batch = PprofDecoder.Decode(b.ToBytes(), Options);
 
-        Assert.Equal("memory:alloc_space:bytes:alloc_space:bytes", Assert.Single(batch.Profiles).ProfileType);
+        Assert.Equal("memory:alloc_space:bytes:space:bytes", Assert.Single(batch.Profiles).ProfileType);
     }
 
     [Fact]
