@@ -16,12 +16,21 @@ internal static class IngestCommand
         var dataDir = CommonOptions.DataDirectory();
         var tenant = CommonOptions.Tenant();
         var service = new Option<string?>("--service") { Description = "service_name of the profiles (default: the file name up to its first '.' or '-')" };
-        var labels = new Option<string[]>("--label") { Description = "Extra series label as name=value; may repeat", AllowMultipleArgumentsPerToken = true };
+        var labels = new Option<string[]>("--label") { Description = "Extra series label as name=value; may repeat" };
         var profileName = new Option<string?>("--profile-name") { Description = "Profile name when the period type does not tell it (for example block rather than mutex)" };
         var command = new Command("ingest", "Load pprof files into the store and print what each one held.") { files, dataDir, tenant, service, labels, profileName };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var extra = ParseLabels(parse.GetValue(labels) ?? []);
+            LabelSet extra;
+            try
+            {
+                extra = ParseLabels(parse.GetValue(labels) ?? []);
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
             var options = new StoreOptions { DataDirectory = parse.GetValue(dataDir)!.FullName };
             await using var writer = await ProfileWriter.OpenAsync(options, PprofWalCodec.Decoders, cancellationToken: cancellationToken);
             var failures = 0;
