@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using GrafanaProfiles.Store.Ingest;
 using GrafanaProfiles.Store.Model;
 
 namespace GrafanaProfiles.Store.Pprof;
@@ -287,7 +288,7 @@ internal sealed partial class PprofConverter
             // An empty value means no label, as in Prometheus.
             return;
         }
-        AddPair(Canonical(profile, key), Canonical(profile, str));
+        AddPair(Canonical(profile, key), Canonical(profile, str), sampleIndex);
     }
 
     private LabelKind KindOf(ReadOnlySpan<byte> profile, long key, int sampleIndex)
@@ -361,7 +362,7 @@ internal sealed partial class PprofConverter
     }
 
     /// <summary>Inserts a (key, value) pair keeping keys sorted; a repeated key takes the later value.</summary>
-    private void AddPair(int key, int value)
+    private void AddPair(int key, int value, int sampleIndex)
     {
         var pairs = _labelPairs.Span;
         var i = 0;
@@ -373,6 +374,14 @@ internal sealed partial class PprofConverter
         {
             pairs[i + 1] = value;
             return;
+        }
+        // More distinct keys than a series may have can never be accepted; stopping here also
+        // keeps a hostile sample with many labels from costing quadratic time.
+        if (pairs.Length / 2 >= _limits.MaxLabelsPerSeries)
+        {
+            throw new ProfileRejectedException(
+                RejectReason.TooManyLabels,
+                $"Sample {sampleIndex} has more than {_limits.MaxLabelsPerSeries} distinct labels, over the limit max_labels_per_series={_limits.MaxLabelsPerSeries}. Use fewer labels or raise the limit.");
         }
         _labelPairs.Add(0);
         _labelPairs.Add(0);
