@@ -228,17 +228,17 @@ internal sealed partial class PprofConverter
     /// </summary>
     private ulong? LookUpStack(ReadOnlySpan<byte> profile, ulong key, ReadOnlySpan<byte> ids)
     {
-        _stackCacheLookups++;
+        ulong? stackId = null;
         if (_stackCache.TryGetValue(key, out var cached) && ids.SequenceEqual(Bytes(profile, cached.Ids)))
         {
             _stackCacheHits++;
-            return cached.StackId;
+            stackId = cached.StackId;
         }
-        if (_stackCacheLookups == StackCacheTrial && _stackCacheHits * 4 < StackCacheTrial)
+        if (++_stackCacheLookups == StackCacheTrial && _stackCacheHits * 4 < StackCacheTrial)
         {
             _stackCacheEnabled = false;
         }
-        return null;
+        return stackId;
     }
 
     private void ReadLabel(ReadOnlySpan<byte> profile, ProtoReader reader, int sampleIndex, ref ulong spanId)
