@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using GrafanaProfiles.Store.Ingest;
 using GrafanaProfiles.Store.Model;
 
 namespace GrafanaProfiles.Store.Pprof;
@@ -40,6 +41,10 @@ internal sealed partial class PprofConverter
 
     /// <summary>Hash of a sample's packed location ids → those bytes and the stack id they resolved to.</summary>
     private readonly Dictionary<ulong, (ByteRange Ids, ulong StackId)> _stackCache = [];
+    private const int StackCacheTrial = 256;
+    private bool _stackCacheEnabled = true;
+    private int _stackCacheLookups;
+    private int _stackCacheHits;
 
     // Aggregated rows: (group, stack, span) → sums of each sample type.
     private readonly Dictionary<RowKey, int> _rows = [];
@@ -147,44 +152,64 @@ internal sealed partial class PprofConverter
     private ulong? ResolveStack(ReadOnlySpan<byte> profile, ByteRange packed, int index, bool store)
     {
         ulong key = 0;
+        var cache = packed.Length > 0 && _stackCacheEnabled;
         if (packed.Length > 0)
         {
-            // Same packed bytes, same stack: measured on node-cpu.pb.gz (1,539 samples, many
-            // repeated), this skips most of the per-sample work.
             var bytes = Bytes(profile, packed);
-            key = ContentHash.XxHash64(bytes);
-            if (_stackCache.TryGetValue(key, out var cached) && bytes.SequenceEqual(Bytes(profile, cached.Ids)))
+            if (cache)
             {
-                return store ? cached.StackId : null;
+                key = ContentHash.XxHash64(bytes);
+                if (LookUpStack(profile, key, bytes) is { } cached)
+                {
+                    return store ? cached : null;
+                }
             }
             DecodeIds(new ProtoReader(bytes, packed.Offset));
         }
+        var ids = _locationIds.Span;
+        var locations = _tables.LocationIndex;
+        if (!store)
+        {
+            foreach (var id in ids)
+            {
+                IndexOfLocation(locations, id, index);
+            }
+            return null;
+        }
         _frames.Clear();
         var limit = _limits.MaxStackDepth;
-        var ids = _locationIds.Span;
         // Location ids are leaf first: walk them backwards.
         for (var i = ids.Length - 1; i >= 0; i--)
         {
-            var frames = LocationFrames(profile, ids[i], index);
-            var room = limit - _frames.Count;
-            if (frames.Length > room)
+            var location = IndexOfLocation(locations, ids[i], index);
+            var start = _locationFrameStart[location];
+            if (start < 0)
             {
-                _frames.AddRange(frames[..room]);
+                start = BuildLocationFrames(profile, location);
+            }
+            var count = _locationFrameCount[location];
+            var room = limit - _frames.Count;
+            if (count > room)
+            {
+                _frames.AddRange(_locationFrames.Span.Slice(start, room));
                 for (var j = i - 1; j >= 0; j--)
                 {
-                    LocationFrames(profile, ids[j], index);
+                    IndexOfLocation(locations, ids[j], index);
                 }
                 break;
             }
-            _frames.AddRange(frames);
-        }
-        if (!store)
-        {
-            return null;
+            if (count == 1)
+            {
+                _frames.Add(_locationFrames[start]);
+            }
+            else
+            {
+                _frames.AddRange(_locationFrames.Span.Slice(start, count));
+            }
         }
         var stack = _frames.Span;
         var stackId = ContentHash.Stack(stack);
-        if (packed.Length > 0)
+        if (cache)
         {
             _stackCache.TryAdd(key, (packed, stackId));
         }
@@ -192,6 +217,26 @@ internal sealed partial class PprofConverter
         if (!exists)
         {
             frameIds = stack.ToArray();
+        }
+        return stackId;
+    }
+
+    /// <summary>
+    /// Same packed location ids, same stack: on node-cpu.pb.gz (1,539 samples, V8 writes one per
+    /// tick) this skips most of the per-sample work. Go writes each stack once per label set, so
+    /// the cache turns itself off when fewer than a quarter of the first 256 lookups hit.
+    /// </summary>
+    private ulong? LookUpStack(ReadOnlySpan<byte> profile, ulong key, ReadOnlySpan<byte> ids)
+    {
+        ulong? stackId = null;
+        if (_stackCache.TryGetValue(key, out var cached) && ids.SequenceEqual(Bytes(profile, cached.Ids)))
+        {
+            _stackCacheHits++;
+            stackId = cached.StackId;
+        }
+        if (++_stackCacheLookups == StackCacheTrial && _stackCacheHits * 4 < StackCacheTrial)
+        {
+            _stackCacheEnabled = false;
         }
         return stackId;
     }
@@ -243,7 +288,7 @@ internal sealed partial class PprofConverter
             // An empty value means no label, as in Prometheus.
             return;
         }
-        AddPair(Canonical(profile, key), Canonical(profile, str));
+        AddPair(Canonical(profile, key), Canonical(profile, str), sampleIndex);
     }
 
     private LabelKind KindOf(ReadOnlySpan<byte> profile, long key, int sampleIndex)
@@ -317,7 +362,7 @@ internal sealed partial class PprofConverter
     }
 
     /// <summary>Inserts a (key, value) pair keeping keys sorted; a repeated key takes the later value.</summary>
-    private void AddPair(int key, int value)
+    private void AddPair(int key, int value, int sampleIndex)
     {
         var pairs = _labelPairs.Span;
         var i = 0;
@@ -329,6 +374,14 @@ internal sealed partial class PprofConverter
         {
             pairs[i + 1] = value;
             return;
+        }
+        // More distinct keys than a series may have can never be accepted; stopping here also
+        // keeps a hostile sample with many labels from costing quadratic time.
+        if (pairs.Length / 2 >= _limits.MaxLabelsPerSeries)
+        {
+            throw new ProfileRejectedException(
+                RejectReason.TooManyLabels,
+                $"Sample {sampleIndex} has more than {_limits.MaxLabelsPerSeries} distinct labels, over the limit max_labels_per_series={_limits.MaxLabelsPerSeries}. Use fewer labels or raise the limit.");
         }
         _labelPairs.Add(0);
         _labelPairs.Add(0);

@@ -1,6 +1,7 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
-using System.Text.Unicode;
+using GrafanaProfiles.Store.Ingest;
 using GrafanaProfiles.Store.Model;
 
 namespace GrafanaProfiles.Store.Pprof;
@@ -33,13 +34,19 @@ internal sealed partial class PprofConverter
         return cached;
     }
 
+    /// <summary>Decodes and validates in one pass; invalid UTF-8 is rejected, never replaced.</summary>
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private static string Decode(ReadOnlySpan<byte> utf8, long index)
     {
-        if (!Utf8.IsValid(utf8))
+        try
         {
-            throw PprofTables.Invalid($"string {index} is not valid UTF-8");
+            return StrictUtf8.GetString(utf8);
         }
-        return Encoding.UTF8.GetString(utf8);
+        catch (DecoderFallbackException e)
+        {
+            throw new ProfileRejectedException(RejectReason.InvalidProfile, $"The profile is not a valid pprof profile: string {index} is not valid UTF-8.", e);
+        }
     }
 
     /// <summary>
@@ -93,33 +100,36 @@ internal sealed partial class PprofConverter
         return _batch.AddFunction(new FunctionInfo(name, "", file, 0));
     }
 
-    /// <summary>The frames of a location, root first, built once per location.</summary>
-    private ReadOnlySpan<ulong> LocationFrames(ReadOnlySpan<byte> profile, ulong locationId, int sampleIndex)
+    /// <summary>The table index of a location, which a sample references by id.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int IndexOfLocation(in IdIndex locations, ulong id, int sampleIndex)
     {
-        if (!_tables.LocationIndex.TryGet(locationId, out var index))
+        if (!locations.TryGet(id, out var index))
         {
-            throw PprofTables.Invalid($"sample {sampleIndex} references location {locationId}, which the profile does not define");
+            throw PprofTables.Invalid($"sample {sampleIndex} references location {id}, which the profile does not define");
         }
-        var start = _locationFrameStart[index];
-        if (start < 0)
+        return index;
+    }
+
+    /// <summary>Builds the frames of a location, root first, once; returns where they start in <see cref="_locationFrames"/>.</summary>
+    private int BuildLocationFrames(ReadOnlySpan<byte> profile, int index)
+    {
+        var start = _locationFrames.Count;
+        var location = _tables.Locations[index];
+        if (location.LineCount == 0)
         {
-            start = _locationFrames.Count;
-            var location = _tables.Locations[index];
-            if (location.LineCount == 0)
-            {
-                _locationFrames.Add(AddressFrame(profile, location));
-            }
-            // pprof lists a location's lines inlined callee first; the store wants the caller first.
-            for (var j = location.FirstLine + location.LineCount - 1; j >= location.FirstLine; j--)
-            {
-                var functionId = _tables.Lines[j].FunctionId;
-                _locationFrames.Add(functionId != 0 && _tables.FunctionIndex.TryGet(functionId, out var f)
-                    ? FunctionFrame(profile, f)
-                    : AddressFrame(profile, location));
-            }
-            _locationFrameStart[index] = start;
-            _locationFrameCount[index] = _locationFrames.Count - start;
+            _locationFrames.Add(AddressFrame(profile, location));
         }
-        return _locationFrames.Span.Slice(start, _locationFrameCount[index]);
+        // pprof lists a location's lines inlined callee first; the store wants the caller first.
+        for (var j = location.FirstLine + location.LineCount - 1; j >= location.FirstLine; j--)
+        {
+            var functionId = _tables.Lines[j].FunctionId;
+            _locationFrames.Add(functionId != 0 && _tables.FunctionIndex.TryGet(functionId, out var f)
+                ? FunctionFrame(profile, f)
+                : AddressFrame(profile, location));
+        }
+        _locationFrameStart[index] = start;
+        _locationFrameCount[index] = _locationFrames.Count - start;
+        return start;
     }
 }

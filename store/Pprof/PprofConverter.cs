@@ -50,12 +50,6 @@ internal sealed partial class PprofConverter : IDisposable
         LabelRules.Check(_options.Labels, _limits, "labels of the request");
         LabelRules.CheckValue("service_name"u8, System.Text.Encoding.UTF8.GetByteCount(_options.ServiceName), _limits, "service name of the request");
         var samples = _tables.Samples;
-        // Go writes one sample per distinct stack and label set, so the sample count is what the
-        // dictionaries grow to; sizing them once saves their regrowth (a third of the allocations
-        // on go-cpu.pb.gz).
-        _batch.Stacks.EnsureCapacity(samples.Length);
-        _rows.EnsureCapacity(samples.Length);
-        _stackCache.EnsureCapacity(samples.Length);
         for (var i = 0; i < samples.Length; i++)
         {
             var range = samples[i];

@@ -37,6 +37,12 @@ internal sealed class PprofTables : IDisposable
     private const int ProfilePeriodType = 11;
     private const int ProfilePeriod = 12;
 
+    /// <summary>
+    /// Sample types (value columns) per profile. Real profiles have 1 to 4 (Go heap); the bound
+    /// keeps the rows × types matrix and the series count of a hostile profile small.
+    /// </summary>
+    public const int MaxSampleTypes = 64;
+
     private PooledList<ValueTypeRecord> _sampleTypes = new(4);
     private PooledList<ByteRange> _samples = new(256);
     private PooledList<MappingRecord> _mappings = new(4);
@@ -150,6 +156,10 @@ internal sealed class PprofTables : IDisposable
             throw new ProfileRejectedException(
                 RejectReason.TooManySamples,
                 $"The profile has {SampleCount} samples, over the limit max_samples_per_profile={limits.MaxSamplesPerProfile}. Send shorter profiles or raise the limit.");
+        }
+        if (_sampleTypes.Count > MaxSampleTypes)
+        {
+            throw Invalid($"it has {_sampleTypes.Count} sample types, more than the {MaxSampleTypes} this decoder accepts");
         }
     }
 

@@ -200,6 +200,33 @@ public sealed partial class PprofDecoderTests
     }
 
     [Fact]
+    public void Decode_SampleWithMoreLabelsThanASeriesMayHave_RejectedEarly()
+    {
+        var b = CpuProfile();
+        var sample = b.Sample([b.Frame("main")], 1, 10);
+        for (var i = 0; i < 10_000; i++)
+        {
+            b.Label(sample, $"label_{i}", "v");
+        }
+
+        var error = Rejected(b.ToBytes(), Options);
+
+        Assert.Equal(RejectReason.TooManyLabels, error.Reason);
+        Assert.Contains("Sample 0 has more than 30 distinct labels, over the limit max_labels_per_series=30", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decode_TooManySampleTypes_Rejected()
+    {
+        var b = new PprofProfileBuilder([.. Enumerable.Range(0, PprofTables.MaxSampleTypes + 1).Select(i => ($"type_{i}", "count"))]);
+
+        var error = Rejected(b.ToBytes(), Options);
+
+        Assert.Equal(RejectReason.InvalidProfile, error.Reason);
+        Assert.Contains("it has 65 sample types, more than the 64 this decoder accepts", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Decode_LabelValueTooLong_RejectedNamingLabelAndLimit()
     {
         var b = CpuProfile();

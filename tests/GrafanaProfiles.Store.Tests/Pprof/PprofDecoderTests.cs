@@ -204,6 +204,27 @@ public sealed partial class PprofDecoderTests
         }
     }
 
+    [Fact]
+    public void Decode_RandomByteFlipsOfGzippedProfiles_GiveBatchOrRejection()
+    {
+        var random = new Random(20240602);
+        foreach (var file in PprofTestData.RealProfiles)
+        {
+            var gzipped = PprofTestData.Read("pprof/" + file);
+            var rejected = 0;
+            for (var round = 0; round < 200; round++)
+            {
+                var mutated = (byte[])gzipped.Clone();
+                // Keep the magic so the gzip path is taken.
+                mutated[2 + random.Next(mutated.Length - 2)] = (byte)random.Next(256);
+                var outcome = DecodeOutcome(mutated);
+                Assert.True(outcome is null or ProfileRejectedException, $"{file} round {round}: {outcome}");
+                rejected += outcome is null ? 0 : 1;
+            }
+            Assert.True(rejected > 0, $"{file}: no corruption was rejected");
+        }
+    }
+
     /// <summary>Null when the input decodes, else the exception it threw.</summary>
     private static Exception? DecodeOutcome(ReadOnlySpan<byte> data)
     {
