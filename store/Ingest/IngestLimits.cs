@@ -12,7 +12,10 @@ public sealed record IngestLimits
     /// <summary>Samples in one profile (Pyroscope: validation.max-profile-stacktrace-samples).</summary>
     public int MaxSamplesPerProfile { get; init; } = 16_000;
 
-    /// <summary>Frames in one stack; deeper stacks are truncated at the root side, as Pyroscope does.</summary>
+    /// <summary>
+    /// Frames in one stack. A deeper stack keeps the frames nearest the root and loses the deepest
+    /// ones (leaf side), as Pyroscope does, so callers still add up correctly.
+    /// </summary>
     public int MaxStackDepth { get; init; } = 1_000;
 
     /// <summary>Labels per series (Pyroscope: validation.max-label-names-per-series).</summary>
@@ -24,6 +27,9 @@ public sealed record IngestLimits
 
     /// <summary>Function names, file names: longer ones are truncated (Pyroscope: max-profile-symbol-value-length).</summary>
     public int MaxSymbolLength { get; init; } = 65_535;
+
+    /// <summary>Sample types (value columns) in one profile; pprof from real runtimes has 1 to 4.</summary>
+    public int MaxSampleTypes { get; init; } = 64;
 
     public static IngestLimits Default { get; } = new();
 }

@@ -27,4 +27,21 @@ public static class LabelRules
         }
         return true;
     }
+
+    /// <summary>The same rule over UTF-8 bytes, for names read straight from the wire.</summary>
+    public static bool IsValid(ReadOnlySpan<byte> utf8Name)
+    {
+        if (utf8Name.IsEmpty || !(char.IsAsciiLetter((char)utf8Name[0]) || utf8Name[0] == '_'))
+        {
+            return false;
+        }
+        foreach (var b in utf8Name[1..])
+        {
+            if (!(char.IsAsciiLetterOrDigit((char)b) || b is (byte)'_' or (byte)'.'))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 }

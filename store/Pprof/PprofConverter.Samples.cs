@@ -280,7 +280,7 @@ internal sealed partial class PprofConverter
         var value = Bytes(profile, _tables.Strings[(int)str]);
         if (!_labelValuesChecked[(int)str])
         {
-            LabelRules.CheckValue(Bytes(profile, _tables.Strings[(int)key]), value.Length, _limits, $"pprof label of sample {sampleIndex}");
+            LabelChecks.CheckValue(Bytes(profile, _tables.Strings[(int)key]), value.Length, _limits, $"pprof label of sample {sampleIndex}");
             _labelValuesChecked[(int)str] = true;
         }
         if (value.IsEmpty)
@@ -312,7 +312,7 @@ internal sealed partial class PprofConverter
             }
             else
             {
-                LabelRules.CheckName(name, _limits, $"pprof label of sample {sampleIndex}");
+                LabelChecks.CheckName(name, _limits, $"pprof label of sample {sampleIndex}");
                 kind = LabelKind.Series;
             }
         }
@@ -437,7 +437,7 @@ internal sealed partial class PprofConverter
             }
             labels = labels.With(added);
         }
-        LabelRules.CheckCount(labels, _limits, $"request labels and pprof labels of sample {sampleIndex}");
+        LabelChecks.CheckCount(labels, _limits, $"request labels and pprof labels of sample {sampleIndex}");
         _groupPairs.Add(pairs.ToArray());
         _groupLabels.Add(labels);
         _groupsByHash.TryAdd(hash, group);

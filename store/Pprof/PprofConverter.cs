@@ -47,8 +47,8 @@ internal sealed partial class PprofConverter : IDisposable
     {
         var (timeNanos, durationNanos) = Window();
         var typeIds = ProfileTypeIds(profile);
-        LabelRules.Check(_options.Labels, _limits, "labels of the request");
-        LabelRules.CheckValue("service_name"u8, System.Text.Encoding.UTF8.GetByteCount(_options.ServiceName), _limits, "service name of the request");
+        LabelChecks.Check(_options.Labels, _limits, "labels of the request");
+        LabelChecks.CheckValue("service_name"u8, System.Text.Encoding.UTF8.GetByteCount(_options.ServiceName), _limits, "service name of the request");
         var samples = _tables.Samples;
         for (var i = 0; i < samples.Length; i++)
         {

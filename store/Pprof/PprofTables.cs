@@ -41,7 +41,6 @@ internal sealed class PprofTables : IDisposable
     /// Sample types (value columns) per profile. Real profiles have 1 to 4 (Go heap); the bound
     /// keeps the rows × types matrix and the series count of a hostile profile small.
     /// </summary>
-    public const int MaxSampleTypes = 64;
 
     private PooledList<ValueTypeRecord> _sampleTypes = new(4);
     private PooledList<ByteRange> _samples = new(256);
@@ -157,9 +156,9 @@ internal sealed class PprofTables : IDisposable
                 RejectReason.TooManySamples,
                 $"The profile has {SampleCount} samples, over the limit max_samples_per_profile={limits.MaxSamplesPerProfile}. Send shorter profiles or raise the limit.");
         }
-        if (_sampleTypes.Count > MaxSampleTypes)
+        if (_sampleTypes.Count > limits.MaxSampleTypes)
         {
-            throw Invalid($"it has {_sampleTypes.Count} sample types, more than the {MaxSampleTypes} this decoder accepts");
+            throw Invalid($"it has {_sampleTypes.Count} sample types, over the limit max_sample_types={limits.MaxSampleTypes}");
         }
     }
 

@@ -218,12 +218,23 @@ public sealed partial class PprofDecoderTests
     [Fact]
     public void Decode_TooManySampleTypes_Rejected()
     {
-        var b = new PprofProfileBuilder([.. Enumerable.Range(0, PprofTables.MaxSampleTypes + 1).Select(i => ($"type_{i}", "count"))]);
+        var b = new PprofProfileBuilder([.. Enumerable.Range(0, IngestLimits.Default.MaxSampleTypes + 1).Select(i => ($"type_{i}", "count"))]);
 
         var error = Rejected(b.ToBytes(), Options);
 
         Assert.Equal(RejectReason.InvalidProfile, error.Reason);
-        Assert.Contains("it has 65 sample types, more than the 64 this decoder accepts", error.Message, StringComparison.Ordinal);
+        Assert.Contains("it has 65 sample types, over the limit max_sample_types=64", error.Message, StringComparison.Ordinal);
+        // The limit is a setting.
+        Assert.Equal(3, PprofDecoder.Decode(CpuProfileWithTypes(3), Options with { Limits = IngestLimits.Default with { MaxSampleTypes = 3 } })
+            .Profiles.Select(p => p.ProfileType).Distinct().Count());
+        Assert.Contains("max_sample_types=2", Rejected(CpuProfileWithTypes(3), Options with { Limits = IngestLimits.Default with { MaxSampleTypes = 2 } }).Message, StringComparison.Ordinal);
+    }
+
+    private static byte[] CpuProfileWithTypes(int types)
+    {
+        var b = new PprofProfileBuilder([.. Enumerable.Range(0, types).Select(i => ($"type_{i}", "count"))]);
+        b.Sample([b.Frame("main")], [.. Enumerable.Repeat(1L, types)]);
+        return b.ToBytes();
     }
 
     [Fact]

@@ -2,14 +2,14 @@ using System.Text;
 using GrafanaProfiles.Store.Ingest;
 using GrafanaProfiles.Store.Model;
 
-namespace GrafanaProfiles.Store.Pprof;
+namespace GrafanaProfiles.Store.Ingest;
 
 /// <summary>
 /// The rules for series label names and values, with the messages that tell the sender which
 /// limit a label broke. Names match <c>[a-zA-Z_][a-zA-Z0-9_.]*</c> (Prometheus names plus dots,
 /// for OpenTelemetry names such as <c>otel.scope.name</c>); lengths are counted in UTF-8 bytes.
 /// </summary>
-internal static class LabelRules
+internal static class LabelChecks
 {
     /// <summary>How much of an offending name or value a message quotes.</summary>
     private const int QuotedLength = 64;
@@ -22,7 +22,7 @@ internal static class LabelRules
                 RejectReason.LabelNameTooLong,
                 $"The label name '{Quote(utf8Name)}' is {utf8Name.Length} bytes, over the limit max_label_name_length={limits.MaxLabelNameLength} ({where}). Use a shorter name or raise the limit.");
         }
-        if (!IsValidName(utf8Name))
+        if (!LabelRules.IsValid(utf8Name))
         {
             throw new ProfileRejectedException(
                 RejectReason.InvalidLabelName,
@@ -62,23 +62,7 @@ internal static class LabelRules
         CheckCount(labels, limits, where);
     }
 
-    public static bool IsValidName(ReadOnlySpan<byte> name)
-    {
-        if (name.IsEmpty || !(IsLetter(name[0]) || name[0] == '_'))
-        {
-            return false;
-        }
-        foreach (var c in name[1..])
-        {
-            if (!(IsLetter(c) || c is (byte)'_' or (byte)'.' || (c >= '0' && c <= '9')))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
 
-    private static bool IsLetter(byte c) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 
     private static string Quote(ReadOnlySpan<byte> utf8) => Quote(Encoding.UTF8.GetString(utf8[..Math.Min(utf8.Length, QuotedLength * 4)]));
 
