@@ -110,14 +110,21 @@ public sealed class ProfileWriterTests
         Assert.Equal(12, store.Reader.Top(StoreFixture.Select()).Total);
     }
 
-    [Fact]
-    public async Task TornTail_IsDroppedWithTheRecordsBeforeItIntact()
+    /// <summary>A writer that acknowledged two records (values 5 and 6) and was then abandoned without a flush.</summary>
+    private static async Task<StoreOptions> AbandonedWriterWithTwoRecordsAsync(TempDirectory dir)
     {
-        using var dir = new TempDirectory();
         var options = new StoreOptions { DataDirectory = dir.Path, WriterId = "w1", FlushInterval = TimeSpan.FromHours(1) };
         var first = await ProfileWriter.OpenAsync(options);
         await first.AppendAsync("default", Folded(BaseTime, "api", null, Cpu, ("main;a", 5)));
         await first.AppendAsync("default", Folded(BaseTime, "api", null, Cpu, ("main;b", 6)));
+        return options;
+    }
+
+    [Fact]
+    public async Task TornTail_IsDroppedWithTheRecordsBeforeItIntact()
+    {
+        using var dir = new TempDirectory();
+        var options = await AbandonedWriterWithTwoRecordsAsync(dir);
         // A third record cut short, as a crash in the middle of a write leaves it.
         var segment = Directory.GetFiles(options.WalDirectory, "*.wal").Single();
         var bytes = await File.ReadAllBytesAsync(segment);
@@ -142,10 +149,7 @@ public sealed class ProfileWriterTests
     public async Task CorruptChecksum_InTheLastRecord_IsDetected()
     {
         using var dir = new TempDirectory();
-        var options = new StoreOptions { DataDirectory = dir.Path, WriterId = "w1", FlushInterval = TimeSpan.FromHours(1) };
-        var first = await ProfileWriter.OpenAsync(options);
-        await first.AppendAsync("default", Folded(BaseTime, "api", null, Cpu, ("main;a", 5)));
-        await first.AppendAsync("default", Folded(BaseTime, "api", null, Cpu, ("main;b", 6)));
+        var options = await AbandonedWriterWithTwoRecordsAsync(dir);
         var segment = Directory.GetFiles(options.WalDirectory, "*.wal").Single();
         var bytes = await File.ReadAllBytesAsync(segment);
         bytes[^2] ^= 0xFF;
