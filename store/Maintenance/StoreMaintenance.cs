@@ -17,6 +17,9 @@ public sealed class StoreMaintenance(StoreOptions options, TimeSpan interval, IL
 
     public long Rounds { get; private set; }
     public CompactionResult LastCompaction { get; private set; } = new(0, 0, 0, 0);
+    public long CompactedPartitions { get; private set; }
+    public long RemovedFiles { get; private set; }
+    public long PartitionsExpired { get; private set; }
 
     public void Start() => _loop = Task.Run(() => LoopAsync(_stop.Token));
 
@@ -26,8 +29,10 @@ public sealed class StoreMaintenance(StoreOptions options, TimeSpan interval, IL
         using (var compactor = new Compactor(options, _log))
         {
             LastCompaction = compactor.RunOnce(nowUtc, cancellationToken);
+            CompactedPartitions += LastCompaction.PartitionsCompacted;
+            RemovedFiles += LastCompaction.FilesRemoved;
         }
-        new Retention(new PartitionLayout(options.DataDirectory), options.Retention, _log).RunOnce(nowUtc);
+        PartitionsExpired += new Retention(new PartitionLayout(options.DataDirectory), options.Retention, _log).RunOnce(nowUtc);
         Rounds++;
     }
 

@@ -11,6 +11,9 @@ namespace GrafanaProfiles.Store.Write;
 /// <summary>Decodes a log record's format-specific bytes back into a batch during replay.</summary>
 public delegate ProfileBatch WalRecordDecoder(ReadOnlyMemory<byte> payload);
 
+/// <summary>One record of <see cref="ProfileWriter.AppendAllAsync"/>: the decoded batch and what the log keeps of it.</summary>
+public sealed record WalAppend(ProfileBatch Batch, byte Kind, ReadOnlyMemory<byte> Payload);
+
 /// <summary>The store is buffering as much as it may; the caller should retry later (HTTP 429).</summary>
 public sealed class StoreOverloadedException(string message) : Exception(message)
 {
@@ -137,12 +140,19 @@ public sealed partial class ProfileWriter : IAsyncDisposable
     /// Appends a decoded batch whose original bytes (<paramref name="payload"/>, of a format a decoder
     /// of <paramref name="kind"/> reads) go into the log. Completes when the record is durable.
     /// </summary>
-    public async Task AppendAsync(string tenant, ProfileBatch batch, byte kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    public Task AppendAsync(string tenant, ProfileBatch batch, byte kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) =>
+        AppendAllAsync(tenant, [new WalAppend(batch, kind, payload)], cancellationToken);
+
+    /// <summary>
+    /// Appends several records of one request, all or none: the buffer limit is checked for their
+    /// sum before any is logged. Completes when all are durable.
+    /// </summary>
+    public async Task AppendAllAsync(string tenant, IReadOnlyList<WalAppend> records, CancellationToken cancellationToken = default)
     {
         PartitionLayout.ValidateTenant(tenant);
-        var envelope = Envelope(tenant, payload.Span);
-        Task durable;
-        var rows = batch.SampleCount;
+        var envelopes = records.Select(r => Envelope(tenant, r.Payload.Span)).ToArray();
+        var rows = records.Sum(r => r.Batch.SampleCount);
+        var durable = new Task[records.Count];
         lock (_bufferLock)
         {
             if (_buffer.RowCount + rows > _options.MaxBufferedSamples && _buffer.RowCount > 0)
@@ -151,15 +161,21 @@ public sealed partial class ProfileWriter : IAsyncDisposable
                 throw new StoreOverloadedException(
                     $"{_buffer.RowCount} sample rows are waiting to be flushed, the limit max_buffered_samples is {_options.MaxBufferedSamples}; retry shortly.");
             }
-            var sequence = _wal.Append(kind, envelope, out durable);
-            _buffer.Add(tenant, batch, sequence, DateTime.UtcNow);
+            for (var i = 0; i < records.Count; i++)
+            {
+                var sequence = _wal.Append(records[i].Kind, envelopes[i], out durable[i]);
+                _buffer.Add(tenant, records[i].Batch, sequence, DateTime.UtcNow);
+            }
         }
-        Stats.Appended(rows, payload.Length);
+        foreach (var r in records)
+        {
+            Stats.Appended(r.Batch.SampleCount, r.Payload.Length);
+        }
         if (_buffer.RowCount >= _options.FlushMaxSamples)
         {
             _flushSignal.TrySetResult();
         }
-        await durable.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(durable).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static byte[] Envelope(string tenant, ReadOnlySpan<byte> payload)

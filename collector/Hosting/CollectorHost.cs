@@ -1,0 +1,99 @@
+using GrafanaProfiles.Collector.Auth;
+using GrafanaProfiles.Collector.Ingest;
+using GrafanaProfiles.Collector.Limits;
+using GrafanaProfiles.Collector.Telemetry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace GrafanaProfiles.Collector.Hosting;
+
+/// <summary>Builds the collector service: Kestrel, settings, the store, the ingest APIs, health and metrics.</summary>
+public static class CollectorHost
+{
+    public const string EnvironmentPrefix = "GP_";
+
+    /// <summary>Loads settings: defaults, then the JSON config file, then GP_* variables, then the given overrides (command line).</summary>
+    public static (CollectorSettings Settings, IConfiguration Configuration) LoadSettings(string? configFile, IReadOnlyDictionary<string, string?> overrides)
+    {
+        var builder = new ConfigurationBuilder();
+        if (configFile is not null)
+        {
+            if (!File.Exists(configFile))
+            {
+                throw new SettingsException($"The config file '{configFile}' does not exist.");
+            }
+            builder.AddJsonFile(Path.GetFullPath(configFile), optional: false);
+        }
+        builder.AddEnvironmentVariables(EnvironmentPrefix);
+        builder.AddInMemoryCollection(overrides);
+        var configuration = builder.Build();
+        var settings = new CollectorSettings();
+        try
+        {
+            configuration.Bind(settings, o => o.ErrorOnUnknownConfiguration = false);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new SettingsException("A setting has a value of the wrong type: " + e.Message);
+        }
+        settings.Validate();
+        return (settings, configuration);
+    }
+
+    public static WebApplication Build(CollectorSettings settings, IConfiguration configuration)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Logging.ClearProviders();
+        if (settings.LogFormat == "json")
+        {
+            builder.Logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ");
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.WebHost.UseUrls(settings.Listen);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            // The ingest pipeline enforces max_body_bytes itself, with a message that names it.
+            k.Limits.MaxRequestBodySize = null;
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<StoreService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreService>());
+        builder.Services.AddSingleton<MetricsRegistry>();
+        builder.Services.AddSingleton(sp => new TenantAuthenticator(settings.Auth));
+        builder.Services.AddSingleton(sp => new SeriesLimiter(settings.Limits.MaxSeriesPerTenant, settings.Limits.SeriesIdleTime, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<IngestPipeline>();
+        builder.Services.AddSingleton<CollectorMetrics>();
+
+        var app = builder.Build();
+        MapHealth(app);
+        IngestEndpoints.Map(app);
+        return app;
+    }
+
+    private static void MapHealth(WebApplication app)
+    {
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapGet("/ready", (StoreService store) => store.IsReady
+            ? Results.Text("ready\n")
+            : Results.Text(store.Failure is { } e ? $"store failed to open: {e.Message}\n" : "replaying the write-ahead log\n", statusCode: 503));
+        app.MapGet("/metrics", (CollectorMetrics metrics) =>
+            Results.Text(metrics.Registry.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+    }
+}

@@ -1,0 +1,78 @@
+using GrafanaProfiles.Collector.Ingest;
+using GrafanaProfiles.Store.Maintenance;
+using GrafanaProfiles.Store.Write;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace GrafanaProfiles.Collector.Hosting;
+
+/// <summary>
+/// Owns the store's writer for the service's lifetime: opens it (replaying the write-ahead log)
+/// after the HTTP server is already answering health checks, runs compaction and retention, and on
+/// shutdown flushes everything acknowledged before the process exits.
+/// </summary>
+public sealed class StoreService(CollectorSettings settings, ILogger<StoreService> log) : IHostedService, IAsyncDisposable
+{
+    private readonly TaskCompletionSource<ProfileWriter> _writer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private StoreMaintenance? _maintenance;
+    private Task? _opening;
+    private bool _stopped;
+
+    public StoreOptions Options { get; } = settings.ToStoreOptions();
+
+    /// <summary>True once the log is replayed and ingest is accepted.</summary>
+    public bool IsReady => _writer.Task.IsCompletedSuccessfully;
+
+    /// <summary>Why the store could not open, if it could not.</summary>
+    public Exception? Failure => _writer.Task.Exception?.InnerException;
+
+    public StoreMaintenance? Maintenance => _maintenance;
+
+    public ProfileWriter Writer => _writer.Task.IsCompletedSuccessfully
+        ? _writer.Task.Result
+        : throw new InvalidOperationException("The store is not open yet.");
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _opening = Task.Run(async () =>
+        {
+            try
+            {
+                var writer = await ProfileWriter.OpenAsync(Options, WalDecoders.All, log, CancellationToken.None);
+                log.LogInformation("Store open at {DataDirectory}: replayed {Replayed} log records ({Torn} torn dropped).",
+                    Options.DataDirectory, writer.Replay.RecordsReplayed, writer.Replay.TornRecordsDropped);
+                _maintenance = new StoreMaintenance(Options, settings.MaintenanceInterval, log);
+                _maintenance.Start();
+                _writer.SetResult(writer);
+            }
+            catch (Exception e)
+            {
+                log.LogCritical(e, "The store at {DataDirectory} could not be opened.", Options.DataDirectory);
+                _writer.SetException(e);
+            }
+        }, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_opening is not null)
+        {
+            await _opening.ConfigureAwait(false);
+        }
+        if (_maintenance is not null)
+        {
+            await _maintenance.DisposeAsync().ConfigureAwait(false);
+            _maintenance = null;
+        }
+        if (_writer.Task.IsCompletedSuccessfully && !_stopped)
+        {
+            _stopped = true;
+            var writer = _writer.Task.Result;
+            log.LogInformation("Shutting down: flushing {Rows} buffered rows.", writer.BufferedRows);
+            await writer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

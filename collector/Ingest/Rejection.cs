@@ -1,0 +1,100 @@
+using GrafanaProfiles.Store.Ingest;
+
+namespace GrafanaProfiles.Collector.Ingest;
+
+/// <summary>
+/// Every reason the collector refuses input: a closed set. Each one is counted in
+/// <c>gp_ingest_rejected_total{reason}</c>, answered with its HTTP status, and explained in words
+/// that tell the sender what to change.
+/// </summary>
+public enum RejectionReason
+{
+    InvalidProfile,
+    DecompressedTooLarge,
+    TooManySamples,
+    TooManyLabels,
+    LabelNameTooLong,
+    LabelValueTooLong,
+    InvalidLabelName,
+    InvalidProfileType,
+    InvalidRequest,
+    BodyTooLarge,
+    UnsupportedMediaType,
+    Unauthorized,
+    RateLimited,
+    SeriesLimit,
+    Overloaded,
+    NotReady,
+}
+
+public static class Rejections
+{
+    public static RejectionReason From(RejectReason reason) => reason switch
+    {
+        RejectReason.InvalidProfile => RejectionReason.InvalidProfile,
+        RejectReason.DecompressedTooLarge => RejectionReason.DecompressedTooLarge,
+        RejectReason.TooManySamples => RejectionReason.TooManySamples,
+        RejectReason.TooManyLabels => RejectionReason.TooManyLabels,
+        RejectReason.LabelNameTooLong => RejectionReason.LabelNameTooLong,
+        RejectReason.LabelValueTooLong => RejectionReason.LabelValueTooLong,
+        RejectReason.InvalidLabelName => RejectionReason.InvalidLabelName,
+        RejectReason.InvalidProfileType => RejectionReason.InvalidProfileType,
+        _ => RejectionReason.InvalidProfile,
+    };
+
+    /// <summary>The HTTP status of a rejection (Pyroscope's where it has one).</summary>
+    public static int StatusCode(RejectionReason reason) => reason switch
+    {
+        RejectionReason.BodyTooLarge or RejectionReason.DecompressedTooLarge => 413,
+        RejectionReason.UnsupportedMediaType => 415,
+        RejectionReason.Unauthorized => 401,
+        RejectionReason.RateLimited or RejectionReason.SeriesLimit or RejectionReason.Overloaded => 429,
+        RejectionReason.NotReady => 503,
+        RejectionReason.InvalidRequest => 400,
+        RejectionReason.InvalidProfile or RejectionReason.TooManySamples or RejectionReason.TooManyLabels or
+            RejectionReason.LabelNameTooLong or RejectionReason.LabelValueTooLong or RejectionReason.InvalidLabelName or
+            RejectionReason.InvalidProfileType => 422,
+        _ => 400,
+    };
+
+    /// <summary>snake_case name used as the metric label and in error bodies.</summary>
+    public static string Name(RejectionReason reason) => reason switch
+    {
+        RejectionReason.InvalidProfile => "invalid_profile",
+        RejectionReason.DecompressedTooLarge => "decompressed_too_large",
+        RejectionReason.TooManySamples => "too_many_samples",
+        RejectionReason.TooManyLabels => "too_many_labels",
+        RejectionReason.LabelNameTooLong => "label_name_too_long",
+        RejectionReason.LabelValueTooLong => "label_value_too_long",
+        RejectionReason.InvalidLabelName => "invalid_label_name",
+        RejectionReason.InvalidProfileType => "invalid_profile_type",
+        RejectionReason.InvalidRequest => "invalid_request",
+        RejectionReason.BodyTooLarge => "body_too_large",
+        RejectionReason.UnsupportedMediaType => "unsupported_media_type",
+        RejectionReason.Unauthorized => "unauthorized",
+        RejectionReason.RateLimited => "rate_limited",
+        RejectionReason.SeriesLimit => "series_limit",
+        RejectionReason.Overloaded => "overloaded",
+        RejectionReason.NotReady => "not_ready",
+        _ => "unknown",
+    };
+}
+
+/// <summary>Input refused before or while it was handled; nothing of the request is stored.</summary>
+public sealed class IngestRejectedException : Exception
+{
+    public IngestRejectedException(RejectionReason reason, string message, TimeSpan? retryAfter = null) : base(message)
+    {
+        Reason = reason;
+        RetryAfter = retryAfter;
+    }
+
+    public IngestRejectedException() : this(RejectionReason.InvalidRequest, "The request was rejected.") { }
+    public IngestRejectedException(string message) : this(RejectionReason.InvalidRequest, message) { }
+    public IngestRejectedException(string message, Exception inner) : base(message, inner) => Reason = RejectionReason.InvalidRequest;
+
+    public RejectionReason Reason { get; }
+
+    /// <summary>For 429s: when the sender may try again.</summary>
+    public TimeSpan? RetryAfter { get; }
+}

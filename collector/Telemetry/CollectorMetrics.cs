@@ -1,0 +1,59 @@
+using GrafanaProfiles.Collector.Hosting;
+using GrafanaProfiles.Collector.Limits;
+
+namespace GrafanaProfiles.Collector.Telemetry;
+
+/// <summary>The collector's metrics, exported on <c>/metrics</c>.</summary>
+public sealed class CollectorMetrics
+{
+    public CollectorMetrics(MetricsRegistry registry, StoreService store, SeriesLimiter series)
+    {
+        Registry = registry;
+        Profiles = registry.Counter("gp_ingest_profiles_total", "Profiles accepted (one per series and profile type).", "tenant", "api");
+        Samples = registry.Counter("gp_ingest_samples_total", "Sample rows accepted (one per profile window, series and stack).", "tenant", "api");
+        Bytes = registry.Counter("gp_ingest_bytes_total", "Request body bytes accepted.", "tenant", "api");
+        Requests = registry.Counter("gp_ingest_requests_total", "Ingest requests by outcome.", "api", "status");
+        Rejected = registry.Counter("gp_ingest_rejected_total", "Requests refused, by reason.", "tenant", "reason");
+        Duration = registry.Histogram("gp_ingest_duration_seconds", "Time from request start to acknowledgement (decode and write-ahead log).", MetricsRegistry.LatencyBuckets, "api");
+        WalDuration = registry.Histogram("gp_wal_append_duration_seconds", "Time for an accepted request's records to become durable in the write-ahead log.", MetricsRegistry.LatencyBuckets);
+        registry.AddCollector(text =>
+        {
+            if (!store.IsReady)
+            {
+                return;
+            }
+            var stats = store.Writer.Stats;
+            var options = store.Options;
+            Write(text, "gp_buffered_samples", "Sample rows waiting to be flushed to Parquet.", "gauge", store.Writer.BufferedRows);
+            Write(text, "gp_buffer_fill_ratio", "Buffered rows as a share of max_buffered_samples (1 = ingest is refused).", "gauge", (double)store.Writer.BufferedRows / options.MaxBufferedSamples);
+            Write(text, "gp_flushes_total", "Flushes to Parquet.", "counter", stats.Flushes);
+            Write(text, "gp_flush_failures_total", "Flushes that failed (the data stays buffered and logged).", "counter", stats.FlushFailures);
+            Write(text, "gp_flush_last_duration_seconds", "Duration of the last flush.", "gauge", stats.LastFlushDuration.TotalSeconds);
+            Write(text, "gp_files_written_total", "Parquet files written by flushes.", "counter", stats.FilesWritten);
+            Write(text, "gp_rows_flushed_total", "Sample rows written to Parquet.", "counter", stats.RowsFlushed);
+            Write(text, "gp_wal_checkpoint_sequence", "Write-ahead log sequence up to which everything is in Parquet.", "gauge", store.Writer.CheckpointSequence);
+            Write(text, "gp_compactions_total", "Hour partitions compacted.", "counter", store.Maintenance?.CompactedPartitions ?? 0);
+            Write(text, "gp_compaction_files_removed_total", "Files removed by compaction.", "counter", store.Maintenance?.RemovedFiles ?? 0);
+            MetricsRegistry.WriteHeader(text, "gp_active_series", "Active series per tenant (for max_series_per_tenant).", "gauge");
+            foreach (var (tenant, count) in series.ActiveSeriesByTenant())
+            {
+                MetricsRegistry.WriteSample(text, "gp_active_series", count, ("tenant", tenant));
+            }
+        });
+    }
+
+    public MetricsRegistry Registry { get; }
+    public Counter Profiles { get; }
+    public Counter Samples { get; }
+    public Counter Bytes { get; }
+    public Counter Requests { get; }
+    public Counter Rejected { get; }
+    public Histogram Duration { get; }
+    public Histogram WalDuration { get; }
+
+    private static void Write(System.Text.StringBuilder text, string name, string help, string type, double value)
+    {
+        MetricsRegistry.WriteHeader(text, name, help, type);
+        MetricsRegistry.WriteSample(text, name, value);
+    }
+}
