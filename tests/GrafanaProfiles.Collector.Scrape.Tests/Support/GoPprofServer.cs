@@ -13,10 +13,13 @@ public sealed class GoPprofServer : IAsyncDisposable
 
     private readonly Process _process;
 
-    private GoPprofServer(Process process, string address)
+    private readonly string _buildDirectory;
+
+    private GoPprofServer(Process process, string address, string buildDirectory)
     {
         _process = process;
         Address = address;
+        _buildDirectory = buildDirectory;
     }
 
     /// <summary>The host:port it listens on.</summary>
@@ -43,7 +46,7 @@ public sealed class GoPprofServer : IAsyncDisposable
             process.Kill();
             throw new InvalidOperationException($"The Go pprof server did not start: stdout '{line}', stderr '{stderr}'.");
         }
-        return new GoPprofServer(process, line["listening on ".Length..].Trim());
+        return new GoPprofServer(process, line["listening on ".Length..].Trim(), Path.GetDirectoryName(executable)!);
     }
 
     private static async Task<string> BuildAsync()
@@ -51,7 +54,7 @@ public sealed class GoPprofServer : IAsyncDisposable
         var go = FindOnPath("go") ?? throw new InvalidOperationException(
             "These tests scrape a real Go program, and the Go toolchain was not found on PATH. " + InstallHint);
         var source = Path.Combine(AppContext.BaseDirectory, "go-pprof-server");
-        var output = Path.Combine(Path.GetTempPath(), $"gp-go-pprof-server-{Environment.ProcessId}");
+        var output = Path.Combine(Path.GetTempPath(), $"gp-go-pprof-server-{Guid.NewGuid():N}");
         Directory.CreateDirectory(output);
         var executable = Path.Combine(output, "go-pprof-server");
         var psi = new ProcessStartInfo(go) { WorkingDirectory = source, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -91,5 +94,6 @@ public sealed class GoPprofServer : IAsyncDisposable
             _process.Kill();
         }
         _process.Dispose();
+        Directory.Delete(_buildDirectory, recursive: true);
     }
 }
