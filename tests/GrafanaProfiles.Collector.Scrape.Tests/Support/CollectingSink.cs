@@ -1,0 +1,27 @@
+using System.Collections.Concurrent;
+using GrafanaProfiles.Collector.Scrape;
+using GrafanaProfiles.Store.Model;
+using GrafanaProfiles.Store.Pprof;
+
+namespace GrafanaProfiles.Collector.Scrape.Tests.Support;
+
+/// <summary>
+/// A sink that does what the host's does short of writing: decodes the profile with the options
+/// it was given (so rejected profiles throw as they would in production), and keeps the result.
+/// </summary>
+internal sealed class CollectingSink : IScrapeSink
+{
+    public ConcurrentQueue<Received> Profiles { get; } = new();
+
+    public Task AppendAsync(string tenant, byte[] pprof, PprofDecodeOptions options, CancellationToken cancellationToken)
+    {
+        var batch = PprofDecoder.Decode(pprof, options);
+        Profiles.Enqueue(new Received(tenant, pprof, options, batch));
+        return Task.CompletedTask;
+    }
+
+    public int CountFor(string profileName, string instance) =>
+        Profiles.Count(p => p.Options.ProfileName == profileName && p.Options.Labels.Get("instance") == instance);
+
+    internal sealed record Received(string Tenant, byte[] Pprof, PprofDecodeOptions Options, ProfileBatch Batch);
+}

@@ -1,0 +1,3 @@
+module grafanaprofiles/testdata/pprofserver
+
+go 1.19
