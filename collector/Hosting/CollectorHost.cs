@@ -1,6 +1,7 @@
 using GrafanaProfiles.Collector.Auth;
 using GrafanaProfiles.Collector.Ingest;
 using GrafanaProfiles.Collector.Limits;
+using GrafanaProfiles.Collector.Scrape;
 using GrafanaProfiles.Collector.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -42,6 +43,15 @@ public static class CollectorHost
             throw new SettingsException("A setting has a value of the wrong type: " + e.Message);
         }
         settings.Validate();
+        try
+        {
+            var scrape = configuration.GetSection("scrape");
+            settings.ScrapeJobs = scrape.Exists() ? ScrapeConfig.Resolve(ScrapeConfig.Bind(scrape), "scrape", settings.Limits.ToIngestLimits()) : [];
+        }
+        catch (ScrapeConfigException e)
+        {
+            throw new SettingsException(string.Join(Environment.NewLine, e.Errors));
+        }
         return (settings, configuration);
     }
 
@@ -80,8 +90,19 @@ public static class CollectorHost
         builder.Services.AddSingleton(sp => new SeriesLimiter(settings.Limits.MaxSeriesPerTenant, settings.Limits.SeriesIdleTime, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<IngestPipeline>();
         builder.Services.AddSingleton<CollectorMetrics>();
+        if (settings.ScrapeJobs.Count > 0)
+        {
+            builder.Services.AddSingleton<IScrapeSink, StoreScrapeSink>();
+            builder.Services.AddSingleton(sp => new ScrapeManager(settings.ScrapeJobs, sp.GetRequiredService<IScrapeSink>(),
+                sp.GetRequiredService<ILogger<ScrapeManager>>(), settings.Limits.ToIngestLimits(), sp.GetRequiredService<TimeProvider>()));
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<ScrapeManager>());
+        }
 
         var app = builder.Build();
+        if (app.Services.GetService<ScrapeManager>() is { } scraper)
+        {
+            app.Services.GetRequiredService<MetricsRegistry>().AddCollector(text => scraper.Health().WritePrometheus(text));
+        }
         MapHealth(app);
         IngestEndpoints.Map(app);
         return app;

@@ -30,6 +30,9 @@ public sealed class CollectorSettings
     [ConfigurationKeyName("limits")] public LimitSettings Limits { get; set; } = new();
     [ConfigurationKeyName("auth")] public AuthSettings Auth { get; set; } = new();
 
+    /// <summary>Scrape jobs resolved from the <c>scrape</c> section (see collector/Scrape/README.md).</summary>
+    public IReadOnlyList<Scrape.ScrapeJob> ScrapeJobs { get; set; } = [];
+
     public StoreOptions ToStoreOptions()
     {
         var options = new StoreOptions

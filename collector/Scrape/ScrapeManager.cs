@@ -52,6 +52,8 @@ public sealed class ScrapeManager : IHostedService, IAsyncDisposable
     }
 
     /// <summary>Starts every loop. Returns at once; the loops run until <see cref="StopAsync"/>.</summary>
+    private bool _disposed;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         lock (_lock)
@@ -82,11 +84,14 @@ public sealed class ScrapeManager : IHostedService, IAsyncDisposable
         Task[] running;
         lock (_lock)
         {
-            if (_stopping is null)
+            if (_stopping is null || _disposed)
             {
                 return;
             }
-            _stopping.Cancel();
+            if (!_stopping.IsCancellationRequested)
+            {
+                _stopping.Cancel();
+            }
             running = _running;
         }
         await Task.WhenAll(running).WaitAsync(cancellationToken);
@@ -101,9 +106,18 @@ public sealed class ScrapeManager : IHostedService, IAsyncDisposable
     internal Task ScrapeOnceAsync(ScrapeTarget target, ScrapeProfile profile, CancellationToken cancellationToken) =>
         _targets.Single(t => t.Client.Target == target).Loops.Single(l => l.Profile == profile).ScrapeOnceAsync(cancellationToken);
 
+    /// <summary>Stops and releases the HTTP client. Safe to call more than once (the host may dispose a hosted service twice).</summary>
     public async ValueTask DisposeAsync()
     {
         await StopAsync(CancellationToken.None);
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+        }
         _stopping?.Dispose();
         _http.Dispose();
     }

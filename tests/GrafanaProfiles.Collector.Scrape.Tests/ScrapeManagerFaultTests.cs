@@ -90,6 +90,19 @@ public sealed class ScrapeManagerFaultTests
     }
 
     [Fact]
+    public async Task Manager_StoppedThenDisposedTwice_AsTheHostDoes_DoesNotThrow()
+    {
+        // The generic host stops a hosted service, then disposes it once per registration.
+        var jobs = Job("idle", ["127.0.0.1:9"], interval: "1h", retries: 0);
+        var manager = new ScrapeManager(jobs, new CollectingSink(), NullLogger<ScrapeManager>.Instance);
+        await manager.StartAsync(CancellationToken.None);
+        await manager.StopAsync(CancellationToken.None);
+        await manager.DisposeAsync();
+        await manager.DisposeAsync();
+        await manager.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Scrape_BodyOverLimit_FailsNamingTheLimit()
     {
         await using var target = await LocalHttpTarget.StartAsync((_, context) => LocalHttpTarget.ServeProfile(context));
