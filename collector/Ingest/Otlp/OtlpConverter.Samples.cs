@@ -70,11 +70,11 @@ internal sealed partial class OtlpConverter
         var name = ProfileType.DefaultName(periodType, type);
         var (pt, pu) = ProfileType.CanonicalPeriod(name, periodType.Length == 0 ? type : periodType, periodType.Length == 0 ? unit : periodUnit);
         var id = new ProfileType(name, type, unit, pt, pu);
-        CheckTypePart(id.Name, "profile name");
         CheckTypePart(id.SampleType, "sample type");
         CheckTypePart(id.SampleUnit, "sample unit");
         CheckTypePart(id.PeriodType, "period type");
         CheckTypePart(id.PeriodUnit, "period unit");
+        CheckTypePart(id.Name, "profile name");
         return (id.Id, multiplier);
     }
 
