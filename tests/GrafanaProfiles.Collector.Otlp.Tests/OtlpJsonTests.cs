@@ -77,6 +77,14 @@ public sealed class OtlpJsonTests
     }
 
     [Fact]
+    public void Decode_JsonWithByteOrderMark_Accepted()
+    {
+        var body = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes(HandWritten)).ToArray();
+
+        Assert.Equal(2, OtlpProfilesDecoder.Decode("application/json", body, IngestLimits.Default, Clock).Batch.Profiles.Count);
+    }
+
+    [Fact]
     public void ParseRequest_HexIds_BecomeTheirBytes()
     {
         var request = OtlpJson.ParseRequest(Encoding.UTF8.GetBytes(HandWritten));

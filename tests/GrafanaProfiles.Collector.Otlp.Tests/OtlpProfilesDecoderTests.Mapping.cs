@@ -189,6 +189,23 @@ public sealed partial class OtlpProfilesDecoderTests
         Assert.True(LabelRules.IsValid(expected));
     }
 
+    [Theory]
+    [InlineData("__name__")]
+    [InlineData("__profile_type__")]
+    [InlineData("service_name")]
+    [InlineData("service-name")]
+    public void Decode_ReservedLabelNames_NoLabel(string key)
+    {
+        var b = new OtlpRequestBuilder();
+        var stack = b.Stack(b.Location(0, 0, (b.Function("main"), 1)));
+        b.Profile(b.Scope((key, "v"), ("service.name", "svc")), "cpu", "nanoseconds").Samples.Add(OtlpRequestBuilder.Sample(stack, 1, b.Attribute(key, "w")));
+
+        var profile = Assert.Single(Decode(b.Request).Batch.Profiles);
+
+        Assert.Empty(profile.Labels);
+        Assert.Equal("svc", profile.ServiceName);
+    }
+
     public static TheoryData<string, AnyValue, string?> AttributeValues() => new()
     {
         { "string", new AnyValue { StringValue = "x" }, "x" },

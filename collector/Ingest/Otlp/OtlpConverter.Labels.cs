@@ -139,6 +139,13 @@ internal sealed partial class OtlpConverter
                 return default;
         }
         var name = SanitizeLabelName(key);
+        if (name == LabelRules.ServiceName || name.StartsWith("__", StringComparison.Ordinal))
+        {
+            // service_name is the store's own column (service.name fills it), and names starting
+            // with "__" are reserved for the system (__name__, __profile_type__), as in Prometheus
+            // and Pyroscope (whose OTLP ingest skips a __name__ attribute).
+            return default;
+        }
         var utf8Name = Encoding.UTF8.GetBytes(name);
         var place = where.ToString();
         LabelChecks.CheckName(utf8Name, _limits, place);

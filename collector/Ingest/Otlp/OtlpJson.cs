@@ -27,6 +27,11 @@ internal static class OtlpJson
 
     public static ExportProfilesServiceRequest ParseRequest(ReadOnlySpan<byte> utf8)
     {
+        if (utf8.StartsWith("\uFEFF"u8))
+        {
+            // A UTF-8 byte order mark, which JSON readers may ignore (RFC 8259, section 8.1).
+            utf8 = utf8[3..];
+        }
         string json;
         try
         {
