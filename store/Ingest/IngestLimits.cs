@@ -51,6 +51,11 @@ public enum RejectReason
     InvalidLabelName,
     /// <summary>Unknown or unusable profile type.</summary>
     InvalidProfileType,
+    /// <summary>
+    /// The request's content type (media type) is not one the endpoint reads: HTTP 415. The OTLP
+    /// profiles endpoint reads application/x-protobuf, application/protobuf and application/json.
+    /// </summary>
+    UnsupportedMediaType,
 }
 
 /// <summary>A profile rejected as a whole: nothing of it is stored.</summary>
