@@ -11,8 +11,12 @@ using Microsoft.Extensions.Logging;
 
 namespace GrafanaProfiles.Collector.Ingest;
 
-/// <summary>What an API's decoder sees of a request.</summary>
-public sealed record IngestRequest(string Tenant, string? ContentType, ReadOnlyMemory<byte> Body, IQueryCollection Query, IHeaderDictionary Headers);
+/// <summary>What an API's decoder sees of a request (the body already freed of any Content-Encoding).</summary>
+public sealed record IngestRequest(string Tenant, string? ContentType, ReadOnlyMemory<byte> Body, IQueryCollection Query, IHeaderDictionary Headers)
+{
+    /// <summary>Set by the pipeline: counts profiles a decoder left out of an otherwise accepted request (partial success).</summary>
+    public Action<RejectionReason, int> ReportPartialRejection { get; init; } = (_, _) => { };
+}
 
 /// <summary>How a request ended: accepted (with counts) or refused (with reason and message).</summary>
 public sealed record IngestOutcome(int Profiles, int Samples, RejectionReason? Reason = null, string? Message = null, TimeSpan? RetryAfter = null)
@@ -76,9 +80,26 @@ public sealed class IngestPipeline(
                         $"{settings.Limits.MaxConcurrentIngests} requests are being decoded already (max_concurrent_ingests); retry shortly.",
                         TimeSpan.FromSeconds(1));
                 }
+                PooledBytes inflated = default;
                 try
                 {
-                    var request = new IngestRequest(tenant, http.Request.ContentType, buffer.AsMemory(0, length), http.Request.Query, http.Request.Headers);
+                    ReadOnlyMemory<byte> body = buffer.AsMemory(0, length);
+                    var encoding = http.Request.Headers.ContentEncoding.ToString();
+                    if (encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase))
+                    {
+                        inflated = GzipInflater.Inflate(body.Span, settings.Limits.MaxBodyBytes);
+                        body = inflated.Memory;
+                    }
+                    else if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+                    {
+                        throw new IngestRejectedException(RejectionReason.UnsupportedMediaType,
+                            $"Content-Encoding '{encoding}' is not supported: send the body uncompressed or gzip-encoded.");
+                    }
+                    var tenantName = tenant;
+                    var request = new IngestRequest(tenant, http.Request.ContentType, body, http.Request.Query, http.Request.Headers)
+                    {
+                        ReportPartialRejection = (reason, count) => metrics.Rejected.Inc(count, tenantName, Rejections.Name(reason)),
+                    };
                     var records = decode(request);
                     AdmitSeries(tenant, records);
                     var walStarted = Stopwatch.GetTimestamp();
@@ -95,6 +116,7 @@ public sealed class IngestPipeline(
                 }
                 finally
                 {
+                    inflated.Dispose();
                     _decoding.Release();
                 }
             }

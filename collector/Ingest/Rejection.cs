@@ -39,6 +39,7 @@ public static class Rejections
         RejectReason.LabelValueTooLong => RejectionReason.LabelValueTooLong,
         RejectReason.InvalidLabelName => RejectionReason.InvalidLabelName,
         RejectReason.InvalidProfileType => RejectionReason.InvalidProfileType,
+        RejectReason.UnsupportedMediaType => RejectionReason.UnsupportedMediaType,
         _ => RejectionReason.InvalidProfile,
     };
 

@@ -1,12 +1,11 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
-using GrafanaProfiles.Store.Ingest;
 
-namespace GrafanaProfiles.Store.Pprof;
+namespace GrafanaProfiles.Store.Ingest;
 
 /// <summary>Bytes in an array rented from <see cref="ArrayPool{T}.Shared"/>; dispose to return it.</summary>
-internal struct PooledBytes : IDisposable
+public struct PooledBytes : IDisposable
 {
     private byte[]? _array;
 
@@ -19,6 +18,8 @@ internal struct PooledBytes : IDisposable
     public int Length { get; }
 
     public readonly ReadOnlySpan<byte> Span => _array.AsSpan(0, Length);
+
+    public readonly ReadOnlyMemory<byte> Memory => _array.AsMemory(0, Length);
 
     public void Dispose()
     {
@@ -34,7 +35,7 @@ internal struct PooledBytes : IDisposable
 /// Gunzips untrusted input into a pooled buffer, enforcing the decompressed-size limit while
 /// inflating: a gzip bomb costs at most the limit in memory, never its full size.
 /// </summary>
-internal static class GzipInflater
+public static class GzipInflater
 {
     /// <summary>Header (10 bytes) and trailer (CRC-32 and size, 8 bytes) of the smallest gzip member.</summary>
     private const int MinimumGzipLength = 18;
