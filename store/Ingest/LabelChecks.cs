@@ -9,7 +9,7 @@ namespace GrafanaProfiles.Store.Ingest;
 /// limit a label broke. Names match <c>[a-zA-Z_][a-zA-Z0-9_.]*</c> (Prometheus names plus dots,
 /// for OpenTelemetry names such as <c>otel.scope.name</c>); lengths are counted in UTF-8 bytes.
 /// </summary>
-internal static class LabelChecks
+public static class LabelChecks
 {
     /// <summary>How much of an offending name or value a message quotes.</summary>
     private const int QuotedLength = 64;
