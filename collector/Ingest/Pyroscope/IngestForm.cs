@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using GrafanaProfiles.Store.Ingest;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
@@ -22,7 +23,9 @@ internal sealed record IngestForm(ReadOnlyMemory<byte> Profile, IReadOnlyDiction
         try
         {
             // The body is in memory, so every read completes synchronously.
-            using var stream = new MemoryStream(body.ToArray(), writable: false);
+            using var stream = MemoryMarshal.TryGetArray(body, out var segment)
+                ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+                : new MemoryStream(body.ToArray(), writable: false);
             var reader = new MultipartReader(boundary, stream);
             while (reader.ReadNextSectionAsync().GetAwaiter().GetResult() is { } section)
             {

@@ -95,7 +95,16 @@ internal static class PprofIngestRules
         {
             return null;
         }
-        var profile = GrafanaProfiles.Schema.Pprof.Profile.Parser.ParseFrom(rawProfile);
+        GrafanaProfiles.Schema.Pprof.Profile profile;
+        try
+        {
+            profile = GrafanaProfiles.Schema.Pprof.Profile.Parser.ParseFrom(rawProfile);
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            // The decoder reads the bytes as sent and says what is wrong with them.
+            return null;
+        }
         for (var i = 0; i < profile.Location.Count; i++)
         {
             profile.Function[i].Id = profile.Location[i].Id;
