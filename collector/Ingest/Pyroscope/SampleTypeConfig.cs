@@ -9,7 +9,7 @@ namespace GrafanaProfiles.Collector.Ingest.Pyroscope;
 /// <c>cumulative</c>). Only <see cref="DisplayName"/> changes what is stored: it takes part in
 /// choosing the profile name, as in Pyroscope (pkg/og/convert/pprof/profile.go, metricName).
 /// </summary>
-public sealed record SampleTypeConfig
+internal sealed record SampleTypeConfig
 {
     public string? Units { get; init; }
     public string? Aggregation { get; init; }
