@@ -20,6 +20,7 @@ public enum RejectionReason
     InvalidRequest,
     BodyTooLarge,
     UnsupportedMediaType,
+    UnsupportedFormat,
     Unauthorized,
     RateLimited,
     SeriesLimit,
@@ -40,6 +41,8 @@ public static class Rejections
         RejectReason.InvalidLabelName => RejectionReason.InvalidLabelName,
         RejectReason.InvalidProfileType => RejectionReason.InvalidProfileType,
         RejectReason.UnsupportedMediaType => RejectionReason.UnsupportedMediaType,
+        RejectReason.UnsupportedFormat => RejectionReason.UnsupportedFormat,
+        RejectReason.InvalidRequest => RejectionReason.InvalidRequest,
         _ => RejectionReason.InvalidProfile,
     };
 
@@ -47,7 +50,7 @@ public static class Rejections
     public static int StatusCode(RejectionReason reason) => reason switch
     {
         RejectionReason.BodyTooLarge or RejectionReason.DecompressedTooLarge => 413,
-        RejectionReason.UnsupportedMediaType => 415,
+        RejectionReason.UnsupportedMediaType or RejectionReason.UnsupportedFormat => 415,
         RejectionReason.Unauthorized => 401,
         RejectionReason.RateLimited or RejectionReason.SeriesLimit or RejectionReason.Overloaded => 429,
         RejectionReason.NotReady => 503,
@@ -72,6 +75,7 @@ public static class Rejections
         RejectionReason.InvalidRequest => "invalid_request",
         RejectionReason.BodyTooLarge => "body_too_large",
         RejectionReason.UnsupportedMediaType => "unsupported_media_type",
+        RejectionReason.UnsupportedFormat => "unsupported_format",
         RejectionReason.Unauthorized => "unauthorized",
         RejectionReason.RateLimited => "rate_limited",
         RejectionReason.SeriesLimit => "series_limit",

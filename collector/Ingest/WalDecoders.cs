@@ -9,8 +9,6 @@ namespace GrafanaProfiles.Collector.Ingest;
 /// </summary>
 public static class WalDecoders
 {
-    public static IReadOnlyDictionary<byte, WalRecordDecoder> All { get; } = new Dictionary<byte, WalRecordDecoder>
-    {
-        [PprofWalCodec.Kind] = PprofWalCodec.Decoders[PprofWalCodec.Kind],
-    };
+    public static IReadOnlyDictionary<byte, WalRecordDecoder> All { get; } =
+        PprofWalCodec.Decoders.Concat(Pyroscope.PyroscopeIngest.WalDecoders).ToDictionary(p => p.Key, p => p.Value);
 }

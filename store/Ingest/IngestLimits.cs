@@ -31,6 +31,13 @@ public sealed record IngestLimits
     /// <summary>Sample types (value columns) in one profile; pprof from real runtimes has 1 to 4.</summary>
     public int MaxSampleTypes { get; init; } = 64;
 
+    /// <summary>
+    /// One request body after its Content-Encoding is undone (a push request may carry many
+    /// profiles, each also bound by <see cref="MaxDecompressedBytes"/>). Pyroscope's
+    /// distributor.ingestion-body-limit-mb; hosts should cap the received body at this too.
+    /// </summary>
+    public long MaxRequestBytes { get; init; } = 256L * 1024 * 1024;
+
     public static IngestLimits Default { get; } = new();
 }
 
@@ -39,7 +46,10 @@ public enum RejectReason
 {
     /// <summary>The bytes are not a valid profile of the stated format.</summary>
     InvalidProfile,
-    /// <summary>Decompressed size over <see cref="IngestLimits.MaxDecompressedBytes"/>.</summary>
+    /// <summary>
+    /// Decompressed size over <see cref="IngestLimits.MaxDecompressedBytes"/> (one profile) or
+    /// <see cref="IngestLimits.MaxRequestBytes"/> (one request body).
+    /// </summary>
     DecompressedTooLarge,
     /// <summary>Samples over <see cref="IngestLimits.MaxSamplesPerProfile"/>.</summary>
     TooManySamples,
@@ -56,6 +66,16 @@ public enum RejectReason
     /// profiles endpoint reads application/x-protobuf, application/protobuf and application/json.
     /// </summary>
     UnsupportedMediaType,
+    /// <summary>
+    /// The request around the profile is invalid: a query parameter (name, from, until, units, …),
+    /// a multipart form, a Connect envelope (protobuf or JSON) or a header value.
+    /// </summary>
+    InvalidRequest,
+    /// <summary>
+    /// A format, content type or content encoding the collector does not read (Pyroscope's trie,
+    /// tree, JFR and speedscope bodies, clients that send prev_profile, brotli bodies).
+    /// </summary>
+    UnsupportedFormat,
 }
 
 /// <summary>A profile rejected as a whole: nothing of it is stored.</summary>

@@ -1,0 +1,54 @@
+using GrafanaProfiles.Store.Model;
+
+namespace GrafanaProfiles.Collector.Ingest.Pyroscope;
+
+/// <summary>
+/// Logs a folded or lines ingest as its original body plus the resolved options, so that replay
+/// builds exactly the same batch: the clock reading is already in the window, the profile type
+/// and scale are resolved from the name and sampleRate, and the limits that truncate are kept.
+/// Layout, little-endian: version u8, lines u8 (0 folded, 1 lines), service, label count +
+/// pairs, profile type id, scale i64, time i64, duration i64, the seven decode limits (i64 each),
+/// then the body to the end. Strings: u32 length + UTF-8.
+/// </summary>
+internal static class FoldedWalCodec
+{
+    public const byte Kind = 2;
+    private const byte Version = 1;
+
+    public static byte[] Encode(FoldedOptions options, ReadOnlySpan<byte> body)
+    {
+        using var w = new WalFieldWriter(256 + body.Length);
+        w.Byte(Version);
+        w.Byte(options.Lines ? (byte)1 : (byte)0);
+        w.String(options.ServiceName);
+        w.Labels(options.Labels);
+        w.String(options.ProfileType);
+        w.Int64(options.Scale);
+        w.Int64(options.TimeNanos);
+        w.Int64(options.DurationNanos);
+        w.Limits(options.Limits);
+        w.Rest(body);
+        return w.ToArray();
+    }
+
+    public static ProfileBatch Decode(ReadOnlySpan<byte> payload)
+    {
+        var r = new WalFieldReader(payload);
+        if (r.Byte() != Version)
+        {
+            throw new InvalidDataException("A folded log record has an unknown version.");
+        }
+        var options = new FoldedOptions
+        {
+            Lines = r.Byte() == 1,
+            ServiceName = r.String(),
+            Labels = r.Labels(),
+            ProfileType = r.String(),
+            Scale = r.Int64(),
+            TimeNanos = r.Int64(),
+            DurationNanos = r.Int64(),
+            Limits = r.Limits(),
+        };
+        return FoldedDecoder.Decode(r.Rest(), options);
+    }
+}
