@@ -2,9 +2,9 @@ namespace GrafanaProfiles.Collector.Limits;
 
 /// <summary>
 /// A token bucket per tenant over request body bytes: <c>rate</c> bytes per second refill, up to
-/// <c>burst</c> bytes (or one request's size, so a single request larger than the burst can still
-/// pass on an idle tenant — Pyroscope would refuse it forever). A refused request is told how long
-/// to wait.
+/// <c>burst</c> bytes. A request larger than the burst passes when the bucket is full and leaves it
+/// in debt, which throttles the requests after it (Pyroscope would refuse such a request forever).
+/// A refused request is told how long to wait.
 /// </summary>
 public sealed class TenantRateLimiter(long bytesPerSecond, long burstBytes, TimeProvider clock)
 {
@@ -21,17 +21,17 @@ public sealed class TenantRateLimiter(long bytesPerSecond, long burstBytes, Time
                 bucket = new Bucket { Tokens = burstBytes, Stamp = now };
                 _buckets[tenant] = bucket;
             }
-            var capacity = Math.Max(burstBytes, bytes);
             var elapsed = clock.GetElapsedTime(bucket.Stamp, now).TotalSeconds;
-            bucket.Tokens = Math.Min(capacity, bucket.Tokens + (elapsed * bytesPerSecond));
+            bucket.Tokens = Math.Min(burstBytes, bucket.Tokens + (elapsed * bytesPerSecond));
             bucket.Stamp = now;
-            if (bucket.Tokens >= bytes)
+            var needed = Math.Min(bytes, burstBytes);
+            if (bucket.Tokens >= needed)
             {
                 bucket.Tokens -= bytes;
                 retryAfter = TimeSpan.Zero;
                 return true;
             }
-            retryAfter = TimeSpan.FromSeconds(Math.Ceiling((bytes - bucket.Tokens) / bytesPerSecond));
+            retryAfter = TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling((needed - bucket.Tokens) / bytesPerSecond)));
             return false;
         }
     }
