@@ -9,27 +9,32 @@ public sealed class CommandLineTests
     private static string TestData(string name) => Path.Combine(CollectorProcess.Root, "tests", "testdata", "pprof", name);
 
     [Fact]
-    public async Task Demo_IngestsRealProfiles_PrintsTopFunctionsAndWritesFlameGraphs()
+    public async Task Demo_SendsAFleetOverHttp_ShowsTopFunctionsTheRegressionAndFlameGraphs()
     {
         using var dir = new TempDirectory();
         var (code, stdout, stderr) = await CollectorProcess.RunAsync("demo", "--data-dir", dir.Path);
-        Assert.True(code == 0, stderr);
-        Assert.Contains("Services: checkout, storefront", stdout, StringComparison.Ordinal);
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("Collector listening on http://127.0.0.1:", stdout, StringComparison.Ordinal);
+        Assert.Contains("Services: billing, checkout, inventory, search, storefront", stdout, StringComparison.Ordinal);
         Assert.Contains("process_cpu:cpu:nanoseconds:cpu:nanoseconds", stdout, StringComparison.Ordinal);
         Assert.Contains("memory:inuse_space:bytes:space:bytes", stdout, StringComparison.Ordinal);
-        // The Go CPU profile's heaviest function by self time, per go tool pprof -top.
-        var cpuSection = stdout[stdout.IndexOf("checkout — process_cpu:cpu", StringComparison.Ordinal)..];
-        Assert.Contains("main.fibonacci", cpuSection.Split('\n')[2], StringComparison.Ordinal);
+        // The real Go CPU profile (pushed as 'inventory'): its heaviest function by self time, per go tool pprof -top.
+        var inventory = stdout[stdout.IndexOf("inventory — process_cpu:cpu", StringComparison.Ordinal)..];
+        Assert.Contains("main.fibonacci", inventory.Split('\n')[2], StringComparison.Ordinal);
+        // The regression of checkout v2 comes first in the diff, as the function that got slower.
+        var diff = stdout[stdout.IndexOf("checkout v1 → v2", StringComparison.Ordinal)..].Split('\n');
+        Assert.StartsWith("  +", diff[1], StringComparison.Ordinal);
+        Assert.EndsWith("encoding/json.(*encodeState).reflectValue", diff[1].TrimEnd(), StringComparison.Ordinal);
 
-        var svgs = stdout.Split('\n').Where(l => l.Contains("flame graph: ", StringComparison.Ordinal))
-            .Select(l => l[(l.IndexOf("flame graph: ", StringComparison.Ordinal) + 13)..].Trim()).ToList();
-        Assert.NotEmpty(svgs);
+        var svgs = stdout.Split('\n').Where(l => l.Contains("flame graph", StringComparison.Ordinal) && l.Contains(".svg", StringComparison.Ordinal))
+            .Select(l => l[(l.IndexOf(": ", StringComparison.Ordinal) + 2)..].Trim()).ToList();
+        Assert.True(svgs.Count >= 6, string.Join("\n", svgs));
         foreach (var svg in svgs)
         {
             var doc = XDocument.Load(svg); // well-formed SVG
             Assert.Equal("svg", doc.Root!.Name.LocalName);
         }
-        var cpuSvg = File.ReadAllText(svgs.Single(s => s.Contains("checkout-process_cpu-cpu", StringComparison.Ordinal)));
+        var cpuSvg = File.ReadAllText(svgs.Single(s => s.EndsWith("flamegraph-inventory-process_cpu.svg", StringComparison.Ordinal)));
         Assert.Contains("main.fibonacci", cpuSvg, StringComparison.Ordinal);
         Assert.Contains("<title>", cpuSvg, StringComparison.Ordinal);
     }
