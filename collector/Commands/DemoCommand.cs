@@ -5,7 +5,6 @@ using Google.Protobuf;
 using GrafanaProfiles.Collector.Demo;
 using GrafanaProfiles.Collector.Hosting;
 using GrafanaProfiles.Schema.Pyroscope.Push.V1;
-using LabelPair = GrafanaProfiles.Schema.Pyroscope.Types.V1.LabelPair;
 using GrafanaProfiles.Store.Model;
 using GrafanaProfiles.Store.Query;
 using GrafanaProfiles.Store.Query.FlameGraphs;
@@ -14,6 +13,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using LabelPair = GrafanaProfiles.Schema.Pyroscope.Types.V1.LabelPair;
 
 namespace GrafanaProfiles.Collector.Commands;
 
