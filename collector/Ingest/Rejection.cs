@@ -54,10 +54,11 @@ public static class Rejections
         RejectionReason.Unauthorized => 401,
         RejectionReason.RateLimited or RejectionReason.SeriesLimit or RejectionReason.Overloaded => 429,
         RejectionReason.NotReady => 503,
-        RejectionReason.InvalidRequest => 400,
-        RejectionReason.InvalidProfile or RejectionReason.TooManySamples or RejectionReason.TooManyLabels or
-            RejectionReason.LabelNameTooLong or RejectionReason.LabelValueTooLong or RejectionReason.InvalidLabelName or
-            RejectionReason.InvalidProfileType => 422,
+        // Bad metadata (labels, names, types) is the sender's request: 400, as Pyroscope answers.
+        RejectionReason.InvalidRequest or RejectionReason.TooManyLabels or RejectionReason.LabelNameTooLong or
+            RejectionReason.LabelValueTooLong or RejectionReason.InvalidLabelName or RejectionReason.InvalidProfileType => 400,
+        // A profile that cannot be ingested as sent: 422, Pyroscope's code for other ingest failures.
+        RejectionReason.InvalidProfile or RejectionReason.TooManySamples => 422,
         _ => 400,
     };
 

@@ -81,6 +81,26 @@ public sealed class LimitsAndAuthTests
         Assert.Equal(2, await server.MetricAsync("gp_active_series{tenant=\"default\"}"));
     }
 
+    [Theory]
+    [InlineData("GP_LIMITS__MAX_SAMPLES_PER_PROFILE", "10", "pprof", 422, "too_many_samples", "max_samples_per_profile=10")]
+    [InlineData("GP_LIMITS__MAX_DECOMPRESSED_BYTES", "1000", "pprof", 413, "decompressed_too_large", "max_decompressed_bytes=1000")]
+    [InlineData("GP_LIMITS__MAX_LABELS_PER_SERIES", "1", "folded", 400, "too_many_labels", "max_labels_per_series=1")]
+    [InlineData("GP_LIMITS__MAX_LABEL_VALUE_LENGTH", "3", "folded", 400, "label_value_too_long", "max_label_value_length=3")]
+    [InlineData("GP_LIMITS__MAX_LABEL_NAME_LENGTH", "3", "folded", 400, "label_name_too_long", "max_label_name_length=3")]
+    public async Task EachLimit_RefusesWithItsStatus_NamesTheLimit_CountsTheReason_AndStoresNothing(
+        string setting, string value, string format, int status, string reason, string named)
+    {
+        using var dir = new TempDirectory();
+        await using var server = await CollectorServer.StartAsync(dir.Path, Env((setting, value)));
+        using var response = format == "pprof"
+            ? await PostPprofAsync(server, "api")
+            : await PostFoldedAsync(server, "api.cpu{region=eu-west,zone=eu-west-1a}");
+        Assert.Equal((HttpStatusCode)status, response.StatusCode);
+        Assert.Contains(named, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, await server.MetricAsync($"gp_ingest_rejected_total{{tenant=\"default\",reason=\"{reason}\"}}"));
+        Assert.Empty(Directory.GetDirectories(dir.Path, "tenant=*"));
+    }
+
     [Fact]
     public async Task InvalidProfile_Gets422_AndNothingIsStored()
     {
