@@ -231,6 +231,8 @@ public sealed class WriterStats
     public long FilesWritten { get; internal set; }
     public long RowsFlushed { get; internal set; }
     public TimeSpan LastFlushDuration { get; internal set; }
+    /// <summary>Time spent writing Parquet files since start (the benchmark splits ingest time with it).</summary>
+    public TimeSpan TotalFlushDuration { get; internal set; }
     public long Overloaded { get; internal set; }
     public long ReplaySkipped { get; internal set; }
 
