@@ -51,7 +51,8 @@ public sealed partial class ProfileWriter : IAsyncDisposable
         {
             ["threads"] = options.WriterThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["memory_limit"] = options.WriterMemoryLimit,
-            ["preserve_insertion_order"] = "false",
+            // The samples COPY relies on it: rows are appended in the file's sort order (see ParquetFileWriter).
+            ["preserve_insertion_order"] = "true",
         });
     }
 

@@ -18,6 +18,14 @@ var total = Stopwatch.StartNew();
 var report = new Report();
 Console.WriteLine($"Grafana Profiles benchmark, scale {settings.Scale}");
 Console.WriteLine($"Machine: {Report.MachineFacts()}");
+Console.WriteLine($"Load average at start: {Report.LoadAverage()}");
+if (settings.QueryStore is { } existing)
+{
+    Report.Section($"Query only, on {existing}");
+    new QueryBenchmark(DatasetGenerator.Day, DatasetGenerator.MeasuredService, report, settings.QueryWarmups, settings.QueryRuns).Run(existing);
+    report.Print();
+    return 0;
+}
 var work = settings.WorkDirectory ?? Path.Combine(Path.GetTempPath(), $"gp-bench-{Environment.ProcessId}");
 Directory.CreateDirectory(work);
 Console.WriteLine($"Work directory: {work}");
@@ -35,18 +43,18 @@ try
     Console.WriteLine($"  generated in {Timing.Ms(watch.Elapsed)}");
 
     var ingest = new IngestBenchmark(data, report, settings.IngestRuns);
-    var (baseSingle, baseParallel) = ingest.RunBaselines();
+    var (baseWall, baseCpu) = ingest.RunBaselines();
 
     Report.Section("Ingest: ProfileWriter with the fsynced write-ahead log, flush to Parquet included");
     var singleCount = Math.Min(data.Profiles.Count, settings.SingleProducerProfiles);
     var singleDir = Path.Combine(work, "single");
     var single = await ingest.IngestAsync(singleDir, 1, singleCount);
-    ingest.Record(single, baseSingle, "1 thread", verdict: false);
+    ingest.Record(single, baseWall, baseCpu, verdict: false);
     Directory.Delete(singleDir, recursive: true);
 
     var storeDir = Path.Combine(work, "store");
     var concurrent = await ingest.IngestAsync(storeDir, settings.Producers, data.Profiles.Count);
-    ingest.Record(concurrent, baseParallel, $"{Environment.ProcessorCount} threads", verdict: true);
+    ingest.Record(concurrent, baseWall, baseCpu, verdict: true);
 
     Report.Section("Storage");
     var storage = new StorageBenchmark(data, report);
@@ -56,9 +64,9 @@ try
     StorageBenchmark.PrintColumns(storeDir);
 
     Report.Section("Query (after compaction)");
-    new QueryBenchmark(data, report, settings.QueryWarmups, settings.QueryRuns).Run(storeDir);
+    new QueryBenchmark(data.Day, data.MeasuredService, report, settings.QueryWarmups, settings.QueryRuns).Run(storeDir);
 
-    Report.Section($"Results, scale {settings.Scale} ({Report.MachineFacts()})");
+    Report.Section($"Results, scale {settings.Scale} ({Report.MachineFacts()}; load average at the end {Report.LoadAverage()})");
     report.Print();
     Console.WriteLine($"Total time {total.Elapsed:mm\\:ss}");
     return 0;
@@ -81,6 +89,7 @@ internal sealed record BenchmarkSettings
     public int Producers { get; init; } = 16;
     public int SingleProducerProfiles { get; init; } = 2_000;
     public string? WorkDirectory { get; init; }
+    public string? QueryStore { get; init; }
     public bool Keep { get; init; }
 
     private const string Usage = """
@@ -92,6 +101,7 @@ internal sealed record BenchmarkSettings
           --single-profiles N  profiles sent by the single-producer run (default 2000; it waits for an fsync per profile)
           --work DIR           where the stores are written (default: a temporary directory, deleted at the end)
           --keep               keep the temporary directory
+          --query-only DIR     only run the query benchmarks on DIR/store (a store kept with --work)
         """;
 
     public static BenchmarkSettings? Parse(string[] args)
@@ -119,6 +129,7 @@ internal sealed record BenchmarkSettings
                     "--single-profiles" => settings with { SingleProducerProfiles = Number(1) },
                     "--work" => settings with { WorkDirectory = Path.GetFullPath(Value()) },
                     "--keep" => settings with { Keep = true },
+                    "--query-only" => settings with { QueryStore = Path.GetFullPath(Value()) },
                     "-h" or "--help" => throw new ArgumentException(""),
                     _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
                 };

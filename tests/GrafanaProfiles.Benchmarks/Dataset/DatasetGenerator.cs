@@ -20,7 +20,7 @@ internal sealed class GeneratedDataset
     public required IReadOnlyList<ServiceModel> Models { get; init; }
 
     /// <summary>The hour the 1 h queries read: the measured service and every other service have data in it.</summary>
-    public DateTime QueryHour => Day.AddHours(12);
+    public DateTime QueryHour => DatasetGenerator.QueryHour(Day);
 
     public long GzipBytes => Profiles.Sum(p => (long)p.Gzip.Length);
     public long RawBytes => Profiles.Sum(p => (long)p.RawBytes);
@@ -39,6 +39,8 @@ internal static class DatasetGenerator
 {
     public const string MeasuredService = "checkout";
     public static readonly DateTime Day = new(2026, 3, 2, 0, 0, 0, DateTimeKind.Utc);
+
+    public static DateTime QueryHour(DateTime day) => day.AddHours(12);
 
     private static readonly string[] ServiceNames =
     [

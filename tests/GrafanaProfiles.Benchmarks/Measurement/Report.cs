@@ -48,6 +48,10 @@ internal sealed class Report
             $"{RuntimeInformation.FrameworkDescription} ({(GCSettings.IsServerGC ? "server" : "workstation")} GC), DuckDB {DuckDbDatabase.LibraryVersion}");
     }
 
+    /// <summary>The 1, 5 and 15 minute load averages: other work on the machine shows in wall times.</summary>
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
     public void Print()
     {
         Console.WriteLine();

@@ -21,6 +21,51 @@ internal static class Timing
         return Median(times);
     }
 
+    /// <summary>Median wall time and median process CPU time (all threads) of the measured runs.</summary>
+    public static (TimeSpan Wall, TimeSpan Cpu) MedianWithCpu(int warmups, int runs, Action action)
+    {
+        for (var i = 0; i < warmups; i++)
+        {
+            action();
+        }
+        var walls = new List<TimeSpan>(runs);
+        var cpus = new List<TimeSpan>(runs);
+        for (var i = 0; i < runs; i++)
+        {
+            var cpu = ProcessCpu();
+            var watch = Stopwatch.StartNew();
+            action();
+            walls.Add(watch.Elapsed);
+            cpus.Add(ProcessCpu() - cpu);
+        }
+        return (Median(walls), Median(cpus));
+    }
+
+    /// <summary>
+    /// Two measurements interleaved run by run (a, b, a, b, …), so that load from outside the
+    /// benchmark hits both alike; returns both medians.
+    /// </summary>
+    public static (TimeSpan A, TimeSpan B) Paired(int warmups, int runs, Action a, Action b)
+    {
+        for (var i = 0; i < warmups; i++)
+        {
+            a();
+            b();
+        }
+        var timesA = new List<TimeSpan>(runs);
+        var timesB = new List<TimeSpan>(runs);
+        for (var i = 0; i < runs; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            a();
+            timesA.Add(watch.Elapsed);
+            watch.Restart();
+            b();
+            timesB.Add(watch.Elapsed);
+        }
+        return (Median(timesA), Median(timesB));
+    }
+
     public static TimeSpan Median(List<TimeSpan> times)
     {
         times.Sort();
