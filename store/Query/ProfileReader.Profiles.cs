@@ -96,26 +96,26 @@ public sealed partial class ProfileReader
             var values = chunk.Column(1).Values<long>();
             for (var i = 0; i < chunk.RowCount; i++)
             {
-                aggregate.Add(ids[i], values[i], FramesOf(tables, ids[i], ref last));
+                AddStack(aggregate, tables, ids[i], values[i], ref last);
             }
         }
         return aggregate;
     }
 
-    /// <summary>A stack's frames from whichever file has it (ids are content hashes: any copy is the same); none when no file has it.</summary>
-    private static ReadOnlySpan<ulong> FramesOf(StackTable[] tables, ulong stackId, ref int last)
+    /// <summary>A stack with its frames from whichever file has it (ids are content hashes: any copy is the same); no frames when no file has it.</summary>
+    private static void AddStack(StackAggregate aggregate, StackTable[] tables, ulong stackId, long value, ref int last)
     {
         // Consecutive stacks usually come from the same file; start where the last one was found.
         for (var n = 0; n < tables.Length; n++)
         {
             var t = (last + n) % tables.Length;
-            if (tables[t].TryGet(stackId, out var frames))
+            if (tables[t].TryAddTo(aggregate, stackId, value))
             {
                 last = t;
-                return frames;
+                return;
             }
         }
-        return [];
+        aggregate.Add(stackId, value, []);
     }
 
     /// <summary>The WHERE condition of a selection over the samples table.</summary>

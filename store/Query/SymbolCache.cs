@@ -102,14 +102,14 @@ internal sealed class StackTable : ISymbolTable
 
     public long Bytes => (_index.Count * 24L) + (_offsets.Length * 4L) + (_frames.Length * 8L) + 64;
 
-    public bool TryGet(ulong stackId, out ReadOnlySpan<ulong> frames)
+    /// <summary>Adds the stack to <paramref name="aggregate"/> with its frames referenced here; false when this file does not have it.</summary>
+    public bool TryAddTo(StackAggregate aggregate, ulong stackId, long value)
     {
         if (_index.TryGetValue(stackId, out var i))
         {
-            frames = _frames.AsSpan(_offsets[i], _offsets[i + 1] - _offsets[i]);
+            aggregate.AddShared(stackId, value, _frames, _offsets[i], _offsets[i + 1] - _offsets[i]);
             return true;
         }
-        frames = default;
         return false;
     }
 

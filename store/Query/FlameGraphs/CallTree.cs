@@ -22,6 +22,46 @@ internal sealed class CallTree
         AddNode(-1, -1, 0);
     }
 
+    /// <summary>
+    /// A tree for this thread's next build, reused: its arrays (a few MB at 26,000 nodes, on the
+    /// large object heap) made every query pay for gen-2 collections. Measured on the scale-1
+    /// benchmark's 1 h aggregate (5,982 stacks), 40 builds: before, 5 MB allocated per build and
+    /// 15 gen-2 collections, median 4.4–4.9 ms; reused, nothing allocated, median 2.4–2.7 ms.
+    /// </summary>
+    [ThreadStatic]
+    private static CallTree? _reusable;
+
+    /// <summary>Takes this thread's tree (emptied), or a new one; give it back with <see cref="Return"/>.</summary>
+    public static CallTree Rent()
+    {
+        var tree = _reusable ?? new CallTree();
+        _reusable = null;
+        return tree;
+    }
+
+    /// <summary>Empties the tree and keeps it for this thread's next build.</summary>
+    public static void Return(CallTree tree)
+    {
+        tree.Clear();
+        _reusable = tree;
+    }
+
+    private void Clear()
+    {
+        var n = NodeCount;
+        Array.Clear(_childCount, 0, n);
+        for (var side = 0; side < 2; side++)
+        {
+            Array.Clear(_totals[side], 0, n);
+            Array.Clear(_selfs[side], 0, n);
+        }
+        _children.Clear();
+        _functionIndex.Clear();
+        FunctionIds.Clear();
+        NodeCount = 0;
+        AddNode(-1, -1, 0);
+    }
+
     public List<ulong> FunctionIds { get; } = [];
     public int NodeCount { get; private set; }
 

@@ -13,24 +13,31 @@ public static class FlameGraphBuilder
         Func<IReadOnlyCollection<ulong>, IReadOnlyDictionary<ulong, string>> resolveNames)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxNodes, 2);
-        var tree = new CallTree();
-        tree.Add(left, 0);
-        if (right is not null)
+        var tree = CallTree.Rent();
+        try
         {
-            tree.Add(right, 1);
-        }
-        var kept = ChooseNodes(tree, maxNodes);
-        var keptFunctions = new HashSet<ulong>();
-        var function = tree.Function;
-        for (var node = 1; node < tree.NodeCount; node++)
-        {
-            if (kept[node])
+            tree.Add(left, 0);
+            if (right is not null)
             {
-                keptFunctions.Add(tree.FunctionIds[function[node]]);
+                tree.Add(right, 1);
             }
+            var kept = ChooseNodes(tree, maxNodes);
+            var keptFunctions = new HashSet<ulong>();
+            var function = tree.Function;
+            for (var node = 1; node < tree.NodeCount; node++)
+            {
+                if (kept[node])
+                {
+                    keptFunctions.Add(tree.FunctionIds[function[node]]);
+                }
+            }
+            var names = resolveNames(keptFunctions);
+            return Emit(tree, kept, names, right is not null);
         }
-        var names = resolveNames(keptFunctions);
-        return Emit(tree, kept, names, right is not null);
+        finally
+        {
+            CallTree.Return(tree);
+        }
     }
 
     /// <summary>
