@@ -39,9 +39,16 @@ internal sealed class CallTree
         return tree;
     }
 
-    /// <summary>Empties the tree and keeps it for this thread's next build.</summary>
+    /// <summary>Nodes above which a tree is not kept: a thread should not hold a huge query's memory forever.</summary>
+    private const int MaxReusedNodes = 262_144;
+
+    /// <summary>Empties the tree and keeps it for this thread's next build (unless it grew very large).</summary>
     public static void Return(CallTree tree)
     {
+        if (tree._parent.Length > MaxReusedNodes)
+        {
+            return;
+        }
         tree.Clear();
         _reusable = tree;
     }
