@@ -29,6 +29,35 @@ public static class ContentHash
         return builder.Finish();
     }
 
+    /// <summary>
+    /// The same id as <see cref="Function(string, string, string, long)"/>, computed from the
+    /// strings' UTF-8 bytes without decoding them (a decoder that already holds the bytes can look
+    /// a function up before building it).
+    /// </summary>
+    public static ulong FunctionOfUtf8(ReadOnlySpan<byte> name, ReadOnlySpan<byte> systemName, ReadOnlySpan<byte> filename, long startLine)
+    {
+        var length = 12 + name.Length + systemName.Length + filename.Length + 8;
+        var rented = length <= 512 ? null : System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+        var buffer = rented is null ? stackalloc byte[512] : rented.AsSpan();
+        var p = Put(buffer, 0, name);
+        p = Put(buffer, p, systemName);
+        p = Put(buffer, p, filename);
+        BinaryPrimitives.WriteInt64LittleEndian(buffer[p..], startLine);
+        var hash = XxHash64(buffer[..(p + 8)]);
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+        return hash;
+
+        static int Put(Span<byte> buffer, int p, ReadOnlySpan<byte> part)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(buffer[p..], part.Length);
+            part.CopyTo(buffer[(p + 4)..]);
+            return p + 4 + part.Length;
+        }
+    }
+
     /// <summary>Stack id: the frame (function) ids, root first.</summary>
     public static ulong Stack(ReadOnlySpan<ulong> frameIdsRootFirst) =>
         XxHash64(System.Runtime.InteropServices.MemoryMarshal.AsBytes(frameIdsRootFirst));

@@ -25,7 +25,7 @@ public sealed partial class ProfileReader
         return Run(selection.Tenant, selection.From, selection.To, (connection, files) =>
         {
             var aggregate = AggregateStacks(connection, files, selection);
-            var names = new NameCache(connection, files);
+            var names = new NameCache(this, connection, files);
             return (FlameGraphBuilder.Build(aggregate, null, limit, names.Resolve), TopTable.Build(aggregate, null, names.Resolve));
         }, cancellationToken);
     }
@@ -57,7 +57,7 @@ public sealed partial class ProfileReader
             var rightFiles = FilesFor(right.Tenant, right.From, right.To);
             var l = AggregateStacks(connection, leftFiles, left);
             var r = AggregateStacks(connection, rightFiles, right);
-            var names = new NameCache(connection, files);
+            var names = new NameCache(this, connection, files);
             return (FlameGraphBuilder.Build(l, r, limit, names.Resolve), TopTable.Build(l, r, names.Resolve));
         }, cancellationToken);
     }
@@ -66,35 +66,56 @@ public sealed partial class ProfileReader
     public StackAggregate Aggregate(ProfileSelection selection, CancellationToken cancellationToken = default) =>
         Run(selection.Tenant, selection.From, selection.To, (connection, files) => AggregateStacks(connection, files, selection), cancellationToken);
 
-    internal static StackAggregate AggregateStacks(DuckDbConnection connection, QueryFiles files, ProfileSelection selection)
+    internal StackAggregate AggregateStacks(DuckDbConnection connection, QueryFiles files, ProfileSelection selection)
     {
         if (files.IsEmpty || files.Stacks.Count == 0)
         {
             return new StackAggregate();
         }
+        // DuckDB sums by stack; the frames come from the cached stacks tables. Measured at scale 1
+        // (docs/benchmarks.md): joining the stacks files in SQL (with an any_value GROUP BY to
+        // de-duplicate) made the aggregate 2.4× the bare GROUP BY; the lookups cost about 1 ms.
         var parameters = new SqlParameters();
         var filter = SampleFilter(selection, parameters);
         var sql = $"""
-            WITH agg AS (
-              SELECT {SamplesTable.StackId}, sum({SamplesTable.Value})::BIGINT AS v
-              FROM read_parquet({parameters.Add(files.Samples)})
-              WHERE {filter}
-              GROUP BY {SamplesTable.StackId}
-            ),
-            st AS (
-              SELECT {StacksTable.StackId}, any_value({StacksTable.FrameIds}) AS frame_ids
-              FROM read_parquet({parameters.Add(files.Stacks)})
-              WHERE {StacksTable.StackId} IN (SELECT {SamplesTable.StackId} FROM agg)
-              GROUP BY {StacksTable.StackId}
-            )
-            SELECT agg.{SamplesTable.StackId}, agg.v, st.frame_ids
-            FROM agg LEFT JOIN st ON st.{StacksTable.StackId} = agg.{SamplesTable.StackId}
-            WHERE agg.v <> 0
+            SELECT {SamplesTable.StackId}, sum({SamplesTable.Value})::BIGINT AS v
+            FROM read_parquet({parameters.Add(files.Samples)})
+            WHERE {filter}
+            GROUP BY {SamplesTable.StackId}
+            HAVING sum({SamplesTable.Value}) <> 0
             """;
+        var tables = files.Stacks.Select(f => _symbols.Stacks(connection, f)).ToArray();
         using var statement = connection.Prepare(sql);
         parameters.BindTo(statement);
         using var result = statement.Execute();
-        return StackAggregate.Read(result);
+        var aggregate = new StackAggregate();
+        var last = 0;
+        foreach (var chunk in result.Chunks())
+        {
+            var ids = chunk.Column(0).Values<ulong>();
+            var values = chunk.Column(1).Values<long>();
+            for (var i = 0; i < chunk.RowCount; i++)
+            {
+                AddStack(aggregate, tables, ids[i], values[i], ref last);
+            }
+        }
+        return aggregate;
+    }
+
+    /// <summary>A stack with its frames from whichever file has it (ids are content hashes: any copy is the same); no frames when no file has it.</summary>
+    private static void AddStack(StackAggregate aggregate, StackTable[] tables, ulong stackId, long value, ref int last)
+    {
+        // Consecutive stacks usually come from the same file; start where the last one was found.
+        for (var n = 0; n < tables.Length; n++)
+        {
+            var t = (last + n) % tables.Length;
+            if (tables[t].TryAddTo(aggregate, stackId, value))
+            {
+                last = t;
+                return;
+            }
+        }
+        aggregate.Add(stackId, value, []);
     }
 
     /// <summary>The WHERE condition of a selection over the samples table.</summary>
@@ -110,30 +131,23 @@ public sealed partial class ProfileReader
                $"AND {SamplesTable.ProfileType} = {parameters.Add(profileType)} AND ({SelectorSql.ToCondition(selection.Selector, parameters)})";
     }
 
-    private static IReadOnlyDictionary<ulong, string> ResolveNames(DuckDbConnection connection, QueryFiles files, IReadOnlyCollection<ulong> ids)
+    private IReadOnlyDictionary<ulong, string> ResolveNames(DuckDbConnection connection, QueryFiles files, IReadOnlyCollection<ulong> ids)
     {
         var names = new Dictionary<ulong, string>(ids.Count);
         if (ids.Count == 0 || files.Functions.Count == 0)
         {
             return names;
         }
-        var parameters = new SqlParameters();
-        var sql = $"""
-            SELECT {FunctionsTable.FunctionId}, any_value({FunctionsTable.FunctionName})
-            FROM read_parquet({parameters.Add(files.Functions)})
-            WHERE {FunctionsTable.FunctionId} IN (SELECT unnest({parameters.Add(ids.ToList())}))
-            GROUP BY {FunctionsTable.FunctionId}
-            """;
-        using var statement = connection.Prepare(sql);
-        parameters.BindTo(statement);
-        using var result = statement.Execute();
-        foreach (var chunk in result.Chunks())
+        var tables = files.Functions.Select(f => _symbols.Names(connection, f)).ToArray();
+        foreach (var id in ids)
         {
-            var idColumn = chunk.Column(0).Values<ulong>();
-            var nameColumn = chunk.Column(1);
-            for (var i = 0; i < chunk.RowCount; i++)
+            foreach (var table in tables)
             {
-                names[idColumn[i]] = nameColumn.GetString(i) ?? "";
+                if (table.TryGet(id, out var name))
+                {
+                    names[id] = name;
+                    break;
+                }
             }
         }
         return names;
@@ -153,14 +167,14 @@ public sealed partial class ProfileReader
     }
 
     /// <summary>Resolves each function name once even when the flame graph and the top table both ask.</summary>
-    private sealed class NameCache(DuckDbConnection connection, QueryFiles files)
+    private sealed class NameCache(ProfileReader reader, DuckDbConnection connection, QueryFiles files)
     {
         private readonly Dictionary<ulong, string> _names = [];
 
         public IReadOnlyDictionary<ulong, string> Resolve(IReadOnlyCollection<ulong> ids)
         {
             var missing = ids.Where(id => !_names.ContainsKey(id)).ToList();
-            foreach (var (id, name) in ResolveNames(connection, files, missing))
+            foreach (var (id, name) in reader.ResolveNames(connection, files, missing))
             {
                 _names[id] = name;
             }

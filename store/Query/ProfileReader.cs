@@ -18,11 +18,13 @@ public sealed partial class ProfileReader : IDisposable
 
     private readonly DuckDbDatabase _duck;
     private readonly ConcurrentBag<DuckDbConnection> _pool = [];
+    private readonly SymbolCache _symbols;
 
     public ProfileReader(string dataDirectory, ReaderOptions? options = null)
     {
         Options = options ?? new ReaderOptions();
         Layout = new PartitionLayout(dataDirectory);
+        _symbols = new SymbolCache(Options.SymbolCacheBytes);
         _duck = DuckDbDatabase.Open(settings: new Dictionary<string, string>
         {
             ["threads"] = Options.Threads.ToString(CultureInfo.InvariantCulture),

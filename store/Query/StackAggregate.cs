@@ -1,17 +1,21 @@
-using GrafanaProfiles.Store.DuckDb;
-
 namespace GrafanaProfiles.Store.Query;
 
 /// <summary>
-/// Values aggregated by stack over a selection, with each stack's frames (function ids, root first)
-/// in one flat array. What DuckDB returns for flame graphs and top tables.
+/// Values aggregated by stack over a selection, with each stack's frames (function ids, root first).
+/// What DuckDB returns for flame graphs and top tables. Frames are either copied in
+/// (<see cref="Add"/>) or referenced in the immutable arrays of the symbol cache
+/// (<see cref="AddShared"/>): copying 126,000 frame ids per 24 h query of the scale-1 benchmark
+/// made a 1 MB large-object allocation per query, and with it gen-2 collections.
 /// </summary>
 public sealed class StackAggregate
 {
     private ulong[] _stackIds = new ulong[1024];
     private long[] _values = new long[1024];
-    private int[] _offsets = new int[1025];
-    private ulong[] _frames = new ulong[16 * 1024];
+    private ulong[]?[] _frameArrays = new ulong[]?[1024];
+    private int[] _frameStarts = new int[1024];
+    private int[] _frameLengths = new int[1024];
+    private ulong[] _ownFrames = new ulong[1024];
+    private int _ownCount;
 
     public int Count { get; private set; }
 
@@ -21,60 +25,42 @@ public sealed class StackAggregate
 
     public ReadOnlySpan<long> Values => _values.AsSpan(0, Count);
 
-    public ReadOnlySpan<ulong> FramesOf(int index) => _frames.AsSpan(_offsets[index], _offsets[index + 1] - _offsets[index]);
+    public ReadOnlySpan<ulong> FramesOf(int index) =>
+        (_frameArrays[index] ?? _ownFrames).AsSpan(_frameStarts[index], _frameLengths[index]);
 
     public static StackAggregate Empty { get; } = new();
 
     public void Add(ulong stackId, long value, ReadOnlySpan<ulong> framesRootFirst)
     {
-        EnsureStacks(Count + 1);
-        var start = _offsets[Count];
-        EnsureFrames(start + framesRootFirst.Length);
-        framesRootFirst.CopyTo(_frames.AsSpan(start));
+        if (_ownCount + framesRootFirst.Length > _ownFrames.Length)
+        {
+            Array.Resize(ref _ownFrames, Math.Max(_ownCount + framesRootFirst.Length, _ownFrames.Length * 2));
+        }
+        framesRootFirst.CopyTo(_ownFrames.AsSpan(_ownCount));
+        Append(stackId, value, null, _ownCount, framesRootFirst.Length);
+        _ownCount += framesRootFirst.Length;
+    }
+
+    /// <summary>Adds a stack whose frames stay where they are: <paramref name="frames"/> must never change.</summary>
+    internal void AddShared(ulong stackId, long value, ulong[] frames, int start, int length) => Append(stackId, value, frames, start, length);
+
+    private void Append(ulong stackId, long value, ulong[]? frames, int start, int length)
+    {
+        if (Count == _stackIds.Length)
+        {
+            var size = Count * 2;
+            Array.Resize(ref _stackIds, size);
+            Array.Resize(ref _values, size);
+            Array.Resize(ref _frameArrays, size);
+            Array.Resize(ref _frameStarts, size);
+            Array.Resize(ref _frameLengths, size);
+        }
         _stackIds[Count] = stackId;
         _values[Count] = value;
-        _offsets[Count + 1] = start + framesRootFirst.Length;
+        _frameArrays[Count] = frames;
+        _frameStarts[Count] = start;
+        _frameLengths[Count] = length;
         Count++;
         Total += value;
-    }
-
-    /// <summary>Reads a (stack_id UBIGINT, value BIGINT, frame_ids UBIGINT[]) result whole vector by whole vector.</summary>
-    internal static StackAggregate Read(DuckDbResult result)
-    {
-        var aggregate = new StackAggregate();
-        foreach (var chunk in result.Chunks())
-        {
-            var ids = chunk.Column(0).Values<ulong>();
-            var values = chunk.Column(1).Values<long>();
-            var lists = chunk.Column(2);
-            var entries = lists.ListEntries();
-            var child = lists.ListChild().Values<ulong>();
-            for (var i = 0; i < chunk.RowCount; i++)
-            {
-                var frames = lists.IsValid(i) ? child.Slice((int)entries[i].Offset, (int)entries[i].Length) : [];
-                aggregate.Add(ids[i], values[i], frames);
-            }
-        }
-        return aggregate;
-    }
-
-    private void EnsureStacks(int count)
-    {
-        if (count <= _stackIds.Length)
-        {
-            return;
-        }
-        var size = Math.Max(count, _stackIds.Length * 2);
-        Array.Resize(ref _stackIds, size);
-        Array.Resize(ref _values, size);
-        Array.Resize(ref _offsets, size + 1);
-    }
-
-    private void EnsureFrames(int count)
-    {
-        if (count > _frames.Length)
-        {
-            Array.Resize(ref _frames, Math.Max(count, _frames.Length * 2));
-        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using GrafanaProfiles.Store.Model;
 using Layout = GrafanaProfiles.Store.Partitions.PartitionLayout;
 
@@ -6,42 +7,39 @@ namespace GrafanaProfiles.Store.Write;
 /// <summary>Identifies one hour partition of one tenant.</summary>
 public readonly record struct PartitionKey(string Tenant, DateTime Hour);
 
-/// <summary>The series a partition's rows belong to (service name and labels), written once per series.</summary>
-public sealed record SeriesInfo(ulong SeriesId, string ServiceName, LabelSet Labels);
+/// <summary>What the rows of one profile window share: the series (service name, labels) and the profile type.</summary>
+public sealed record RowKey(ulong SeriesId, string ServiceName, string ProfileType, LabelSet Labels);
+
+/// <summary>The rows of one profile window: contiguous in <see cref="PartitionBuffer.Rows"/>.</summary>
+public readonly record struct ProfileRun(int Key, long TimeMicros, long DurationNanos, int Start, int Count);
 
 /// <summary>
-/// Rows waiting to be written to one partition, held column by column so the flush can hand them
-/// to DuckDB as whole vectors.
+/// Rows waiting to be written to one partition. A profile window's rows are copied in one block
+/// and share one <see cref="ProfileRun"/> (time, duration, series and type), so the flush hands
+/// DuckDB integers only: no string per row, and the series columns are looked up by key (see
+/// <see cref="ParquetFileWriter"/>).
 /// </summary>
 public sealed class PartitionBuffer(PartitionKey key)
 {
+    private readonly Dictionary<(ulong SeriesId, string ProfileType), int> _keyIndex = [];
+
     public PartitionKey Key { get; } = key;
-    public List<long> TimeMicros { get; } = [];
-    public List<long> DurationNanos { get; } = [];
-    public List<string> ProfileTypes { get; } = [];
-    public List<ulong> SeriesIds { get; } = [];
-    public List<ulong> StackIds { get; } = [];
-    public List<long> Values { get; } = [];
-    public List<ulong> SpanIds { get; } = [];
-    public Dictionary<ulong, SeriesInfo> Series { get; } = [];
+    public List<RowKey> Keys { get; } = [];
+    public List<ProfileRun> Runs { get; } = [];
+    public List<SampleRow> Rows { get; } = [];
     public Dictionary<ulong, ulong[]> Stacks { get; } = [];
     public Dictionary<ulong, FunctionInfo> Functions { get; } = [];
 
-    public int RowCount => StackIds.Count;
+    public int RowCount => Rows.Count;
 
     public void Add(SeriesProfile profile, ProfileBatch batch)
     {
-        Series.TryAdd(profile.SeriesId, new SeriesInfo(profile.SeriesId, profile.ServiceName, profile.Labels));
-        var time = profile.TimeNanos / 1000;
-        foreach (var sample in profile.Samples)
+        var key = KeyOf(new RowKey(profile.SeriesId, profile.ServiceName, profile.ProfileType, profile.Labels));
+        var samples = CollectionsMarshal.AsSpan(profile.Samples);
+        Runs.Add(new ProfileRun(key, profile.TimeNanos / 1000, profile.DurationNanos, Rows.Count, samples.Length));
+        Rows.AddRange(samples);
+        foreach (var sample in samples)
         {
-            TimeMicros.Add(time);
-            DurationNanos.Add(profile.DurationNanos);
-            ProfileTypes.Add(profile.ProfileType);
-            SeriesIds.Add(profile.SeriesId);
-            StackIds.Add(sample.StackId);
-            Values.Add(sample.Value);
-            SpanIds.Add(sample.SpanId);
             if (!Stacks.ContainsKey(sample.StackId) && batch.Stacks.TryGetValue(sample.StackId, out var frames))
             {
                 Stacks[sample.StackId] = frames;
@@ -56,19 +54,25 @@ public sealed class PartitionBuffer(PartitionKey key)
         }
     }
 
+    private int KeyOf(RowKey key)
+    {
+        ref var index = ref CollectionsMarshal.GetValueRefOrAddDefault(_keyIndex, (key.SeriesId, key.ProfileType), out var exists);
+        if (!exists)
+        {
+            index = Keys.Count;
+            Keys.Add(key);
+        }
+        return index;
+    }
+
     /// <summary>Moves rows of another buffer of the same partition into this one (used when a failed flush is retried).</summary>
     public void Absorb(PartitionBuffer other)
     {
-        TimeMicros.AddRange(other.TimeMicros);
-        DurationNanos.AddRange(other.DurationNanos);
-        ProfileTypes.AddRange(other.ProfileTypes);
-        SeriesIds.AddRange(other.SeriesIds);
-        StackIds.AddRange(other.StackIds);
-        Values.AddRange(other.Values);
-        SpanIds.AddRange(other.SpanIds);
-        foreach (var (k, v) in other.Series)
+        foreach (var run in other.Runs)
         {
-            Series.TryAdd(k, v);
+            var key = KeyOf(other.Keys[run.Key]);
+            Runs.Add(run with { Key = key, Start = Rows.Count });
+            Rows.AddRange(CollectionsMarshal.AsSpan(other.Rows).Slice(run.Start, run.Count));
         }
         foreach (var (k, v) in other.Stacks)
         {
@@ -78,6 +82,82 @@ public sealed class PartitionBuffer(PartitionKey key)
         {
             Functions.TryAdd(k, v);
         }
+    }
+
+    /// <summary>
+    /// The rows in the samples table's sort order (service_name, profile_type, series_id, time,
+    /// stack_id), as (row index, run index) pairs: windows are ordered by key and time, and the
+    /// rows of windows with the same key and time by stack id.
+    /// </summary>
+    public (int[] Rows, int[] Runs) SortedOrder()
+    {
+        var keyOrder = Enumerable.Range(0, Keys.Count).ToArray();
+        Array.Sort(keyOrder, (a, b) =>
+        {
+            var c = string.CompareOrdinal(Keys[a].ServiceName, Keys[b].ServiceName);
+            c = c != 0 ? c : string.CompareOrdinal(Keys[a].ProfileType, Keys[b].ProfileType);
+            return c != 0 ? c : Keys[a].SeriesId.CompareTo(Keys[b].SeriesId);
+        });
+        var rank = new int[Keys.Count];
+        for (var i = 0; i < keyOrder.Length; i++)
+        {
+            rank[keyOrder[i]] = i;
+        }
+        var runs = CollectionsMarshal.AsSpan(Runs);
+        var runOrder = new int[runs.Length];
+        var runKeys = new (int Rank, long Time, int Index)[runs.Length];
+        for (var r = 0; r < runs.Length; r++)
+        {
+            runOrder[r] = r;
+            runKeys[r] = (rank[runs[r].Key], runs[r].TimeMicros, r);
+        }
+        Array.Sort(runKeys, runOrder);
+        var rows = new int[RowCount];
+        var rowRuns = new int[RowCount];
+        var stackIds = new ulong[RowCount];
+        var all = CollectionsMarshal.AsSpan(Rows);
+        var position = 0;
+        for (var g = 0; g < runOrder.Length;)
+        {
+            // One group: the windows with the same key and time (usually exactly one).
+            var end = g + 1;
+            while (end < runOrder.Length && runKeys[end].Rank == runKeys[g].Rank && runKeys[end].Time == runKeys[g].Time)
+            {
+                end++;
+            }
+            var groupStart = position;
+            for (var i = g; i < end; i++)
+            {
+                var run = runs[runOrder[i]];
+                for (var j = 0; j < run.Count; j++)
+                {
+                    rows[position] = run.Start + j;
+                    rowRuns[position] = runOrder[i];
+                    stackIds[position] = all[run.Start + j].StackId;
+                    position++;
+                }
+            }
+            if (end - g == 1)
+            {
+                Array.Sort(stackIds, rows, groupStart, position - groupStart);
+            }
+            else
+            {
+                // Rows of several windows: keep each row's run with it through the sort.
+                var pairs = new (ulong Stack, int Row, int Run)[position - groupStart];
+                for (var i = 0; i < pairs.Length; i++)
+                {
+                    pairs[i] = (stackIds[groupStart + i], rows[groupStart + i], rowRuns[groupStart + i]);
+                }
+                Array.Sort(pairs);
+                for (var i = 0; i < pairs.Length; i++)
+                {
+                    (_, rows[groupStart + i], rowRuns[groupStart + i]) = pairs[i];
+                }
+            }
+            g = end;
+        }
+        return (rows, rowRuns);
     }
 }
 

@@ -160,6 +160,7 @@ public sealed partial class ProfileWriter
         Stats.Flushes++;
         Stats.FilesWritten += renames.Count;
         Stats.LastFlushDuration = watch.Elapsed;
+        Stats.TotalFlushDuration += watch.Elapsed;
         if (renames.Count > 0)
         {
             _log.LogDebug("Flushed {Rows} rows into {Files} files in {Elapsed} ms.", snapshot.RowCount, renames.Count, watch.ElapsedMilliseconds);

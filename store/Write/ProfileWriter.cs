@@ -54,7 +54,8 @@ public sealed partial class ProfileWriter : IAsyncDisposable
         {
             ["threads"] = options.WriterThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["memory_limit"] = options.WriterMemoryLimit,
-            ["preserve_insertion_order"] = "false",
+            // The samples COPY relies on it: rows are appended in the file's sort order (see ParquetFileWriter).
+            ["preserve_insertion_order"] = "true",
         });
     }
 
@@ -247,6 +248,8 @@ public sealed class WriterStats
     public long FilesWritten { get; internal set; }
     public long RowsFlushed { get; internal set; }
     public TimeSpan LastFlushDuration { get; internal set; }
+    /// <summary>Time spent writing Parquet files since start (the benchmark splits ingest time with it).</summary>
+    public TimeSpan TotalFlushDuration { get; internal set; }
     public long Overloaded { get; internal set; }
     public long ReplaySkipped { get; internal set; }
 

@@ -9,24 +9,83 @@ internal sealed class CallTree
 {
     private readonly Dictionary<long, int> _children = [];
     private readonly Dictionary<ulong, int> _functionIndex = [];
+    private int[] _parent = new int[1024];
+    private int[] _function = new int[1024];
+    private int[] _depth = new int[1024];
+    private int[] _childCount = new int[1024];
+    private readonly long[][] _totals = [new long[1024], new long[1024]];
+    private readonly long[][] _selfs = [new long[1024], new long[1024]];
+    private int[] _path = new int[64];
 
     public CallTree()
     {
         AddNode(-1, -1, 0);
     }
 
-    public List<ulong> FunctionIds { get; } = [];
-    public List<int> Parent { get; } = [];
-    public List<int> Function { get; } = [];
-    public List<int> Depth { get; } = [];
-    public List<int> ChildCount { get; } = [];
-    public List<long>[] Totals { get; } = [[], []];
-    public List<long>[] Selfs { get; } = [[], []];
+    /// <summary>
+    /// A tree for this thread's next build, reused: its arrays (a few MB at 26,000 nodes, on the
+    /// large object heap) made every query pay for gen-2 collections. Measured on the scale-1
+    /// benchmark's 1 h aggregate (5,982 stacks), 40 builds: before, 5 MB allocated per build and
+    /// 15 gen-2 collections, median 4.4–4.9 ms; reused, nothing allocated, median 2.4–2.7 ms.
+    /// </summary>
+    [ThreadStatic]
+    private static CallTree? _reusable;
 
-    public int NodeCount => Parent.Count;
+    /// <summary>Takes this thread's tree (emptied), or a new one; give it back with <see cref="Return"/>.</summary>
+    public static CallTree Rent()
+    {
+        var tree = _reusable ?? new CallTree();
+        _reusable = null;
+        return tree;
+    }
+
+    /// <summary>Nodes above which a tree is not kept: a thread should not hold a huge query's memory forever.</summary>
+    private const int MaxReusedNodes = 262_144;
+
+    /// <summary>Empties the tree and keeps it for this thread's next build (unless it grew very large).</summary>
+    public static void Return(CallTree tree)
+    {
+        if (tree._parent.Length > MaxReusedNodes)
+        {
+            return;
+        }
+        tree.Clear();
+        _reusable = tree;
+    }
+
+    private void Clear()
+    {
+        var n = NodeCount;
+        Array.Clear(_childCount, 0, n);
+        for (var side = 0; side < 2; side++)
+        {
+            Array.Clear(_totals[side], 0, n);
+            Array.Clear(_selfs[side], 0, n);
+        }
+        _children.Clear();
+        _functionIndex.Clear();
+        FunctionIds.Clear();
+        NodeCount = 0;
+        AddNode(-1, -1, 0);
+    }
+
+    public List<ulong> FunctionIds { get; } = [];
+    public int NodeCount { get; private set; }
+
+    // The per-node arrays: valid for indexes below NodeCount (they grow in steps).
+    public int[] Parent => _parent;
+    public int[] Function => _function;
+    public int[] Depth => _depth;
+    public int[] ChildCount => _childCount;
+
+    public long[] Totals(int side) => _totals[side];
+
+    public long[] Selfs(int side) => _selfs[side];
 
     public void Add(StackAggregate aggregate, int side)
     {
+        var totals = _totals[side];
+        ReadOnlySpan<ulong> previous = [];
         for (var i = 0; i < aggregate.Count; i++)
         {
             var value = aggregate.Values[i];
@@ -34,19 +93,35 @@ internal sealed class CallTree
             {
                 continue;
             }
-            var node = 0;
-            Totals[side][0] += value;
-            foreach (var functionId in aggregate.FramesOf(i))
+            var frames = aggregate.FramesOf(i);
+            if (frames.Length + 1 > _path.Length)
             {
-                node = Child(node, FunctionIndexOf(functionId));
-                Totals[side][node] += value;
+                Array.Resize(ref _path, Math.Max(frames.Length + 1, _path.Length * 2));
             }
-            Selfs[side][node] += value;
+            // Stacks share long prefixes (goroutine entry, server, middleware): the nodes of the
+            // prefix shared with the previous stack are already in _path, so only the rest costs
+            // hash lookups. Measured on the scale-1 benchmark (6,000 stacks, mean depth 21): this
+            // and flat arrays took the tree build from 9.5 ms to a few ms.
+            var shared = frames.CommonPrefixLength(previous);
+            var node = _path[shared];
+            for (var j = shared; j < frames.Length; j++)
+            {
+                node = Child(node, FunctionIndexOf(frames[j]));
+                _path[j + 1] = node;
+                totals = _totals[side];
+            }
+            totals[0] += value;
+            for (var j = 1; j <= frames.Length; j++)
+            {
+                totals[_path[j]] += value;
+            }
+            _selfs[side][node] += value;
+            previous = frames;
         }
     }
 
     /// <summary>The larger of the two sides' totals: what the node limit ranks nodes by.</summary>
-    public long Weight(int node) => Math.Max(Totals[0][node], Totals[1][node]);
+    public long Weight(int node) => Math.Max(_totals[0][node], _totals[1][node]);
 
     private int FunctionIndexOf(ulong functionId)
     {
@@ -64,23 +139,32 @@ internal sealed class CallTree
         var key = ((long)parent << 32) | (uint)function;
         if (!_children.TryGetValue(key, out var node))
         {
-            node = AddNode(parent, function, Depth[parent] + 1);
+            node = AddNode(parent, function, _depth[parent] + 1);
             _children[key] = node;
-            ChildCount[parent]++;
+            _childCount[parent]++;
         }
         return node;
     }
 
     private int AddNode(int parent, int function, int depth)
     {
-        Parent.Add(parent);
-        Function.Add(function);
-        Depth.Add(depth);
-        ChildCount.Add(0);
-        Totals[0].Add(0);
-        Totals[1].Add(0);
-        Selfs[0].Add(0);
-        Selfs[1].Add(0);
-        return Parent.Count - 1;
+        if (NodeCount == _parent.Length)
+        {
+            var size = NodeCount * 2;
+            Array.Resize(ref _parent, size);
+            Array.Resize(ref _function, size);
+            Array.Resize(ref _depth, size);
+            Array.Resize(ref _childCount, size);
+            for (var side = 0; side < 2; side++)
+            {
+                Array.Resize(ref _totals[side], size);
+                Array.Resize(ref _selfs[side], size);
+            }
+        }
+        var node = NodeCount++;
+        _parent[node] = parent;
+        _function[node] = function;
+        _depth[node] = depth;
+        return node;
     }
 }

@@ -49,6 +49,25 @@ public sealed class CompactorTests
     }
 
     [Fact]
+    public async Task CompactedFiles_HaveExactlyTheColumnsOfFlushedFiles()
+    {
+        await using var store = await StoreWithManySmallFilesAsync(3, TimeSpan.Zero);
+        string Columns(string table)
+        {
+            using var db = GrafanaProfiles.Store.DuckDb.DuckDbDatabase.Open();
+            using var c = db.Connect();
+            using var result = c.Query($"SELECT string_agg(name, ',' ORDER BY name) FROM (SELECT DISTINCT name FROM parquet_schema('{Hour(store)}/{table}-*.parquet') WHERE num_children IS NULL OR num_children = 0)");
+            using var chunk = result.FetchChunk()!;
+            return chunk.Column(0).GetString(0)!;
+        }
+        var before = PartitionLayout.Tables.Select(Columns).ToList();
+        using var compactor = new Compactor(store.Options);
+        Assert.Equal(1, compactor.RunOnce(BaseTime.AddHours(2)).PartitionsCompacted);
+        Assert.Equal(before, PartitionLayout.Tables.Select(Columns).ToList());
+        Assert.DoesNotContain("hour", string.Join(",", before).Split(','));
+    }
+
+    [Fact]
     public async Task OpenHour_IsLeftAlone()
     {
         await using var store = await StoreWithManySmallFilesAsync(3, TimeSpan.Zero);

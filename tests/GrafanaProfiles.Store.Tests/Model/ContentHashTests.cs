@@ -24,6 +24,24 @@ public sealed class ContentHashTests
         Assert.Equal(101, hashes.Count);
     }
 
+    [Theory]
+    [InlineData("main", "main", "main.go", 10)]
+    [InlineData("", "", "", 0)]
+    [InlineData("github.com/acme/app/internal/orders.(*Service).Create", "", "/app/internal/orders/service.go", -3)]
+    [InlineData("名前", "système", "/src/ü.go", long.MaxValue)]
+    public void FunctionOfUtf8_GivesTheIdOfTheDecodedStrings(string name, string systemName, string filename, long line)
+    {
+        var utf8 = System.Text.Encoding.UTF8;
+        Assert.Equal(ContentHash.Function(name, systemName, filename, line),
+            ContentHash.FunctionOfUtf8(utf8.GetBytes(name), utf8.GetBytes(systemName), utf8.GetBytes(filename), line));
+        // Longer than the stack buffer: the pooled path.
+        var longName = new string('x', 700) + name;
+        Assert.Equal(ContentHash.Function(longName, systemName, filename, line),
+            ContentHash.FunctionOfUtf8(utf8.GetBytes(longName), utf8.GetBytes(systemName), utf8.GetBytes(filename), line));
+        Assert.NotEqual(ContentHash.Function(name + "a", systemName, filename, line),
+            ContentHash.FunctionOfUtf8(utf8.GetBytes(name), utf8.GetBytes("a" + systemName), utf8.GetBytes(filename), line));
+    }
+
     [Fact]
     public void Ids_DependOnContentOnly()
     {

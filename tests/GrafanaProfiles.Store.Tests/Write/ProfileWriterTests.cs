@@ -59,6 +59,63 @@ public sealed class ProfileWriterTests
     }
 
     [Fact]
+    public async Task Flush_ManySeriesTypesAndWindowsInAnyOrder_WritesSortedRowsWithTheirOwnSeriesColumns()
+    {
+        await using var store = await StoreFixture.StartAsync();
+        // Label values that SQL text must not be able to break: quotes, a NUL, non-ASCII.
+        string[] pods = ["p'1", "p\0\"2", "pöd-3", "p4"];
+        var rng = new Random(7);
+        var expected = new Dictionary<(string Service, string Pod, string Type), long>();
+        var appends = new List<GrafanaProfiles.Store.Model.ProfileBatch>();
+        foreach (var minute in Enumerable.Range(0, 6))
+        {
+            foreach (var service in new[] { "zeta", "alpha", "mid" })
+            {
+                foreach (var pod in pods)
+                {
+                    foreach (var type in new[] { Cpu, AllocSpace })
+                    {
+                        var samples = Enumerable.Range(0, 120).Select(i => ($"main;f{i % 37};g{i}", (long)rng.Next(1, 1000))).ToArray();
+                        appends.Add(Folded(BaseTime.AddMinutes(minute), service, L("pod", pod), type, samples));
+                        expected[(service, pod, type)] = expected.GetValueOrDefault((service, pod, type)) + samples.Sum(x => x.Item2);
+                    }
+                }
+            }
+        }
+        // Out of order, and one window sent twice (its rows meet in one group of the sort).
+        foreach (var batch in appends.OrderBy(_ => rng.Next()).Append(appends[0]))
+        {
+            await store.Writer.AppendAsync("default", batch);
+        }
+        var first = appends[0].Profiles[0];
+        expected[(first.ServiceName, first.Labels.Get("pod")!, first.ProfileType)] += first.Total;
+        await store.Writer.FlushAsync();
+
+        using var db = DuckDbDatabase.Open();
+        using var c = db.Connect();
+        var file = $"read_parquet('{store.DataDirectory}/*/*/samples-*.parquet')";
+        using var order = c.Query($"""
+            WITH f AS (SELECT row_number() OVER () AS n, * FROM {file}),
+                 s AS (SELECT n, row_number() OVER (ORDER BY service_name, profile_type, series_id, time, stack_id, n) AS sorted FROM f)
+            SELECT count(*) FILTER (WHERE n <> sorted)::BIGINT, count(*)::BIGINT FROM s
+            """);
+        using var o = order.FetchChunk()!;
+        Assert.Equal(0L, o.Column(0).Values<long>()[0]);
+        Assert.True(o.Column(1).Values<long>()[0] > 2 * 2048, "enough rows for several appender chunks");
+        using var sums = c.Query($"SELECT service_name, labels['pod'], profile_type, sum(value)::BIGINT, count(DISTINCT series_id)::BIGINT FROM {file} GROUP BY ALL");
+        var actual = new Dictionary<(string, string, string), long>();
+        foreach (var chunk in sums.Chunks())
+        {
+            for (var i = 0; i < chunk.RowCount; i++)
+            {
+                Assert.Equal(1L, chunk.Column(4).Values<long>()[i]);
+                actual[(chunk.Column(0).GetString(i)!, chunk.Column(1).GetString(i)!, chunk.Column(2).GetString(i)!)] = chunk.Column(3).Values<long>()[i];
+            }
+        }
+        Assert.Equal(expected.OrderBy(e => e.Key), actual.OrderBy(e => e.Key));
+    }
+
+    [Fact]
     public async Task Stacks_AlreadyWrittenToAPartition_AreNotRepeatedInLaterFiles()
     {
         await using var store = await StoreFixture.StartAsync();

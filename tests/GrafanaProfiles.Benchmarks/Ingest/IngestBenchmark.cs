@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using GrafanaProfiles.Benchmarks.Dataset;
+using GrafanaProfiles.Benchmarks.Measurement;
+using GrafanaProfiles.Schema.Pprof;
+using GrafanaProfiles.Store.Pprof;
+using GrafanaProfiles.Store.Write;
+
+namespace GrafanaProfiles.Benchmarks.Ingest;
+
+/// <summary>What one ingest run did.</summary>
+internal sealed record IngestRun(int Producers, int Profiles, long Samples, long Rows, TimeSpan Wall, TimeSpan Cpu, TimeSpan Flushing, long Flushes, long Retries);
+
+/// <summary>
+/// Ingest through the real write path (decode, fsynced write-ahead log with group commit, buffers,
+/// Parquet flush) against the baseline of what any pprof consumer must do at least: gunzip with
+/// System.IO.Compression and parse with the generated Google.Protobuf classes.
+/// </summary>
+internal sealed class IngestBenchmark(GeneratedDataset data, Report report, int runs)
+{
+    public const string Tenant = "bench";
+
+    private readonly IReadOnlyList<ProfileInput> _profiles = data.Profiles;
+
+    /// <summary>
+    /// Parse-only baseline and our decode-only, single-threaded and on all cores. Returns the
+    /// baseline's wall time per profile on all cores and its CPU time per profile.
+    /// </summary>
+    public (double ParallelWallUs, double CpuUs) RunBaselines()
+    {
+        Report.Section("Ingest: baseline (gunzip + Profile.Parser.ParseFrom) and our decode alone");
+        var n = _profiles.Count;
+        var cores = Environment.ProcessorCount;
+        var parseSingle = Timing.MedianWithCpu(1, runs, () => ParseAll(1));
+        var parseParallel = Timing.MedianWithCpu(1, runs, () => ParseAll(cores));
+        var decodeSingle = Timing.MedianWithCpu(1, runs, () => DecodeAll(1));
+        var decodeParallel = Timing.MedianWithCpu(1, runs, () => DecodeAll(cores));
+        var baseCpu = PerProfileUs(parseSingle.Cpu, n);
+        var baseParallel = PerProfileUs(parseParallel.Wall, n);
+        report.Add("Ingest", "Parse-only baseline, 1 thread: wall / CPU time per profile", $"{Timing.Us(PerProfileUs(parseSingle.Wall, n))} / {Timing.Us(baseCpu)}");
+        report.Add("Ingest", $"Parse-only baseline, {cores} threads: wall time per profile", Timing.Us(baseParallel));
+        report.Add("Ingest", "PprofDecoder.Decode only, 1 thread: CPU time per profile", Timing.Us(PerProfileUs(decodeSingle.Cpu, n)), Timing.Us(baseCpu),
+            PerProfileUs(decodeSingle.Cpu, n) / baseCpu);
+        report.Add("Ingest", $"PprofDecoder.Decode only, {cores} threads: wall time per profile", Timing.Us(PerProfileUs(decodeParallel.Wall, n)), Timing.Us(baseParallel),
+            PerProfileUs(decodeParallel.Wall, n) / baseParallel);
+        return (baseParallel, baseCpu);
+    }
+
+    private static double PerProfileUs(TimeSpan total, int profiles) => total.TotalMicroseconds / profiles;
+
+    private long ParseAll(int threads)
+    {
+        long samples = 0;
+        Parallel.For(0, _profiles.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => (Buffer: new byte[1 << 20], Samples: 0L), (i, _, state) =>
+        {
+            var buffer = state.Buffer;
+            var length = Gunzip(_profiles[i].Gzip, ref buffer);
+            var profile = Profile.Parser.ParseFrom(buffer, 0, length);
+            return (buffer, state.Samples + profile.Sample.Count);
+        }, state => Interlocked.Add(ref samples, state.Samples));
+        return samples;
+    }
+
+    private static int Gunzip(byte[] gzip, ref byte[] buffer)
+    {
+        using var input = new MemoryStream(gzip, writable: false);
+        using var stream = new GZipStream(input, CompressionMode.Decompress);
+        var length = 0;
+        int read;
+        while ((read = stream.Read(buffer, length, buffer.Length - length)) > 0)
+        {
+            length += read;
+            if (length == buffer.Length)
+            {
+                Array.Resize(ref buffer, buffer.Length * 2);
+            }
+        }
+        return length;
+    }
+
+    private long DecodeAll(int threads)
+    {
+        long samples = 0;
+        Parallel.For(0, _profiles.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => 0L, (i, _, count) =>
+            count + PprofDecoder.Decode(_profiles[i].Gzip, _profiles[i].Options).SampleCount, count => Interlocked.Add(ref samples, count));
+        return samples;
+    }
+
+    /// <summary>
+    /// Ingests the first <paramref name="count"/> profiles (time order) into a new store in
+    /// <paramref name="directory"/> through <see cref="PprofWalCodec.AppendAsync"/>, with
+    /// <paramref name="producers"/> concurrent senders, and flushes everything to Parquet.
+    /// </summary>
+    public async Task<IngestRun> IngestAsync(string directory, int producers, int count)
+    {
+        var options = Options(directory);
+        var writer = await ProfileWriter.OpenAsync(options, PprofWalCodec.Decoders);
+        GC.Collect();
+        var cpu = Timing.ProcessCpu();
+        var watch = Stopwatch.StartNew();
+        var next = -1;
+        long retries = 0;
+        var senders = Enumerable.Range(0, producers).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                var profile = _profiles[i];
+                while (true)
+                {
+                    try
+                    {
+                        await PprofWalCodec.AppendAsync(writer, Tenant, profile.Gzip, profile.Options);
+                        break;
+                    }
+                    catch (StoreOverloadedException)
+                    {
+                        // What a client does on HTTP 429: wait a little and send again.
+                        Interlocked.Increment(ref retries);
+                        await Task.Delay(20);
+                    }
+                }
+            }
+        })).ToList();
+        await Task.WhenAll(senders);
+        await writer.FlushAsync();
+        watch.Stop();
+        var used = Timing.ProcessCpu() - cpu;
+        var stats = writer.Stats;
+        var run = new IngestRun(producers, count, stats.SamplesAppended, stats.RowsFlushed, watch.Elapsed, used, stats.TotalFlushDuration, stats.Flushes, retries);
+        await writer.DisposeAsync();
+        return run;
+    }
+
+    public static StoreOptions Options(string directory) => new()
+    {
+        DataDirectory = directory,
+        WriterId = "bench",
+        CompactionGracePeriod = TimeSpan.Zero,
+    };
+
+    public void Record(IngestRun run, double baselineWallUs, double baselineCpuUs, bool verdict)
+    {
+        var perProfile = run.Wall.TotalMicroseconds / run.Profiles;
+        var cpuPerProfile = run.Cpu.TotalMicroseconds / run.Profiles;
+        var cores = Environment.ProcessorCount;
+        var label = run.Producers == 1 ? "1 producer" : $"{run.Producers} concurrent producers";
+        // One producer is compared with parsing on one thread, concurrent producers with parsing on all cores.
+        var (wallBaseline, wallName) = run.Producers == 1 ? (baselineCpuUs, "parse on 1 thread") : (baselineWallUs, $"parse on {cores} threads");
+        report.Add("Ingest", $"Ingest, {label} ({run.Profiles:N0} profiles): wall time per profile", Timing.Us(perProfile),
+            $"{Timing.Us(wallBaseline)} ({wallName})", perProfile / wallBaseline);
+        report.Add("Ingest", $"Ingest, {label}: CPU time per profile (all threads, flush included)", Timing.Us(cpuPerProfile), $"{Timing.Us(baselineCpuUs)} (parse CPU)",
+            cpuPerProfile / baselineCpuUs);
+        report.Add("Ingest", $"Ingest, {label}: rate", $"{run.Profiles / run.Wall.TotalSeconds:N0} profiles/s, {run.Rows / run.Wall.TotalSeconds:N0} rows/s");
+        report.Add("Ingest", $"Ingest, {label}: flushes / time flushing / 429 retries", $"{run.Flushes} / {Timing.Ms(run.Flushing)} / {run.Retries}");
+        if (verdict)
+        {
+            report.Verdict("Ingest cost per profile ≤ 1.5× gunzip + parse (CPU time)", cpuPerProfile / baselineCpuUs, 1.5,
+                $"{label}, fsync WAL, flush included: {Timing.Us(cpuPerProfile)} vs {Timing.Us(baselineCpuUs)} CPU per profile; wall {Timing.Us(perProfile)} vs {Timing.Us(baselineWallUs)} on {cores} threads ({perProfile / baselineWallUs:0.00}×)");
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+
+namespace GrafanaProfiles.Benchmarks.Measurement;
+
+/// <summary>Stopwatch measurements: warm-up runs first, then the median of the measured runs.</summary>
+internal static class Timing
+{
+    public static TimeSpan Median(int warmups, int runs, Action action)
+    {
+        for (var i = 0; i < warmups; i++)
+        {
+            action();
+        }
+        var times = new List<TimeSpan>(runs);
+        for (var i = 0; i < runs; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            action();
+            times.Add(watch.Elapsed);
+        }
+        return Median(times);
+    }
+
+    /// <summary>Median wall time and median process CPU time (all threads) of the measured runs.</summary>
+    public static (TimeSpan Wall, TimeSpan Cpu) MedianWithCpu(int warmups, int runs, Action action)
+    {
+        for (var i = 0; i < warmups; i++)
+        {
+            action();
+        }
+        var walls = new List<TimeSpan>(runs);
+        var cpus = new List<TimeSpan>(runs);
+        for (var i = 0; i < runs; i++)
+        {
+            var cpu = ProcessCpu();
+            var watch = Stopwatch.StartNew();
+            action();
+            walls.Add(watch.Elapsed);
+            cpus.Add(ProcessCpu() - cpu);
+        }
+        return (Median(walls), Median(cpus));
+    }
+
+    /// <summary>
+    /// Two measurements interleaved run by run (a, b, a, b, …), so that load from outside the
+    /// benchmark hits both alike; returns both medians.
+    /// </summary>
+    public static (TimeSpan A, TimeSpan B) Paired(int warmups, int runs, Action a, Action b)
+    {
+        for (var i = 0; i < warmups; i++)
+        {
+            a();
+            b();
+        }
+        var timesA = new List<TimeSpan>(runs);
+        var timesB = new List<TimeSpan>(runs);
+        for (var i = 0; i < runs; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            a();
+            timesA.Add(watch.Elapsed);
+            watch.Restart();
+            b();
+            timesB.Add(watch.Elapsed);
+        }
+        return (Median(timesA), Median(timesB));
+    }
+
+    public static TimeSpan Median(List<TimeSpan> times)
+    {
+        times.Sort();
+        return times.Count % 2 == 1 ? times[times.Count / 2] : (times[(times.Count / 2) - 1] + times[times.Count / 2]) / 2;
+    }
+
+    /// <summary>CPU time of the whole process so far (all threads, DuckDB's native ones included).</summary>
+    public static TimeSpan ProcessCpu()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
+    }
+
+    public static string Ms(TimeSpan t) => t.TotalMilliseconds >= 100 ? $"{t.TotalMilliseconds:N0} ms" : $"{t.TotalMilliseconds:N1} ms";
+
+    public static string Us(double microseconds) => $"{microseconds:N0} µs";
+
+    public static string Bytes(double bytes) => bytes switch
+    {
+        >= 1 << 30 => $"{bytes / (1 << 30):N2} GiB",
+        >= 1 << 20 => $"{bytes / (1 << 20):N1} MiB",
+        >= 1 << 10 => $"{bytes / (1 << 10):N1} KiB",
+        _ => $"{bytes:N0} B",
+    };
+}

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Globalization;
+using GrafanaProfiles.Benchmarks.Dataset;
+using GrafanaProfiles.Benchmarks.Ingest;
+using GrafanaProfiles.Benchmarks.Measurement;
+using GrafanaProfiles.Benchmarks.Query;
+using GrafanaProfiles.Benchmarks.Storage;
+
+// dotnet run -c Release --project tests/GrafanaProfiles.Benchmarks -- --scale N
+// Generates the dataset, then measures ingest, storage and queries against their baselines in one
+// run, and prints a table and a verdict per target. See docs/benchmarks.md.
+var settings = BenchmarkSettings.Parse(args);
+if (settings is null)
+{
+    return 2;
+}
+var total = Stopwatch.StartNew();
+var report = new Report();
+Console.WriteLine($"Grafana Profiles benchmark, scale {settings.Scale}");
+Console.WriteLine($"Machine: {Report.MachineFacts()}");
+Console.WriteLine($"Load average at start: {Report.LoadAverage()}");
+if (settings.QueryStore is { } existing)
+{
+    Report.Section($"Query only, on {existing}");
+    new QueryBenchmark(DatasetGenerator.Day, DatasetGenerator.MeasuredService, report, settings.QueryWarmups, settings.QueryRuns).Run(existing);
+    report.Print();
+    return 0;
+}
+var work = settings.WorkDirectory ?? Path.Combine(Path.GetTempPath(), $"gp-bench-{Environment.ProcessId}");
+Directory.CreateDirectory(work);
+Console.WriteLine($"Work directory: {work}");
+try
+{
+    Report.Section("Dataset");
+    var watch = Stopwatch.StartNew();
+    var data = DatasetGenerator.Generate(settings.Scale, m => Console.WriteLine("  " + m));
+    var cpu = data.Profiles.Where(p => p.Kind == ProfileKind.Cpu).ToList();
+    report.Add("Dataset", "Profiles (CPU + allocation, 10 s windows)", $"{data.Profiles.Count:N0} ({cpu.Count:N0} CPU), {data.Services.Count} services, {data.Series.Count} series");
+    report.Add("Dataset", "pprof samples (each becomes 2 rows: 2 sample types)", $"{data.Samples:N0}, {(double)data.Samples / data.Profiles.Count:N0} per profile");
+    report.Add("Dataset", "gzipped pprof / raw protobuf", $"{Timing.Bytes(data.GzipBytes)} / {Timing.Bytes(data.RawBytes)}");
+    report.Add("Dataset", "Functions / distinct stacks of the measured service",
+        $"{data.Models[0].Functions.Count} / {data.Models[0].CpuStacks.Length:N0} CPU, {data.Models[0].AllocationStacks.Length:N0} allocation, depth {data.Models[0].CpuStacks.Min(s => s.Length)}–{data.Models[0].CpuStacks.Max(s => s.Length)} (mean {data.Models[0].CpuStacks.Average(s => s.Length):N1})");
+    Console.WriteLine($"  generated in {Timing.Ms(watch.Elapsed)}");
+
+    var ingest = new IngestBenchmark(data, report, settings.IngestRuns);
+    var (baseWall, baseCpu) = ingest.RunBaselines();
+
+    Report.Section("Ingest: ProfileWriter with the fsynced write-ahead log, flush to Parquet included");
+    var singleCount = Math.Min(data.Profiles.Count, settings.SingleProducerProfiles);
+    var singleDir = Path.Combine(work, "single");
+    var single = await ingest.IngestAsync(singleDir, 1, singleCount);
+    ingest.Record(single, baseWall, baseCpu, verdict: false);
+    Directory.Delete(singleDir, recursive: true);
+
+    var storeDir = Path.Combine(work, "store");
+    var concurrent = await ingest.IngestAsync(storeDir, settings.Producers, data.Profiles.Count);
+    ingest.Record(concurrent, baseWall, baseCpu, verdict: true);
+
+    Report.Section("Storage");
+    var storage = new StorageBenchmark(data, report);
+    storage.Measure(storeDir, concurrent.Rows, "after flush", verdict: false);
+    storage.Compact(IngestBenchmark.Options(storeDir));
+    storage.Measure(storeDir, concurrent.Rows, "after compaction", verdict: true);
+    StorageBenchmark.PrintColumns(storeDir);
+
+    Report.Section("Query (after compaction)");
+    new QueryBenchmark(data.Day, data.MeasuredService, report, settings.QueryWarmups, settings.QueryRuns).Run(storeDir);
+
+    Report.Section($"Results, scale {settings.Scale} ({Report.MachineFacts()}; load average at the end {Report.LoadAverage()})");
+    report.Print();
+    Console.WriteLine($"Total time {total.Elapsed:mm\\:ss}");
+    return 0;
+}
+finally
+{
+    if (!settings.Keep && settings.WorkDirectory is null)
+    {
+        Directory.Delete(work, recursive: true);
+    }
+}
+
+/// <summary>Command-line settings of the benchmark.</summary>
+internal sealed record BenchmarkSettings
+{
+    public int Scale { get; init; } = 1;
+    public int IngestRuns { get; init; } = 3;
+    public int QueryWarmups { get; init; } = 2;
+    public int QueryRuns { get; init; } = 7;
+    public int Producers { get; init; } = 16;
+    public int SingleProducerProfiles { get; init; } = 2_000;
+    public string? WorkDirectory { get; init; }
+    public string? QueryStore { get; init; }
+    public bool Keep { get; init; }
+
+    private const string Usage = """
+        Usage: dotnet run -c Release --project tests/GrafanaProfiles.Benchmarks -- [--scale N] [--runs N] [--query-runs N] [--producers N] [--single-profiles N] [--work DIR] [--keep]
+          --scale N            dataset size: 8·N services, N pods of the measured service over 24 h (default 1)
+          --runs N             measured passes of the parse/decode baselines, median taken (default 3)
+          --query-runs N       measured runs per query after 2 warm-ups, median taken (default 7)
+          --producers N        concurrent senders in the group-commit ingest run (default 16)
+          --single-profiles N  profiles sent by the single-producer run (default 2000; it waits for an fsync per profile)
+          --work DIR           where the stores are written (default: a temporary directory, deleted at the end)
+          --keep               keep the temporary directory
+          --query-only DIR     only run the query benchmarks on DIR/store (a store kept with --work)
+        """;
+
+    public static BenchmarkSettings? Parse(string[] args)
+    {
+        var settings = new BenchmarkSettings();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            int Number(int min)
+            {
+                var name = args[i];
+                var text = Value();
+                return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min
+                    ? n
+                    : throw new ArgumentException($"{name} must be a whole number ≥ {min}, got '{text}'.");
+            }
+            try
+            {
+                settings = args[i] switch
+                {
+                    "--scale" => settings with { Scale = Number(1) },
+                    "--runs" => settings with { IngestRuns = Number(1) },
+                    "--query-runs" => settings with { QueryRuns = Number(1) },
+                    "--producers" => settings with { Producers = Number(1) },
+                    "--single-profiles" => settings with { SingleProducerProfiles = Number(1) },
+                    "--work" => settings with { WorkDirectory = Path.GetFullPath(Value()) },
+                    "--keep" => settings with { Keep = true },
+                    "--query-only" => settings with { QueryStore = Path.GetFullPath(Value()) },
+                    "-h" or "--help" => throw new ArgumentException(""),
+                    _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
+                };
+            }
+            catch (ArgumentException e)
+            {
+                if (e.Message.Length > 0)
+                {
+                    Console.Error.WriteLine(e.Message);
+                }
+                Console.Error.WriteLine(Usage);
+                return null;
+            }
+        }
+        return settings;
+    }
+}

@@ -1,0 +1,90 @@
+using GrafanaProfiles.Benchmarks.Dataset;
+using GrafanaProfiles.Benchmarks.Ingest;
+using GrafanaProfiles.Benchmarks.Measurement;
+using GrafanaProfiles.Schema.Tables;
+using GrafanaProfiles.Store.DuckDb;
+using GrafanaProfiles.Store.Query;
+using GrafanaProfiles.Store.Query.FlameGraphs;
+using GrafanaProfiles.Store.Query.Selectors;
+
+namespace GrafanaProfiles.Benchmarks.Query;
+
+/// <summary>
+/// Flame graph, top table and series queries of the measured service against the bare DuckDB
+/// aggregate over the same samples files with the same filter and the same DuckDB settings.
+/// </summary>
+internal sealed class QueryBenchmark(DateTime day, string measuredService, Report report, int warmups, int runs)
+{
+    public const string CpuType = "process_cpu:cpu:nanoseconds:cpu:nanoseconds";
+
+    public void Run(string directory)
+    {
+        using var reader = new ProfileReader(directory);
+        using var bare = DuckDbDatabase.Open(settings: new Dictionary<string, string>
+        {
+            ["threads"] = reader.Options.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["memory_limit"] = reader.Options.MemoryLimit,
+        });
+        using var connection = bare.Connect();
+        var whole = new ProfileSelection(IngestBenchmark.Tenant, day, day.AddDays(1), CpuType,
+            LabelSelector.Parse($"{{service_name=\"{measuredService}\"}}"));
+        var queryHour = DatasetGenerator.QueryHour(day);
+        var hour = whole.WithRange(queryHour, queryHour.AddHours(1));
+        ColdQuery(directory, whole);
+        foreach (var (name, selection) in new[] { ("1 h", hour), ("24 h", whole) })
+        {
+            var graph = reader.FlameGraph(selection);
+            var rows = 0L;
+            var (ours, baseline) = Timing.Paired(warmups, runs, () => reader.FlameGraph(selection), () => rows = BareAggregate(connection, reader, selection));
+            report.Add("Query", $"Flame graph {name} ({rows:N0} stacks, {graph.FullNodeCount:N0} tree nodes → {graph.NodeCount:N0})", Timing.Ms(ours),
+                $"{Timing.Ms(baseline)} (bare GROUP BY stack_id)", ours / baseline);
+            report.Verdict($"Flame graph {name} ≤ 1.3× bare aggregate", ours / baseline, 1.3, $"median of {runs}: {Timing.Ms(ours)} vs {Timing.Ms(baseline)}");
+            if (name == "24 h")
+            {
+                Breakdown(reader, connection, selection, baseline);
+            }
+        }
+        var top = Timing.Median(warmups, runs, () => reader.Top(whole));
+        report.Add("Query", "Top table 24 h", Timing.Ms(top));
+        var series = Timing.Median(warmups, runs, () => reader.Series(whole, TimeSpan.FromMinutes(1), ["pod"]));
+        var points = reader.Series(whole, TimeSpan.FromMinutes(1), ["pod"]).Sum(s => s.Values.Count);
+        report.Add("Query", $"Series 24 h, 1 min step, by pod ({points:N0} points)", Timing.Ms(series));
+    }
+
+    /// <summary>The first query of a new reader: nothing of the files is cached yet (operating system page cache aside).</summary>
+    private void ColdQuery(string directory, ProfileSelection selection)
+    {
+        using var fresh = new ProfileReader(directory);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        fresh.FlameGraph(selection);
+        report.Add("Query", "Flame graph 24 h, first query of a new reader (symbol tables loaded)", Timing.Ms(watch.Elapsed));
+    }
+
+    /// <summary>Where the flame graph's time goes: DuckDB's aggregate and stacks join, the C# tree, names.</summary>
+    private void Breakdown(ProfileReader reader, DuckDbConnection connection, ProfileSelection selection, TimeSpan bareTime)
+    {
+        var aggregate = reader.Aggregate(selection);
+        var (withStacks, _) = Timing.Paired(warmups, runs, () => reader.Aggregate(selection), () => BareAggregate(connection, reader, selection));
+        var names = new Dictionary<ulong, string>();
+        var tree = Timing.Median(warmups, runs, () => FlameGraphBuilder.Build(aggregate, null, reader.Options.DefaultMaxNodes, _ => names));
+        report.Add("Query", "  24 h: aggregate with frames (ProfileReader.Aggregate)", Timing.Ms(withStacks), Timing.Ms(bareTime), withStacks / bareTime);
+        report.Add("Query", "  24 h: C# tree build + node choice + emit (names excluded)", Timing.Ms(tree));
+    }
+
+    private static long BareAggregate(DuckDbConnection connection, ProfileReader reader, ProfileSelection selection)
+    {
+        var files = reader.FilesFor(selection.Tenant, selection.From, selection.To);
+        var parameters = new SqlParameters();
+        var filter = ProfileReader.SampleFilter(selection, parameters);
+        var sql = $"SELECT {SamplesTable.StackId}, sum({SamplesTable.Value}) FROM read_parquet({parameters.Add(files.Samples)}) WHERE {filter} GROUP BY {SamplesTable.StackId}";
+        using var statement = connection.Prepare(sql);
+        parameters.BindTo(statement);
+        using var result = statement.Execute();
+        long rows = 0;
+        foreach (var chunk in result.Chunks())
+        {
+            rows += chunk.RowCount;
+        }
+        return rows;
+    }
+}
