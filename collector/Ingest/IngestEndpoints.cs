@@ -51,7 +51,6 @@ public static class IngestEndpoints
     private static async Task<IResult> PushAsync(HttpContext http, IngestPipeline pipeline)
     {
         var codec = PushCodec.Proto;
-        ProfileRejectedException? partial = null;
         var outcome = await pipeline.RunAsync(http, "push", request =>
         {
             if (!PushDecoder.TryGetCodec(request.ContentType, out codec))
@@ -65,15 +64,14 @@ public static class IngestEndpoints
             {
                 request.ReportPartialRejection(Rejections.From(result.Rejected[0].Reason), result.Rejected.Count);
             }
-            partial = result.Error;
-            var stored = result.Profiles.Where(p => p.HasProfiles).Select(p => new WalAppend(p.Batch, p.WalKind, p.WalPayload)).ToList();
-            if (stored.Count == 0 && partial is not null)
+            // All or nothing: one bad raw profile refuses the request, so a corrected retry never duplicates the good ones.
+            if (result.Error is { } error)
             {
-                throw partial;
+                throw error;
             }
-            return stored;
+            return result.Profiles.Where(p => p.HasProfiles).Select(p => new WalAppend(p.Batch, p.WalKind, p.WalPayload)).ToList();
         });
-        if (outcome.Accepted && partial is null)
+        if (outcome.Accepted)
         {
             var (contentType, body) = PushDecoder.SuccessResponse(codec);
             return Results.Bytes(body, contentType);
@@ -86,9 +84,8 @@ public static class IngestEndpoints
         }
         SetRetryAfter(outcome, http.Response);
         // Connect errors are always JSON, whatever the request's codec; the status follows the code.
-        var code = partial is not null && outcome.Accepted ? ConnectError.CodeFor(partial.Reason) : ConnectError.CodeForHttpStatus(outcome.StatusCode);
-        var message = partial is not null && outcome.Accepted ? partial.Message : outcome.Message ?? "";
-        return Results.Text(ConnectError.ToJson(code, message), "application/json", statusCode: ConnectError.HttpStatusFor(code));
+        var code = ConnectCodeFor(outcome.Reason!.Value);
+        return Results.Text(ConnectError.ToJson(code, outcome.Message ?? ""), "application/json", statusCode: ConnectError.HttpStatusFor(code));
     }
 
     /// <summary>OpenTelemetry profiles over OTLP/HTTP, protobuf or JSON, with partial success.</summary>
@@ -118,6 +115,16 @@ public static class IngestEndpoints
         http.Response.StatusCode = outcome.StatusCode;
         return Results.Bytes(OtlpProfilesResponse.EncodeError(outcome.Message ?? "", encoding), OtlpProfilesResponse.ContentType(encoding));
     }
+
+    /// <summary>The Connect code of a refusal; its HTTP status follows from the code (Connect's table).</summary>
+    internal static string ConnectCodeFor(RejectionReason reason) => reason switch
+    {
+        RejectionReason.Unauthorized => ConnectCode.Unauthenticated,
+        RejectionReason.RateLimited or RejectionReason.SeriesLimit or RejectionReason.Overloaded or RejectionReason.BodyTooLarge => ConnectCode.ResourceExhausted,
+        RejectionReason.UnsupportedFormat or RejectionReason.UnsupportedMediaType => ConnectCode.Unimplemented,
+        RejectionReason.NotReady => ConnectCode.Unavailable,
+        _ => ConnectCode.InvalidArgument,
+    };
 
     private static void SetRetryAfter(IngestOutcome outcome, HttpResponse response)
     {

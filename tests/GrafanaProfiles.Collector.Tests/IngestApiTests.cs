@@ -91,6 +91,26 @@ public sealed class IngestApiTests
     }
 
     [Fact]
+    public async Task Push_OneBadRawProfile_RefusesTheWholeRequest()
+    {
+        using var dir = new TempDirectory();
+        await using var server = await CollectorServer.StartAsync(dir.Path, FastFlush);
+        var request = new PushRequest();
+        var series = new RawProfileSeries();
+        series.Labels.Add(new LabelPair { Name = "service_name", Value = "pusher" });
+        series.Samples.Add(new RawSample { RawProfile = ByteString.CopyFrom(await File.ReadAllBytesAsync(TestData("pprof/go-cpu.pb.gz"))) });
+        series.Samples.Add(new RawSample { RawProfile = ByteString.CopyFrom(await File.ReadAllBytesAsync(TestData("pprof/malformed/missing-location.pb.gz"))) });
+        request.Series.Add(series);
+        using var body = new ByteArrayContent(request.ToByteArray());
+        body.Headers.ContentType = new MediaTypeHeaderValue("application/proto");
+        using var response = await server.Client.PostAsync("/push.v1.PusherService/Push", body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("sample 1", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await Task.Delay(500);
+        Assert.Empty(Directory.GetDirectories(dir.Path, "tenant=*"));
+    }
+
+    [Fact]
     public async Task Push_GarbageBody_GetsAConnectErrorAndStoresNothing()
     {
         using var dir = new TempDirectory();
