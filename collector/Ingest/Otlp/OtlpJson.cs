@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Google.Protobuf;
 using GrafanaProfiles.Schema.Otlp.Collector.Profiles.V1Development;
@@ -60,76 +58,22 @@ internal static class OtlpJson
     private static ProfileRejectedException Invalid(int length, string detail, Exception inner) =>
         new(RejectReason.InvalidProfile, $"The body ({length} bytes) is not an OTLP/JSON ExportProfilesServiceRequest: {detail}", inner);
 
-    /// <summary>The id field a property name names (lowerCamelCase, or the proto name the parser also accepts), else "".</summary>
-    private static string IdField(ref Utf8JsonReader reader) =>
-        reader.ValueTextEquals("traceId"u8) || reader.ValueTextEquals("trace_id"u8) ? "traceId"
-        : reader.ValueTextEquals("spanId"u8) || reader.ValueTextEquals("span_id"u8) ? "spanId"
-        : reader.ValueTextEquals("profileId"u8) || reader.ValueTextEquals("profile_id"u8) ? "profileId"
-        : "";
+    /// <summary>The id field a property name names (lowerCamelCase, or the proto name the parser also accepts), else null.</summary>
+    private static string? IdField(string name) => name switch
+    {
+        "traceId" or "trace_id" => "traceId",
+        "spanId" or "span_id" => "spanId",
+        "profileId" or "profile_id" => "profileId",
+        _ => null,
+    };
 
     /// <summary>
-    /// Copies the JSON token by token, passing the string value of each id field through
-    /// <paramref name="convert"/>. Only the id fields of the OTLP schema have these names (attribute
-    /// keys are values, not names), so no path needs tracking.
+    /// Copies the JSON, passing the string value of each id field through <paramref name="convert"/>.
+    /// Only the id fields of the OTLP schema have these names (attribute keys are values, not
+    /// names), so no path needs tracking.
     /// </summary>
-    private static byte[] RewriteIds(ReadOnlySpan<byte> utf8, Func<string, string, string> convert)
-    {
-        var output = new ArrayBufferWriter<byte>(utf8.Length + 64);
-        using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true }))
-        {
-            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = MaxDepth });
-            var idField = "";
-            while (reader.Read())
-            {
-                switch (reader.TokenType)
-                {
-                    case JsonTokenType.StartObject:
-                        writer.WriteStartObject();
-                        break;
-                    case JsonTokenType.EndObject:
-                        writer.WriteEndObject();
-                        break;
-                    case JsonTokenType.StartArray:
-                        writer.WriteStartArray();
-                        break;
-                    case JsonTokenType.EndArray:
-                        writer.WriteEndArray();
-                        break;
-                    case JsonTokenType.PropertyName:
-                        idField = IdField(ref reader);
-                        if (reader.ValueIsEscaped)
-                        {
-                            writer.WritePropertyName(reader.GetString()!);
-                        }
-                        else
-                        {
-                            writer.WritePropertyName(reader.ValueSpan);
-                        }
-                        continue;
-                    case JsonTokenType.String when idField.Length > 0:
-                        writer.WriteStringValue(convert(idField, reader.GetString()!));
-                        break;
-                    case JsonTokenType.String when reader.ValueIsEscaped:
-                        writer.WriteStringValue(reader.GetString());
-                        break;
-                    case JsonTokenType.String:
-                        writer.WriteStringValue(reader.ValueSpan);
-                        break;
-                    case JsonTokenType.Number:
-                        writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true);
-                        break;
-                    case JsonTokenType.True or JsonTokenType.False:
-                        writer.WriteBooleanValue(reader.GetBoolean());
-                        break;
-                    case JsonTokenType.Null:
-                        writer.WriteNullValue();
-                        break;
-                }
-                idField = "";
-            }
-        }
-        return output.WrittenSpan.ToArray();
-    }
+    private static byte[] RewriteIds(ReadOnlySpan<byte> utf8, Func<string, string, string> convert) =>
+        JsonStringFields.Rewrite(utf8, MaxDepth, IdField, convert);
 
     private static string HexToBase64(string field, string hex)
     {

@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Text;
-using System.Text.Json;
 
 namespace GrafanaProfiles.Collector.Ingest.Push;
 
@@ -13,56 +11,10 @@ namespace GrafanaProfiles.Collector.Ingest.Push;
 /// </summary>
 internal static class Base64Json
 {
-    public static string Normalize(ReadOnlySpan<byte> json)
-    {
-        var output = new ArrayBufferWriter<byte>(json.Length + 16);
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
-        using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true }))
-        {
-            var bytesField = false;
-            while (reader.Read())
-            {
-                switch (reader.TokenType)
-                {
-                    case JsonTokenType.StartObject:
-                        writer.WriteStartObject();
-                        break;
-                    case JsonTokenType.EndObject:
-                        writer.WriteEndObject();
-                        break;
-                    case JsonTokenType.StartArray:
-                        writer.WriteStartArray();
-                        break;
-                    case JsonTokenType.EndArray:
-                        writer.WriteEndArray();
-                        break;
-                    case JsonTokenType.PropertyName:
-                        var name = reader.GetString()!;
-                        bytesField = name is "raw_profile" or "rawProfile";
-                        writer.WritePropertyName(name);
-                        continue;
-                    case JsonTokenType.String:
-                        var value = reader.GetString()!;
-                        writer.WriteStringValue(bytesField ? StandardBase64(value) : value);
-                        break;
-                    case JsonTokenType.Number:
-                        writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true);
-                        break;
-                    case JsonTokenType.True:
-                    case JsonTokenType.False:
-                        writer.WriteBooleanValue(reader.GetBoolean());
-                        break;
-                    case JsonTokenType.Null:
-                        writer.WriteNullValue();
-                        break;
-                    default:
-                        break;
-                }
-                bytesField = false;
-            }
-        }
-        return Encoding.UTF8.GetString(output.WrittenSpan);
-    }
+    public static string Normalize(ReadOnlySpan<byte> json) =>
+        Encoding.UTF8.GetString(JsonStringFields.Rewrite(json, 64,
+            name => name is "raw_profile" or "rawProfile" ? name : null,
+            (_, value) => StandardBase64(value)));
 
     private static string StandardBase64(string value)
     {
