@@ -32,36 +32,8 @@ internal static class TestData
     /// pprof's flat and cum at function granularity for the profiles of one type: flat = value of
     /// stacks whose leaf is the function; cum = value of stacks that contain it (once per stack).
     /// </summary>
-    public static Dictionary<string, (long Flat, long Cum)> FlatAndCum(ProfileBatch batch, string profileType)
-    {
-        var result = new Dictionary<string, (long Flat, long Cum)>(StringComparer.Ordinal);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var profile in batch.Profiles.Where(p => p.ProfileType == profileType))
-        {
-            foreach (var row in profile.Samples)
-            {
-                var frames = batch.Stacks[row.StackId];
-                if (frames.Length == 0)
-                {
-                    continue;
-                }
-                seen.Clear();
-                foreach (var frame in frames)
-                {
-                    var name = batch.Functions[frame].Name;
-                    if (seen.Add(name))
-                    {
-                        var (flat, cum) = result.GetValueOrDefault(name);
-                        result[name] = (flat, cum + row.Value);
-                    }
-                }
-                var leaf = batch.Functions[frames[^1]].Name;
-                var (leafFlat, leafCum) = result[leaf];
-                result[leaf] = (leafFlat + row.Value, leafCum);
-            }
-        }
-        return result;
-    }
+    public static Dictionary<string, (long Flat, long Cum)> FlatAndCum(ProfileBatch batch, string profileType) =>
+        Store.Tests.Pprof.PprofTestData.FlatAndCum(batch, p => p.ProfileType == profileType);
 
     /// <summary>
     /// The batch as sorted text lines: each row with its series, stack id and frames (root first),

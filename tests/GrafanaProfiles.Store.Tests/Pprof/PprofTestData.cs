@@ -49,11 +49,15 @@ internal static class PprofTestData
     /// type: flat = value of stacks whose leaf frame is the function; cum = value of stacks that
     /// contain the function anywhere, counted once per stack (recursion).
     /// </summary>
-    public static Dictionary<string, (long Flat, long Cum)> FlatAndCum(ProfileBatch batch, string sampleType)
+    public static Dictionary<string, (long Flat, long Cum)> FlatAndCum(ProfileBatch batch, string sampleType) =>
+        FlatAndCum(batch, p => ProfileType.Parse(p.ProfileType).SampleType == sampleType);
+
+    /// <summary>The same for the profiles a predicate picks (shared with the OTLP decoder's tests).</summary>
+    public static Dictionary<string, (long Flat, long Cum)> FlatAndCum(ProfileBatch batch, Func<SeriesProfile, bool> include)
     {
         var result = new Dictionary<string, (long Flat, long Cum)>(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var profile in batch.Profiles.Where(p => ProfileType.Parse(p.ProfileType).SampleType == sampleType))
+        foreach (var profile in batch.Profiles.Where(include))
         {
             foreach (var row in profile.Samples)
             {
