@@ -14,7 +14,13 @@ namespace GrafanaProfiles.Store.Query;
 /// </summary>
 public sealed partial class ProfileReader : IDisposable
 {
-    private const int FileRaceRetries = 3;
+    /// <summary>
+    /// Attempts of a query whose files vanish under it. With the default 30 s compaction grace
+    /// period a retry is rare; with a zero grace period (tests), back-to-back compactions removed
+    /// a query's files three times in a row on a loaded 2-core machine, so the budget is generous
+    /// and attempts are spaced a little.
+    /// </summary>
+    private const int FileRaceRetries = 10;
 
     private readonly DuckDbDatabase _duck;
     private readonly ConcurrentBag<DuckDbConnection> _pool = [];
@@ -68,7 +74,8 @@ public sealed partial class ProfileReader : IDisposable
             }
             catch (DuckDbException e) when (attempt < FileRaceRetries && IsMissingFile(e))
             {
-                // Listed, then removed by a compaction before DuckDB opened it: list again.
+                // Listed, then removed by a compaction before DuckDB opened it: list again shortly.
+                cancellationToken.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Min(100, 10 * attempt)));
             }
         }
     }
