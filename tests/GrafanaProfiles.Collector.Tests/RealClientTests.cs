@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using static GrafanaProfiles.Collector.Tests.IngestApiTests;
 
 namespace GrafanaProfiles.Collector.Tests;
@@ -8,21 +7,8 @@ public sealed class RealClientTests
 {
     private static async Task<(int Code, string Output)> RunAsync(string file, string workingDirectory, IReadOnlyDictionary<string, string>? env, params string[] args)
     {
-        var psi = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        foreach (var (k, v) in env ?? new Dictionary<string, string>())
-        {
-            psi.Environment[k] = v;
-        }
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"{file} could not be started; Node.js and npm must be installed.");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
+        var (code, stdout, stderr) = await CollectorProcess.RunProgramAsync(file, workingDirectory, env, args);
+        return (code, stdout + stderr);
     }
 
     [Fact]
