@@ -151,6 +151,7 @@ internal static class PluginMain
         builder.Logging.ClearProviders().AddProvider(provider).SetMinimumLevel(level).AddFilter("Microsoft", LogLevel.Warning);
         // The host waits 2 s for the process after Shutdown, then kills it.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1));
+        builder.Services.AddSingleton<IHostLifetime, PluginLifetime>();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;

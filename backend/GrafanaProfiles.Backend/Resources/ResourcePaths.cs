@@ -8,5 +8,6 @@ internal static class ResourcePaths
         resources.Add("profileTypes", LabelResources.ProfileTypes);
         resources.Add("labelNames", LabelResources.LabelNames);
         resources.Add("labelValues", LabelResources.LabelValues);
+        resources.Add("pprof", ExportResources.Pprof);
     }
 }
