@@ -1,5 +1,6 @@
 using System.Text.Json;
 using GrafanaProfiles.Backend.HostTests.Support;
+using GrafanaProfiles.TestSupport;
 using GrafanaProfiles.Schema.PluginV2;
 
 namespace GrafanaProfiles.Backend.HostTests.Diagnostics;

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using Google.Protobuf;
 using GrafanaProfiles.Backend.HostTests.Support;
+using GrafanaProfiles.TestSupport;
 using GrafanaProfiles.Schema.Grpc.Health.V1;
 using GrafanaProfiles.Schema.PluginV2;
 

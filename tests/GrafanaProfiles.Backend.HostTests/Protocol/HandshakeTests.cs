@@ -1,4 +1,5 @@
 using GrafanaProfiles.Backend.HostTests.Support;
+using GrafanaProfiles.TestSupport;
 
 namespace GrafanaProfiles.Backend.HostTests.Protocol;
 

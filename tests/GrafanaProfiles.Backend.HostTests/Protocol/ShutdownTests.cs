@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GrafanaProfiles.Backend.HostTests.Support;
+using GrafanaProfiles.TestSupport;
 
 namespace GrafanaProfiles.Backend.HostTests.Protocol;
 

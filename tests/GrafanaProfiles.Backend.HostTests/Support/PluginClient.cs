@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
 using GrafanaProfiles.Schema.PluginV2;
+using GrafanaProfiles.TestSupport;
 
 namespace GrafanaProfiles.Backend.HostTests.Support;
 

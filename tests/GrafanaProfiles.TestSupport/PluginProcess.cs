@@ -2,9 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using GrafanaProfiles.TestSupport;
 
-namespace GrafanaProfiles.Backend.HostTests.Support;
+namespace GrafanaProfiles.TestSupport;
 
 /// <summary>
 /// The plugin executable started the way Grafana's go-plugin client starts it: the binary itself

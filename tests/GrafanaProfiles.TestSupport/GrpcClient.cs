@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using Google.Protobuf;
 
-namespace GrafanaProfiles.Backend.HostTests.Support;
+namespace GrafanaProfiles.TestSupport;
 
 /// <summary>The outcome of a call: status, message, response messages (and the raw HTTP response headers).</summary>
 public sealed record GrpcResult<T>(int Status, string Message, IReadOnlyList<T> Messages, HttpResponseHeaders Headers)
