@@ -1,7 +1,7 @@
 using System.Text.Json;
 using GrafanaProfiles.Backend.HostTests.Support;
-using GrafanaProfiles.TestSupport;
 using GrafanaProfiles.Schema.PluginV2;
+using GrafanaProfiles.TestSupport;
 
 namespace GrafanaProfiles.Backend.HostTests.Diagnostics;
 

@@ -1,9 +1,9 @@
 using System.IO.Compression;
 using Google.Protobuf;
 using GrafanaProfiles.Backend.HostTests.Support;
-using GrafanaProfiles.TestSupport;
 using GrafanaProfiles.Schema.Grpc.Health.V1;
 using GrafanaProfiles.Schema.PluginV2;
+using GrafanaProfiles.TestSupport;
 
 namespace GrafanaProfiles.Backend.HostTests.Protocol;
 
