@@ -22,8 +22,8 @@ public static partial class ProfileQueries
             throw QueryFailedException.BadRequest(
                 "A diff compares two selections: set left and/or right, e.g. \"left\":{\"labelSelector\":\"{version=\\\"v1\\\"}\"},\"right\":{\"labelSelector\":\"{version=\\\"v2\\\"}\"}, or \"left\":{\"timeShift\":\"1d\"}.");
         }
-        var left = Side(context, leftJson, "left");
-        var right = Side(context, rightJson, "right");
+        var left = Side(context, leftJson, "left") with { SpanIds = query.SpanIds };
+        var right = Side(context, rightJson, "right") with { SpanIds = query.SpanIds };
         if (!string.Equals(left.ProfileTypeId, right.ProfileTypeId, StringComparison.Ordinal))
         {
             throw QueryFailedException.BadRequest(

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using GrafanaProfiles.Store.Query;
 using GrafanaProfiles.Store.Query.Selectors;
@@ -24,21 +25,18 @@ internal sealed record ProfileQuery
 
     public SeriesAggregation Aggregation { get; init; }
 
+    /// <summary>Span ids of <c>spanSelector</c>: when not empty, only samples of these spans count.</summary>
+    public IReadOnlyList<ulong> SpanIds { get; init; } = [];
+
     /// <summary>The selection over the dashboard's range.</summary>
     public ProfileSelection Selection(QueryContext context) =>
-        new(context.Settings.Tenant, context.From, context.To, ProfileTypeId, Selector);
+        new(context.Settings.Tenant, context.From, context.To, ProfileTypeId, Selector) { SpanIds = SpanIds };
 
     public static ProfileQuery Parse(QueryContext context)
     {
         var json = context.Json;
         var options = context.Instance.Reader.Options;
         var selector = ParseSelector(QueryJson.String(json, "labelSelector"), "labelSelector");
-        var spans = QueryJson.StringList(json, "spanSelector");
-        if (spans.Count > 0)
-        {
-            throw QueryFailedException.BadRequest(
-                $"Span selection is not supported yet: the query names {spans.Count} span id(s) in spanSelector. Remove them to query the whole selection.");
-        }
         return new ProfileQuery
         {
             ProfileTypeId = ResolveProfileType(QueryJson.String(json, "profileTypeId"), selector, context.Settings.DefaultProfileType, "profileTypeId"),
@@ -47,6 +45,7 @@ internal sealed record ProfileQuery
             Limit = ParseLimit(json, options),
             MaxNodes = ParseMaxNodes(json, options),
             Aggregation = ParseAggregation(QueryJson.String(json, "aggregation")),
+            SpanIds = ParseSpanIds(json),
         };
     }
 
@@ -80,6 +79,27 @@ internal sealed record ProfileQuery
                 $"{key} '{explicitType}' and the profile type in the selector, '{inSelector}', differ; the query would match nothing. Keep one of them.");
         }
         return explicitType ?? selector.ProfileTypeId ?? defaultType;
+    }
+
+    /// <summary>Span ids as OpenTelemetry and Pyroscope's SDKs write them: 16 hexadecimal digits.</summary>
+    private static IReadOnlyList<ulong> ParseSpanIds(JsonElement json)
+    {
+        var spans = QueryJson.StringList(json, "spanSelector");
+        if (spans.Count > ProfileSelection.MaxSpanIds)
+        {
+            throw QueryFailedException.BadRequest($"spanSelector names {spans.Count} span ids; the limit is {ProfileSelection.MaxSpanIds}.");
+        }
+        var ids = new List<ulong>(spans.Count);
+        foreach (var span in spans)
+        {
+            if (span.Length != 16 || !ulong.TryParse(span, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var id))
+            {
+                var shown = span.Length > 40 ? span[..40] + "…" : span;
+                throw QueryFailedException.BadRequest($"spanSelector: '{shown}' is not a span id; a span id is 16 hexadecimal digits, e.g. 9a3f5e0b1c2d3e4f.");
+            }
+            ids.Add(id);
+        }
+        return ids;
     }
 
     private static int? ParseLimit(JsonElement json, ReaderOptions options)

@@ -107,7 +107,7 @@ public sealed class FunctionQueryTests(ProfileQueriesFixture fixture) : IClassFi
     public void FunctionNames_Search_ContainingCaseInsensitivePrefixFirst()
     {
         var names = Store.Instance.Reader.FunctionNames("default", T0.AddHours(-1), T0.AddHours(1), "A", 10);
-        Assert.Equal(["a", "alloc", "main", "parse"], names);
+        Assert.Equal(["a", "alloc", "cache", "handle", "main", "parse"], names);
         Assert.Equal(["a", "alloc"], Store.Instance.Reader.FunctionNames("default", T0.AddHours(-1), T0.AddHours(1), "a", 2));
     }
 

@@ -12,6 +12,7 @@ namespace GrafanaProfiles.Backend.Tests.Queries;
 /// <item><c>fn</c>: recursion and shared stacks for function series and the top table.</item>
 /// <item><c>shop</c>: v1 and v2 where <c>parse</c> regresses, for diffs.</item>
 /// <item><c>shift</c>: yesterday and today, for a diff by time shift.</item>
+/// <item><c>spans</c>: samples in spans 00000000000000aa (30), 00000000000000bb (20) and in none (50).</item>
 /// </list>
 /// </summary>
 public sealed class ProfileQueriesFixture : IAsyncLifetime
@@ -40,7 +41,20 @@ public sealed class ProfileQueriesFixture : IAsyncLifetime
 
         Add(batch, T0.AddDays(-1), "shift", null, Cpu, ("main;old", 10));
         Add(batch, T0, "shift", null, Cpu, ("main;new", 20));
+        AddWithSpans(batch, T0, "spans", ("main;handle;db", 30, 0xaaUL), ("main;handle;cache", 20, 0xbbUL), ("main;idle", 50, 0UL));
         Store = await QueryStore.CreateAsync(batch);
+    }
+
+    /// <summary>Like <see cref="Batches.Add"/>, with a span id per sample (0: none).</summary>
+    private static void AddWithSpans(ProfileBatch batch, DateTime time, string service, params (string Stack, long Value, ulong SpanId)[] samples)
+    {
+        var profile = new SeriesProfile(Nanos(time), 10_000_000_000, service, Cpu, LabelSet.Empty);
+        foreach (var (stack, value, spanId) in samples)
+        {
+            var frames = stack.Split(';').Select(name => batch.AddFunction(new FunctionInfo(name, name, name + ".go", 1))).ToArray();
+            profile.Samples.Add(new SampleRow(batch.AddStack(frames), value, spanId));
+        }
+        batch.Profiles.Add(profile);
     }
 
     public Task DisposeAsync()

@@ -218,7 +218,7 @@ public sealed class ProfileQueriesTests(ProfileQueriesFixture fixture) : IClassF
     [InlineData("""{"maxNodes":"many"}""", "maxNodes must be a whole number; got \"many\"")]
     [InlineData("""{"groupBy":["bad-label"]}""", "'bad-label' is not a valid label name")]
     [InlineData("""{"aggregation":"median"}""", "aggregation 'median'")]
-    [InlineData("""{"spanSelector":["9a3f5e0b1c2d3e4f"]}""", "Span selection is not supported yet")]
+    [InlineData("""{"spanSelector":["9a3f5e0b"]}""", "spanSelector: '9a3f5e0b' is not a span id")]
     [InlineData("""{"limit":5000}""", "limit=5000 is over the limit max_series=1000")]
     [InlineData("""{"profileTypeId":"memory:alloc_space:bytes:space:bytes","labelSelector":"process_cpu:cpu:nanoseconds:cpu:nanoseconds{}"}""", "differ")]
     public void Run_InvalidQueryModel_Downstream400SayingWhatToChange(string json, string expected)
@@ -230,10 +230,42 @@ public sealed class ProfileQueriesTests(ProfileQueriesFixture fixture) : IClassF
     }
 
     [Fact]
+    public void Profile_SpanSelector_OnlySamplesOfThoseSpans()
+    {
+        var one = Assert.Single(Store.Frames("""{"labelSelector":"{service_name=\"spans\"}","spanSelector":["00000000000000AA"]}""", "profile"));
+        Assert.Equal([(0L, "total", 30L, 0L), (1L, "main", 30L, 0L), (2L, "handle", 30L, 0L), (3L, "db", 30L, 30L)], one.FlameRows());
+
+        var two = Assert.Single(Store.Frames("""{"labelSelector":"{service_name=\"spans\"}","spanSelector":"00000000000000aa,00000000000000bb"}""", "profile"));
+        Assert.Equal(50L, two.FlameRows()[0].Value);
+
+        var series = Assert.Single(Store.Frames("""{"labelSelector":"{service_name=\"spans\"}","spanSelector":["00000000000000bb"]}""", "metrics"));
+        Assert.Equal([20.0], series.Field("cpu").Values<double>());
+    }
+
+    [Fact]
     public void Run_SpanSelectorEmpty_IsIgnored()
     {
         var frame = Assert.Single(Store.Frames("""{"labelSelector":"{service_name=\"api\"}","spanSelector":[]}""", "profile"));
         Assert.Equal(60L, frame.FlameRows()[0].Value);
+    }
+
+    [Theory]
+    [InlineData("profile", """{"labelSelector":"{service_name=\"api\"}"}""")]
+    [InlineData("both", """{"labelSelector":"{service_name=\"web\"}","groupBy":["version"]}""")]
+    [InlineData("top", """{"labelSelector":"{service_name=\"fn\"}"}""")]
+    [InlineData("diff", """{"left":{"labelSelector":"{version=\"v1\"}"},"right":{"labelSelector":"{version=\"v2\"}"}}""")]
+    [InlineData("function", """{"functionRegex":"main|f"}""")]
+    [InlineData("profile", """{"labelSelector":"{service_name=\"none\"}"}""")]
+    public void Run_EveryType_FramesEncodeAsArrowFiles(string type, string json)
+    {
+        var frames = Store.Frames(json, type);
+        Assert.NotEmpty(frames);
+        foreach (var frame in frames)
+        {
+            var bytes = ArrowFileWriter.Write(frame);
+            Assert.Equal("ARROW1"u8.ToArray(), bytes[..6]);
+            Assert.Equal("ARROW1"u8.ToArray(), bytes[^6..]);
+        }
     }
 
     private static long Nanos(DateTime utc) => (utc - DateTime.UnixEpoch).Ticks * 100;
