@@ -35,13 +35,7 @@ public sealed partial class ProfileReader
         SeriesAggregation aggregation = SeriesAggregation.Sum, CancellationToken cancellationToken = default)
     {
         var effective = EffectiveStep(step, selection.From, selection.To);
-        foreach (var name in groupBy)
-        {
-            if (!LabelRules.IsValid(name))
-            {
-                throw new QueryException($"Group-by label '{name}' is not a valid label name.");
-            }
-        }
+        CheckGroupBy(groupBy);
         return Run(selection.Tenant, selection.From, selection.To, (connection, files) =>
         {
             if (files.IsEmpty)
@@ -65,46 +59,7 @@ public sealed partial class ProfileReader
             using var statement = connection.Prepare(sql);
             parameters.BindTo(statement);
             using var result = statement.Execute();
-            var series = new List<TimeSeries>();
-            string[]? currentKey = null;
-            List<DateTime> times = [];
-            List<double> values = [];
-            foreach (var chunk in result.Chunks())
-            {
-                var t = chunk.Column(0).Values<long>();
-                var v = chunk.Column(groupBy.Count + 1).Values<double>();
-                var n = chunk.Column(groupBy.Count + 2).Values<double>();
-                for (var row = 0; row < chunk.RowCount; row++)
-                {
-                    var key = new string[groupBy.Count];
-                    for (var g = 0; g < groupBy.Count; g++)
-                    {
-                        key[g] = chunk.Column(g + 1).GetString(row) ?? "";
-                    }
-                    if (currentKey is null || !key.AsSpan().SequenceEqual(currentKey))
-                    {
-                        if (currentKey is not null)
-                        {
-                            series.Add(new TimeSeries(GroupLabels(groupBy, currentKey), times, values));
-                            if (series.Count > Options.MaxSeries)
-                            {
-                                throw new QueryException(
-                                    $"The query returns more than max_series={Options.MaxSeries} series; group by fewer labels or narrow the selector.");
-                            }
-                        }
-                        currentKey = key;
-                        times = [];
-                        values = [];
-                    }
-                    times.Add(DuckDb.Timestamps.FromMicros(t[row]));
-                    values.Add(aggregation == SeriesAggregation.Average && n[row] > 0 ? v[row] / n[row] : v[row]);
-                }
-            }
-            if (currentKey is not null)
-            {
-                series.Add(new TimeSeries(GroupLabels(groupBy, currentKey), times, values));
-            }
-            return series;
+            return ReadSeries(result, groupBy, aggregation);
         }, cancellationToken);
     }
 
