@@ -43,7 +43,7 @@ public static class ProfileFrames
     /// fields with zero rows. Beyond 65,536 distinct names the label is a plain string field, which the
     /// panel also reads.
     /// </summary>
-    public static DataFrame FlameGraph(string refId, FlameGraph graph, string unit)
+    public static DataFrame FlameGraph(string refId, FlameGraph graph, string unit, string? metaJson = null)
     {
         ArgumentNullException.ThrowIfNull(graph);
         var unitConfig = UnitConfig(unit);
@@ -70,7 +70,7 @@ public static class ProfileFrames
             fields.Add(Field.Int64("valueRight", [.. graph.ValuesRight!.Take(rows).Select(v => (long?)v)], configJson: unitConfig));
             fields.Add(Field.Int64("selfRight", [.. graph.SelfsRight!.Take(rows).Select(v => (long?)v)], configJson: unitConfig));
         }
-        return new DataFrame(FlameGraphName, refId, fields, FlameGraphMeta);
+        return new DataFrame(FlameGraphName, refId, fields, metaJson ?? FlameGraphMeta);
     }
 
     /// <summary>The label field as an enum whose texts are the names in the order rows first use them.</summary>

@@ -9,5 +9,7 @@ internal static class ResourcePaths
         resources.Add("labelNames", LabelResources.LabelNames);
         resources.Add("labelValues", LabelResources.LabelValues);
         resources.Add("pprof", ExportResources.Pprof);
+        resources.Add("functions", EditorResources.Functions);
+        resources.Add("sqlSchema", EditorResources.SqlSchemaOf);
     }
 }

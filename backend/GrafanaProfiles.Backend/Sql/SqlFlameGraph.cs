@@ -64,12 +64,12 @@ internal static class SqlFlameGraph
                 $"The flame graph shows {graph.NodeCount:N0} of {graph.FullNodeCount:N0} nodes (maxNodes {maxNodes:N0}); the rest is folded into 'other' nodes, totals are exact."));
         }
         var profileType = model.ProfileTypeId ?? run.Context.Settings.DefaultProfileType;
-        return [FlameGraphFrame.Create(run.Context.RefId, graph, ProfileUnits.UnitOf(profileType), new FrameMeta
+        return [ProfileFrames.FlameGraph(run.Context.RefId, graph, ProfileUnits.UnitOf(profileType), new FrameMeta
         {
             PreferredVisualisationType = "flamegraph",
             ExecutedQueryString = run.ExecutedSql,
             Notices = notices.Count > 0 ? notices : null,
-        })];
+        }.ToJson())];
     }
 
     private static int Find(IReadOnlyList<SqlColumn> columns, string name)
