@@ -66,8 +66,10 @@ function rawColumn(i, t) {
 const result = {
   batches: batchCount,
   rows: table.numRows,
-  metadata: Object.fromEntries(table.schema.metadata),
-  fields: table.schema.fields.map((f, i) => ({
+  metadata: Object.fromEntries(reader.schema.metadata),
+  // The file's own schema: Table merges the metadata of fields that share a name (a wide frame has
+  // many fields named after the sample type, each with its own labels).
+  fields: reader.schema.fields.map((f, i) => ({
     name: f.name,
     nullable: f.nullable,
     type: typeOf(f.type),
