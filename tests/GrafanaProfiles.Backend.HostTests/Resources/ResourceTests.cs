@@ -63,6 +63,50 @@ public class ResourceTests(PluginFixture fixture)
     }
 
     [Fact]
+    public async Task Functions_CompletesNamesContainingTheText_PrefixFirst()
+    {
+        var names = await fixture.Client().ResourceJsonAsync($"functions?search=json&{Range}");
+
+        Assert.Contains("json.encode", names.EnumerateArray().Select(n => n.GetString()));
+        Assert.All(names.EnumerateArray(), n => Assert.Contains("json", n.GetString()!, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task Functions_LimitAboveItsMaximum_Is400NamingIt()
+    {
+        var (code, _, body, _) = await fixture.Client().ResourceAsync($"functions?limit=99999999&{Range}");
+
+        Assert.Equal(400, code);
+        Assert.Contains("limit", Encoding.UTF8.GetString(body), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SqlSchema_DescribesTheViewsAndMacros()
+    {
+        var schema = await fixture.Client().ResourceJsonAsync("sqlSchema");
+
+        var tables = schema.GetProperty("tables").EnumerateArray().ToDictionary(t => t.GetProperty("name").GetString()!);
+        Assert.Contains("samples", tables.Keys);
+        Assert.Contains("stacks", tables.Keys);
+        Assert.Contains("functions", tables.Keys);
+        var columns = tables["samples"].GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToList();
+        Assert.Contains("stack_id", columns);
+        Assert.Contains("labels", columns);
+        Assert.Contains(schema.GetProperty("macros").EnumerateArray(), m => m.GetProperty("syntax").GetString()!.StartsWith("$__timeFilter", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task LargeBody_IsStreamedInChunks_AndReassembles()
+    {
+        var (code, _, body, messages) = await fixture.Client().ResourceAsync($"pprof?query={Uri.EscapeDataString("{service_name=\"api\"}")}&from={Ms(PluginFixture.T0.AddHours(1))}&to={Ms(PluginFixture.T0.AddHours(2))}");
+
+        Assert.Equal(200, code);
+        Assert.Equal(1 + (body.Length - 1) / (1024 * 1024), messages);
+        Assert.Equal(0x1f, body[0]);
+        Assert.Equal(0x8b, body[1]);
+    }
+
+    [Fact]
     public async Task Pprof_ExportOfASelection_OpensInGoToolPprof_WithTheSameTotals()
     {
         var selector = Uri.EscapeDataString("{service_name=\"checkout\", version=\"v2\"}");
