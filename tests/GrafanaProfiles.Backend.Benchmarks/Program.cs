@@ -95,6 +95,8 @@ Measure("flame graph 1 h", "profile", new { labelSelector = "{service_name=\"che
     () => reader.FlameGraph(hourSelection), "store: ProfileReader.FlameGraph");
 Measure("flame graph 24 h", "profile", new { labelSelector = "{service_name=\"checkout\"}", profileTypeId = Dataset.Cpu }, day, day.AddDays(1), 60_000,
     () => reader.FlameGraph(daySelection), "store: ProfileReader.FlameGraph");
+Measure("flame graph 24 h, 16 nodes", "profile", new { labelSelector = "{service_name=\"checkout\"}", profileTypeId = Dataset.Cpu, maxNodes = 16 }, day, day.AddDays(1), 60_000,
+    () => reader.FlameGraph(daySelection, 16), "store: ProfileReader.FlameGraph(16)");
 Measure("series 24 h by pod, 1 min", "metrics", new { labelSelector = "{service_name=\"checkout\"}", profileTypeId = Dataset.Cpu, groupBy = new[] { "pod" } }, day, day.AddDays(1), 60_000,
     () => reader.Series(daySelection, TimeSpan.FromMinutes(1), ["pod"]), "store: ProfileReader.Series");
 var sql = "SELECT labels['pod'] AS pod, sum(value) AS total FROM samples WHERE $__timeFilter(time) AND service_name = 'checkout' GROUP BY 1 ORDER BY 2 DESC";
@@ -103,6 +105,15 @@ var bareSql = $"SELECT labels['pod'] AS pod, sum(value) AS total FROM read_parqu
               $"WHERE time >= TIMESTAMP '{day:yyyy-MM-dd HH:mm:ss}' AND time < TIMESTAMP '{day.AddDays(1):yyyy-MM-dd HH:mm:ss}' AND service_name = 'checkout' GROUP BY 1 ORDER BY 2 DESC";
 Measure("SQL 24 h group by pod", "sql", new { rawSql = sql, format = "table" }, day, day.AddDays(1), 60_000,
     () => { using var result = connection.Query(bareSql); }, "baseline: the same SQL on a plain DuckDB over the same files");
+
+// The plugin's own view of its query times (CollectMetrics), to separate in-plugin time from the round trip.
+var metricsText = plugin.Client.CallAsync("/pluginv2.Diagnostics/CollectMetrics", new CollectMetricsRequest { PluginContext = context }, CollectMetricsResponse.Parser)
+    .GetAwaiter().GetResult().Single.Metrics.Prometheus.ToStringUtf8();
+foreach (var type in new[] { "profile", "metrics", "sql" })
+{
+    double Sample(string name) => double.Parse(metricsText.Split('\n').First(l => l.StartsWith($"grafana_profiles_plugin_query_duration_seconds_{name}{{type=\"{type}\"}}", StringComparison.Ordinal)).Split(' ')[1], CultureInfo.InvariantCulture);
+    Console.WriteLine($"plugin-side mean {type} query: {Sample("sum") / Sample("count") * 1000:F1} ms over {Sample("count"):N0} queries");
+}
 
 // Fixed costs: a round trip that finds no data, and the SQL sandbox's set-up (a query that reads nothing).
 Measure("round trip, empty range", "profile", new { labelSelector = "{service_name=\"checkout\"}" }, day.AddDays(-2), day.AddDays(-2).AddHours(1), 2_000,
@@ -114,8 +125,16 @@ Measure("SQL sandbox set-up, 24 h of files", "sql", new { rawSql = "SELECT 1 AS 
 var instance = new GrafanaProfiles.Backend.Settings.DataSourceInstance("bench", 1,
     GrafanaProfiles.Backend.Settings.PluginSettings.Parse(System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { dataDirectory = store.DataDirectory }))));
 var dayFiles = reader.FilesFor("default", day, day.AddDays(1));
+var queryJson = JsonDocument.Parse(JsonSerializer.Serialize(new { labelSelector = "{service_name=\"checkout\"}", profileTypeId = Dataset.Cpu })).RootElement;
+var inProcess = new QueryContext("A", "profile", day, day.AddDays(1), TimeSpan.FromMinutes(1), 1500, queryJson, instance);
+var (handler, storeAlone) = Paired(3, runs, () => ProfileQueries.Run(inProcess, CancellationToken.None), () => reader.FlameGraph(daySelection));
+Console.WriteLine($"flame graph 24 h in this process: query handler with frames {handler:F1} ms, store call {storeAlone:F1} ms ({handler / storeAlone:F2}×)");
 var open = Median(2, runs, () => { using var sandbox = GrafanaProfiles.Backend.Sql.SqlSandbox.Create(instance); });
 var withViews = Median(2, runs, () => { using var sandbox = GrafanaProfiles.Backend.Sql.SqlSandbox.Create(instance); sandbox.CreateViews(dayFiles); });
+var selectOne = new QueryContext("A", "sql", day, day.AddDays(1), TimeSpan.FromMinutes(1), 1500,
+    JsonDocument.Parse("{\"rawSql\":\"SELECT 1 AS one\",\"format\":\"table\"}").RootElement, instance);
+var sqlInProcess = Median(2, runs, () => GrafanaProfiles.Backend.Sql.SqlQuery.Run(selectOne, CancellationToken.None));
+Console.WriteLine($"sql SELECT 1 over 24 h in this process (SqlQuery.Run): {sqlInProcess:F1} ms");
 Console.WriteLine($"sandbox: open {open:F1} ms, open + views over {dayFiles.Samples.Count + dayFiles.Stacks.Count + dayFiles.Functions.Count} files {withViews:F1} ms");
 
 // Frame encoding alone: the flame graph frame of 24 h to an Arrow file.
