@@ -210,7 +210,8 @@ public sealed partial class ProfileReader
                     if (currentKey is not null)
                     {
                         series.Add(new TimeSeries(GroupLabels(groupBy, currentKey), times, values));
-                        if (series.Count > Options.MaxSeries)
+                        // The row starts one more series.
+                        if (series.Count + 1 > Options.MaxSeries)
                         {
                             throw new QueryException(
                                 $"The query returns more than max_series={Options.MaxSeries} series; group by fewer labels or narrow the selector.");

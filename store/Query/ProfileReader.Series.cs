@@ -32,8 +32,21 @@ public sealed partial class ProfileReader
 
     /// <summary>Total per step of a selection, one series per combination of the group-by labels.</summary>
     public IReadOnlyList<TimeSeries> Series(ProfileSelection selection, TimeSpan step, IReadOnlyList<string> groupBy,
-        SeriesAggregation aggregation = SeriesAggregation.Sum, CancellationToken cancellationToken = default)
+        SeriesAggregation aggregation = SeriesAggregation.Sum, CancellationToken cancellationToken = default) =>
+        Series(selection, step, groupBy, aggregation, limit: null, cancellationToken);
+
+    /// <summary>
+    /// As above, keeping only the <paramref name="limit"/> series with the largest sums (ties by label
+    /// values): DuckDB picks them, so a selection with more groups than <c>MaxSeries</c> still answers a
+    /// query that asks for its top series (Pyroscope's <c>limit</c>).
+    /// </summary>
+    public IReadOnlyList<TimeSeries> Series(ProfileSelection selection, TimeSpan step, IReadOnlyList<string> groupBy,
+        SeriesAggregation aggregation, int? limit, CancellationToken cancellationToken = default)
     {
+        if (limit is <= 0)
+        {
+            throw new QueryException($"The series limit must be positive; got {limit}.");
+        }
         var effective = EffectiveStep(step, selection.From, selection.To);
         CheckGroupBy(groupBy);
         return Run(selection.Tenant, selection.From, selection.To, (connection, files) =>
@@ -47,15 +60,25 @@ public sealed partial class ProfileReader
             var groups = groupBy.Select((name, i) => $"{LabelExpression(name, parameters)} AS g{i}").ToList();
             var groupColumns = string.Concat(groups.Select(g => ", " + g));
             var filter = SampleFilter(selection, parameters);
-            var sql = $"""
+            var keys = Enumerable.Range(0, groupBy.Count).Select(i => $"g{i}").ToList();
+            var buckets = $"""
                 SELECT time_bucket(to_microseconds({stepParam}), {SamplesTable.Time}, TIMESTAMP '1970-01-01') AS t{groupColumns},
                        sum({SamplesTable.Value})::DOUBLE AS v,
                        count(DISTINCT ({SamplesTable.SeriesId}, {SamplesTable.Time}, {SamplesTable.ProfileType}))::DOUBLE AS n
                 FROM read_parquet({parameters.Add(files.Samples)})
                 WHERE {filter}
                 GROUP BY ALL
-                ORDER BY {string.Join(", ", Enumerable.Range(0, groupBy.Count).Select(i => $"g{i}").Append("t"))}
                 """;
+            var order = string.Join(", ", keys.Append("t"));
+            var sql = limit is { } top && keys.Count > 0
+                ? $"""
+                    WITH buckets AS ({buckets}),
+                         kept AS (SELECT {string.Join(", ", keys)} FROM buckets GROUP BY ALL
+                                  ORDER BY sum(v) DESC, {string.Join(", ", keys)} LIMIT {parameters.Add((long)top)})
+                    SELECT buckets.* FROM buckets SEMI JOIN kept USING ({string.Join(", ", keys)})
+                    ORDER BY {order}
+                    """
+                : $"{buckets}\nORDER BY {order}";
             using var statement = connection.Prepare(sql);
             parameters.BindTo(statement);
             using var result = statement.Execute();

@@ -124,7 +124,7 @@ public static partial class ProfileQueries
     private static IReadOnlyList<DataFrame> SeriesFrames(QueryContext context, ProfileQuery query, CancellationToken cancellationToken)
     {
         var reader = context.Instance.Reader;
-        var series = reader.Series(query.Selection(context), Step(context), query.GroupBy, query.Aggregation, cancellationToken);
+        var series = reader.Series(query.Selection(context), Step(context), query.GroupBy, query.Aggregation, query.Limit, cancellationToken);
         return ProfileFrames.Series(context.RefId, series, ProfileUnits.SampleTypeOf(query.ProfileTypeId),
             ProfileUnits.UnitOf(query.ProfileTypeId), query.Limit);
     }
