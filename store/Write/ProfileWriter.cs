@@ -161,8 +161,9 @@ public sealed partial class ProfileWriter : IAsyncDisposable
     {
         PartitionLayout.ValidateTenant(tenant);
         // Each record's envelope is built once, in a pooled buffer that the log returns after
-        // writing it. Measured on the scale-1 benchmark: the former copies (codec array, envelope
-        // array) were about 35 KB of the 150 KB allocated per ingested profile.
+        // writing it. Before, a pprof append allocated three copies of its ~17 KB of gzipped bytes
+        // (the codec's stream and array, the envelope); with the stack interner this took the
+        // scale-1 benchmark from about 145 to 101 KiB allocated per ingested profile.
         var envelopes = new (byte[] Buffer, int Length)[records.Count];
         var handedOver = 0;
         try
