@@ -26,13 +26,14 @@ internal sealed class SymbolCache(long budgetBytes, int maxPathNodes = 0)
     private readonly LinkedList<Entry> _recent = [];
     private long _bytes;
 
+    /// <summary>Approximate memory held: the cached tables and the call trie.</summary>
     public long Bytes
     {
         get
         {
             lock (_lock)
             {
-                return _bytes;
+                return _bytes + _paths.Bytes;
             }
         }
     }
