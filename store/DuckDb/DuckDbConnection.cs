@@ -108,6 +108,13 @@ public sealed unsafe class DuckDbConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// Splits <paramref name="sql"/> into statements with DuckDB's parser without preparing any;
+    /// the caller prepares the ones it accepts. Use it on this connection's thread, and dispose it
+    /// before the connection.
+    /// </summary>
+    public DuckDbExtractedStatements ExtractStatements(string sql) => new(Handle, sql);
+
     public DuckDbAppender CreateAppender(string table, string? schema = null)
     {
         var rc = Native.duckdb_appender_create(Handle, schema, table, out var appender);

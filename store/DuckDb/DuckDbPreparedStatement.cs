@@ -19,6 +19,29 @@ public sealed unsafe class DuckDbPreparedStatement : IDisposable
     /// <summary>What kind of statement DuckDB's parser made of the text.</summary>
     public DuckDbStatementType StatementType => Native.duckdb_prepared_statement_type(Handle);
 
+    /// <summary>Columns of the statement's result, known after preparing (nothing runs).</summary>
+    public int ColumnCount => (int)Native.duckdb_prepared_statement_column_count(Handle);
+
+    /// <summary>Name of a result column (DuckDB allocates it; copied and freed here).</summary>
+    public string ColumnName(int column)
+    {
+        var name = Native.duckdb_prepared_statement_column_name(Handle, (ulong)column);
+        try
+        {
+            return Native.PtrToString(name) ?? "";
+        }
+        finally
+        {
+            if (name != IntPtr.Zero)
+            {
+                Native.duckdb_free(name);
+            }
+        }
+    }
+
+    /// <summary>Type of a result column, known after preparing.</summary>
+    public DuckDbType ColumnType(int column) => Native.duckdb_prepared_statement_column_type(Handle, (ulong)column);
+
     public DuckDbPreparedStatement Bind(int index, long value) => Check(Native.duckdb_bind_int64(Handle, (ulong)index, value), index);
 
     public DuckDbPreparedStatement Bind(int index, ulong value) => Check(Native.duckdb_bind_uint64(Handle, (ulong)index, value), index);

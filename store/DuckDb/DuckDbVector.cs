@@ -44,6 +44,16 @@ public readonly unsafe struct DuckDbVector
     /// <summary>True when every entry is valid (DuckDB returns no mask then).</summary>
     public bool AllValid => Native.duckdb_vector_get_validity(_vector) == null;
 
+    /// <summary>
+    /// The validity bitmap (bit <c>row % 64</c> of word <c>row / 64</c> set = valid), or an empty span
+    /// when every entry is valid: one call per vector instead of one per row.
+    /// </summary>
+    public ReadOnlySpan<ulong> ValidityMask()
+    {
+        var mask = Native.duckdb_vector_get_validity(_vector);
+        return mask == null ? [] : new ReadOnlySpan<ulong>(mask, (Count + 63) / 64);
+    }
+
     public bool IsValid(int row)
     {
         var mask = Native.duckdb_vector_get_validity(_vector);

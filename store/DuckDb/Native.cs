@@ -100,6 +100,9 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial DuckDbState duckdb_prepare_extracted_statement(IntPtr connection, IntPtr extracted, ulong index, out IntPtr statement);
     [LibraryImport(Lib)] internal static partial void duckdb_destroy_extracted(ref IntPtr extracted);
     [LibraryImport(Lib)] internal static partial DuckDbStatementType duckdb_prepared_statement_type(IntPtr statement);
+    [LibraryImport(Lib)] internal static partial ulong duckdb_prepared_statement_column_count(IntPtr statement);
+    [LibraryImport(Lib)] internal static partial IntPtr duckdb_prepared_statement_column_name(IntPtr statement, ulong col);
+    [LibraryImport(Lib)] internal static partial DuckDbType duckdb_prepared_statement_column_type(IntPtr statement, ulong col);
 
     internal static string? PtrToString(IntPtr p) => p == IntPtr.Zero ? null : Marshal.PtrToStringUTF8(p);
 }

@@ -147,8 +147,17 @@ public sealed partial class ProfileReader
             profileType = selection.Selector.ProfileTypeId ?? throw new QueryException(
                 "The query names no profile type: set profileTypeId (for example process_cpu:cpu:nanoseconds:cpu:nanoseconds).");
         }
-        return $"{SamplesTable.Time} >= {parameters.Add(selection.From)} AND {SamplesTable.Time} < {parameters.Add(selection.To)} " +
-               $"AND {SamplesTable.ProfileType} = {parameters.Add(profileType)} AND ({SelectorSql.ToCondition(selection.Selector, parameters)})";
+        var filter = $"{SamplesTable.Time} >= {parameters.Add(selection.From)} AND {SamplesTable.Time} < {parameters.Add(selection.To)} " +
+                     $"AND {SamplesTable.ProfileType} = {parameters.Add(profileType)} AND ({SelectorSql.ToCondition(selection.Selector, parameters)})";
+        if (selection.SpanIds.Count > 0)
+        {
+            if (selection.SpanIds.Count > ProfileSelection.MaxSpanIds)
+            {
+                throw new QueryException($"The selection names {selection.SpanIds.Count} span ids; the limit is {ProfileSelection.MaxSpanIds}.");
+            }
+            filter += $" AND list_contains({parameters.Add(selection.SpanIds)}, {SamplesTable.SpanId})";
+        }
+        return filter;
     }
 
     private IReadOnlyDictionary<ulong, string> ResolveNames(DuckDbConnection connection, QueryFiles files, IReadOnlyCollection<ulong> ids)

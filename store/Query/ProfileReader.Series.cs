@@ -32,16 +32,23 @@ public sealed partial class ProfileReader
 
     /// <summary>Total per step of a selection, one series per combination of the group-by labels.</summary>
     public IReadOnlyList<TimeSeries> Series(ProfileSelection selection, TimeSpan step, IReadOnlyList<string> groupBy,
-        SeriesAggregation aggregation = SeriesAggregation.Sum, CancellationToken cancellationToken = default)
+        SeriesAggregation aggregation = SeriesAggregation.Sum, CancellationToken cancellationToken = default) =>
+        Series(selection, step, groupBy, aggregation, limit: null, cancellationToken);
+
+    /// <summary>
+    /// As above, keeping only the <paramref name="limit"/> series with the largest sums (ties by label
+    /// values): DuckDB picks them, so a selection with more groups than <c>MaxSeries</c> still answers a
+    /// query that asks for its top series (Pyroscope's <c>limit</c>).
+    /// </summary>
+    public IReadOnlyList<TimeSeries> Series(ProfileSelection selection, TimeSpan step, IReadOnlyList<string> groupBy,
+        SeriesAggregation aggregation, int? limit, CancellationToken cancellationToken = default)
     {
-        var effective = EffectiveStep(step, selection.From, selection.To);
-        foreach (var name in groupBy)
+        if (limit is <= 0)
         {
-            if (!LabelRules.IsValid(name))
-            {
-                throw new QueryException($"Group-by label '{name}' is not a valid label name.");
-            }
+            throw new QueryException($"The series limit must be positive; got {limit}.");
         }
+        var effective = EffectiveStep(step, selection.From, selection.To);
+        CheckGroupBy(groupBy);
         return Run(selection.Tenant, selection.From, selection.To, (connection, files) =>
         {
             if (files.IsEmpty)
@@ -53,58 +60,29 @@ public sealed partial class ProfileReader
             var groups = groupBy.Select((name, i) => $"{LabelExpression(name, parameters)} AS g{i}").ToList();
             var groupColumns = string.Concat(groups.Select(g => ", " + g));
             var filter = SampleFilter(selection, parameters);
-            var sql = $"""
+            var keys = Enumerable.Range(0, groupBy.Count).Select(i => $"g{i}").ToList();
+            var buckets = $"""
                 SELECT time_bucket(to_microseconds({stepParam}), {SamplesTable.Time}, TIMESTAMP '1970-01-01') AS t{groupColumns},
                        sum({SamplesTable.Value})::DOUBLE AS v,
                        count(DISTINCT ({SamplesTable.SeriesId}, {SamplesTable.Time}, {SamplesTable.ProfileType}))::DOUBLE AS n
                 FROM read_parquet({parameters.Add(files.Samples)})
                 WHERE {filter}
                 GROUP BY ALL
-                ORDER BY {string.Join(", ", Enumerable.Range(0, groupBy.Count).Select(i => $"g{i}").Append("t"))}
                 """;
+            var order = string.Join(", ", keys.Append("t"));
+            var sql = limit is { } top && keys.Count > 0
+                ? $"""
+                    WITH buckets AS ({buckets}),
+                         kept AS (SELECT {string.Join(", ", keys)} FROM buckets GROUP BY ALL
+                                  ORDER BY sum(v) DESC, {string.Join(", ", keys)} LIMIT {parameters.Add((long)top)})
+                    SELECT buckets.* FROM buckets SEMI JOIN kept USING ({string.Join(", ", keys)})
+                    ORDER BY {order}
+                    """
+                : $"{buckets}\nORDER BY {order}";
             using var statement = connection.Prepare(sql);
             parameters.BindTo(statement);
             using var result = statement.Execute();
-            var series = new List<TimeSeries>();
-            string[]? currentKey = null;
-            List<DateTime> times = [];
-            List<double> values = [];
-            foreach (var chunk in result.Chunks())
-            {
-                var t = chunk.Column(0).Values<long>();
-                var v = chunk.Column(groupBy.Count + 1).Values<double>();
-                var n = chunk.Column(groupBy.Count + 2).Values<double>();
-                for (var row = 0; row < chunk.RowCount; row++)
-                {
-                    var key = new string[groupBy.Count];
-                    for (var g = 0; g < groupBy.Count; g++)
-                    {
-                        key[g] = chunk.Column(g + 1).GetString(row) ?? "";
-                    }
-                    if (currentKey is null || !key.AsSpan().SequenceEqual(currentKey))
-                    {
-                        if (currentKey is not null)
-                        {
-                            series.Add(new TimeSeries(GroupLabels(groupBy, currentKey), times, values));
-                            if (series.Count > Options.MaxSeries)
-                            {
-                                throw new QueryException(
-                                    $"The query returns more than max_series={Options.MaxSeries} series; group by fewer labels or narrow the selector.");
-                            }
-                        }
-                        currentKey = key;
-                        times = [];
-                        values = [];
-                    }
-                    times.Add(DuckDb.Timestamps.FromMicros(t[row]));
-                    values.Add(aggregation == SeriesAggregation.Average && n[row] > 0 ? v[row] / n[row] : v[row]);
-                }
-            }
-            if (currentKey is not null)
-            {
-                series.Add(new TimeSeries(GroupLabels(groupBy, currentKey), times, values));
-            }
-            return series;
+            return ReadSeries(result, groupBy, aggregation);
         }, cancellationToken);
     }
 

@@ -37,6 +37,12 @@ public sealed record ReaderOptions
 /// <summary>What part of the data a query reads: tenant, time range, profile type and label selector.</summary>
 public sealed record ProfileSelection(string Tenant, DateTime From, DateTime To, string ProfileTypeId, Selectors.LabelSelector Selector)
 {
+    /// <summary>Most span ids one selection may name.</summary>
+    public const int MaxSpanIds = 10_000;
+
+    /// <summary>When not empty, only samples recorded in these spans (the samples' <c>span_id</c>) are read.</summary>
+    public IReadOnlyList<ulong> SpanIds { get; init; } = [];
+
     public ProfileSelection WithRange(DateTime from, DateTime to) => this with { From = from, To = to };
 }
 

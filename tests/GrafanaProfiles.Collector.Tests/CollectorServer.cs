@@ -116,6 +116,24 @@ internal sealed partial class CollectorServer : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>
+    /// Waits until the output holds <paramref name="text"/>: lines arrive through an asynchronous reader,
+    /// so a line written before /ready answered may still be on its way. False after the timeout.
+    /// </summary>
+    public async Task<bool> WaitForOutputAsync(string text, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+            await Task.Delay(50);
+        }
+        return true;
+    }
+
     public async Task<string> MetricsAsync() => await Client.GetStringAsync("/metrics");
 
     /// <summary>The value of one sample of /metrics (0 when absent), e.g. <c>gp_ingest_rejected_total{tenant="default",reason="rate_limited"}</c>.</summary>

@@ -184,7 +184,7 @@ public sealed class LimitsAndAuthTests
         }
         Assert.Empty(Directory.GetDirectories(dir.Path, "tenant=*"));
         await using var second = await CollectorServer.StartAsync(dir.Path, slow);
-        Assert.Contains("replayed 2 log records", second.Output, StringComparison.Ordinal);
+        Assert.True(await second.WaitForOutputAsync("replayed 2 log records"), second.Output);
         Assert.Equal(4_020_000_000, await WaitForTotalAsync(dir.Path, Cpu, "{service_name=\"api\"}"));
         Assert.Equal(1_000_000_000, await WaitForTotalAsync(dir.Path, Cpu, "{service_name=\"worker\"}"));
     }

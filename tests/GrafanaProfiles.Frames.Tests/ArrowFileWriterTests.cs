@@ -222,4 +222,21 @@ public class ArrowFileWriterTests
             var other => throw new InvalidOperationException($"Unexpected value {other}."),
         };
     }
+
+    [Fact]
+    public void Write_FieldsWithTheSameName_KeepTheirOwnLabels()
+    {
+        var frame = new DataFrame("wide", "A",
+        [
+            Field.Time("Time", [1L, 2L]),
+            Field.Float64("cpu", [1.0, null], nullable: true, labels: new Dictionary<string, string> { ["version"] = "v1" }),
+            Field.Float64("cpu", [null, 2.0], nullable: true, labels: new Dictionary<string, string> { ["version"] = "v2" }),
+        ]);
+
+        var read = ArrowReader.Read(ArrowFileWriter.Write(frame));
+
+        var fields = read.GetProperty("fields");
+        Assert.Equal("{\"version\":\"v1\"}", fields[1].GetProperty("metadata").GetProperty("labels").GetString());
+        Assert.Equal("{\"version\":\"v2\"}", fields[2].GetProperty("metadata").GetProperty("labels").GetString());
+    }
 }

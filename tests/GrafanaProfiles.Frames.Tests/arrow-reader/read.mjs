@@ -1,14 +1,17 @@
 // Reads one Arrow IPC file with the apache-arrow package (an implementation independent of ours)
 // and prints JSON: schema metadata, each field's name, type, nullability and metadata, and every value.
-// Usage: node read.mjs <path-to-arrow-file>
+// Usage: node read.mjs <file.arrow>            → one JSON object
+//        node read.mjs <a.arrow> <b.arrow> ...  → a JSON array, one object per file
 import { readFileSync } from 'node:fs';
 import { tableFromIPC, RecordBatchFileReader, Type } from 'apache-arrow';
 
-const path = process.argv[2];
-if (!path) {
-  console.error('usage: node read.mjs <file.arrow>');
+const paths = process.argv.slice(2);
+if (paths.length === 0) {
+  console.error('usage: node read.mjs <file.arrow> [more.arrow ...]');
   process.exit(2);
 }
+
+function read(path) {
 const bytes = readFileSync(path);
 // The FILE reader needs the footer; a bare stream would fail here, as it does in Grafana.
 const reader = RecordBatchFileReader.from(bytes);
@@ -63,8 +66,10 @@ function rawColumn(i, t) {
 const result = {
   batches: batchCount,
   rows: table.numRows,
-  metadata: Object.fromEntries(table.schema.metadata),
-  fields: table.schema.fields.map((f, i) => ({
+  metadata: Object.fromEntries(reader.schema.metadata),
+  // The file's own schema: Table merges the metadata of fields that share a name (a wide frame has
+  // many fields named after the sample type, each with its own labels).
+  fields: reader.schema.fields.map((f, i) => ({
     name: f.name,
     nullable: f.nullable,
     type: typeOf(f.type),
@@ -72,4 +77,8 @@ const result = {
     values: rawColumn(i, f.type),
   })),
 };
-process.stdout.write(JSON.stringify(result));
+return result;
+}
+
+const results = paths.map(read);
+process.stdout.write(JSON.stringify(paths.length === 1 ? results[0] : results));

@@ -1,7 +1,7 @@
 using GrafanaProfiles.Store.Maintenance;
 using GrafanaProfiles.Store.Partitions;
 using GrafanaProfiles.Store.Tests.Support;
-using static GrafanaProfiles.Store.Tests.Support.Batches;
+using static GrafanaProfiles.TestSupport.Batches;
 
 namespace GrafanaProfiles.Store.Tests.Maintenance;
 

@@ -2,7 +2,7 @@ using GrafanaProfiles.Store.DuckDb;
 using GrafanaProfiles.Store.Query;
 using GrafanaProfiles.Store.Query.FlameGraphs;
 using GrafanaProfiles.Store.Tests.Support;
-using static GrafanaProfiles.Store.Tests.Support.Batches;
+using static GrafanaProfiles.TestSupport.Batches;
 
 namespace GrafanaProfiles.Store.Tests.Query;
 

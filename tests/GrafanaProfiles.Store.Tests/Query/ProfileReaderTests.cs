@@ -1,7 +1,7 @@
 using GrafanaProfiles.Store.Query;
 using GrafanaProfiles.Store.Query.FlameGraphs;
 using GrafanaProfiles.Store.Tests.Support;
-using static GrafanaProfiles.Store.Tests.Support.Batches;
+using static GrafanaProfiles.TestSupport.Batches;
 
 namespace GrafanaProfiles.Store.Tests.Query;
 
@@ -149,6 +149,21 @@ public sealed class ProfileReaderTests : IAsyncLifetime
         Assert.Equal([70.0, 6.0], a.Values);
         Assert.Equal([BaseTime], series[1].Times);
         Assert.Equal([85.0], series[1].Values);
+    }
+
+    [Fact]
+    public void Series_WithLimit_KeepsTheLargestSeries_EvenBeyondMaxSeries()
+    {
+        var sel = StoreFixture.Select("{service_name=\"api\"}", from: BaseTime, to: BaseTime.AddMinutes(1));
+        using var strict = new ProfileReader(_store.DataDirectory, new ReaderOptions { MaxSeries = 1 });
+
+        Assert.Throws<QueryException>(() => strict.Series(sel, TimeSpan.FromSeconds(15), ["pod"]));
+        var top = strict.Series(sel, TimeSpan.FromSeconds(15), ["pod"], SeriesAggregation.Sum, limit: 1);
+
+        // pod b sums to 85, pod a to 76.
+        Assert.Equal("b", Assert.Single(top).Labels.Get("pod"));
+        Assert.Equal([85.0], top[0].Values);
+        Assert.Equal(2, _store.Reader.Series(sel, TimeSpan.FromSeconds(15), ["pod"], SeriesAggregation.Sum, limit: 5).Count);
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using GrafanaProfiles.Store.DuckDb;
 using GrafanaProfiles.Store.Tests.Support;
 using GrafanaProfiles.Store.Write;
-using static GrafanaProfiles.Store.Tests.Support.Batches;
+using static GrafanaProfiles.TestSupport.Batches;
 
 namespace GrafanaProfiles.Store.Tests.Write;
 

@@ -1,4 +1,4 @@
-namespace GrafanaProfiles.Store.Tests.Support;
+namespace GrafanaProfiles.TestSupport;
 
 /// <summary>A fresh directory under the system temp folder, deleted on dispose.</summary>
 public sealed class TempDirectory : IDisposable

@@ -1,4 +1,4 @@
-namespace GrafanaProfiles.Store.Tests.Support;
+namespace GrafanaProfiles.TestSupport;
 
 /// <summary>Finds the repository and the build output of sibling projects from the test assembly's folder.</summary>
 public static class RepoPaths

@@ -1,6 +1,6 @@
 using GrafanaProfiles.Store.Model;
 
-namespace GrafanaProfiles.Store.Tests.Support;
+namespace GrafanaProfiles.TestSupport;
 
 /// <summary>Builds profile batches from folded stacks ("a;b;c" root first) for tests.</summary>
 public static class Batches

@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Text;
+using GrafanaProfiles.Backend.Queries;
+using GrafanaProfiles.Backend.Settings;
+using GrafanaProfiles.Schema.Tables;
+using GrafanaProfiles.Store.DuckDb;
+using GrafanaProfiles.Store.Query;
+
+namespace GrafanaProfiles.Backend.Sql;
+
+/// <summary>
+/// A fresh in-memory DuckDB database for one SQL query: its own threads and memory limit, file access
+/// only inside the data source's tenant directory, no extensions, no temporary files, the views
+/// <c>samples</c>, <c>stacks</c>, <c>functions</c> and <c>stack_frames</c> over the Parquet files of the
+/// hours the time range touches, then the configuration locked. Nothing a query does here outlives it.
+/// See README.md, "Sandbox".
+/// </summary>
+internal sealed class SqlSandbox : IDisposable
+{
+    /// <summary>The convenience view: one row per frame of every stack, with the function's name.</summary>
+    public const string StackFramesView = "stack_frames";
+
+    private readonly DuckDbDatabase _database;
+    private readonly string _tenantDirectory;
+
+    private SqlSandbox(DuckDbDatabase database, DuckDbConnection connection, string tenantDirectory)
+    {
+        _database = database;
+        Connection = connection;
+        _tenantDirectory = tenantDirectory;
+    }
+
+    public DuckDbConnection Connection { get; }
+
+    /// <summary>Opens the database with the data source's limits; <see cref="CreateViews"/> finishes the sandbox.</summary>
+    public static SqlSandbox Create(DataSourceInstance instance)
+    {
+        var database = DuckDbDatabase.Open(settings: new Dictionary<string, string>
+        {
+            ["threads"] = Math.Max(1, instance.Reader.Options.Threads).ToString(CultureInfo.InvariantCulture),
+            ["memory_limit"] = instance.Settings.MemoryLimit,
+            // No spilling: the memory limit is a limit, and nothing is written anywhere.
+            ["temp_directory"] = "",
+            ["autoinstall_known_extensions"] = "false",
+            ["autoload_known_extensions"] = "false",
+            ["allow_community_extensions"] = "false",
+            ["allow_unsigned_extensions"] = "false",
+        });
+        try
+        {
+            return new SqlSandbox(database, database.Connect(), instance.TenantDirectory);
+        }
+        catch
+        {
+            database.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Limits file access, creates the views over <paramref name="files"/>, and locks the configuration.</summary>
+    public void CreateViews(QueryFiles files) => Connection.Execute(SetupSql(_tenantDirectory, files));
+
+    /// <summary>
+    /// The setup, in an order that matters: file access is limited before the views are created (so
+    /// they obey it too), and the configuration is locked last, so no statement can loosen it.
+    /// </summary>
+    internal static string SetupSql(string tenantDirectory, QueryFiles files)
+    {
+        var sql = new StringBuilder();
+        var allowed = tenantDirectory.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        sql.Append(CultureInfo.InvariantCulture, $"SET allowed_directories = [{Literal(allowed)}];\n");
+        sql.Append("SET enable_external_access = false;\n");
+        AppendTable(sql, SamplesTable.Name, SamplesTable.Columns, files.Samples, distinct: false);
+        // A stack or function is written into every file whose samples use it: the views keep one
+        // row per id (rows with the same id are identical, ids being content hashes), so joins count once.
+        AppendTable(sql, StacksTable.Name, StacksTable.Columns, files.Stacks, distinct: true);
+        AppendTable(sql, FunctionsTable.Name, FunctionsTable.Columns, files.Functions, distinct: true);
+        sql.Append(CultureInfo.InvariantCulture, $"""
+            CREATE VIEW {StackFramesView} AS
+            SELECT f.{StacksTable.StackId}, f.depth, f.depth = f.stack_depth - 1 AS is_leaf, f.{FunctionsTable.FunctionId},
+                   fn.{FunctionsTable.FunctionName}, fn.{FunctionsTable.SystemName}, fn.{FunctionsTable.Filename}, fn.{FunctionsTable.Line}
+            FROM (
+                SELECT {StacksTable.StackId}, unnest({StacksTable.FrameIds}) AS {FunctionsTable.FunctionId},
+                       unnest(range(len({StacksTable.FrameIds}))) AS depth, len({StacksTable.FrameIds}) AS stack_depth
+                FROM {StacksTable.Name}
+            ) f
+            LEFT JOIN {FunctionsTable.Name} fn USING ({FunctionsTable.FunctionId});
+
+            """);
+        sql.Append("SET lock_configuration = true;\n");
+        return sql.ToString();
+    }
+
+    private static void AppendTable(StringBuilder sql, string name, string columns, IReadOnlyList<string> files, bool distinct)
+    {
+        if (files.Count == 0)
+        {
+            // No data in the range: an empty table with the documented columns, so queries still bind.
+            sql.Append(CultureInfo.InvariantCulture, $"CREATE TABLE {name} ({columns});\n");
+            return;
+        }
+        var names = string.Join(", ", ColumnNames(columns));
+        var list = string.Join(", ", files.Select(Literal));
+        sql.Append(CultureInfo.InvariantCulture,
+            $"CREATE VIEW {name} AS SELECT {(distinct ? "DISTINCT " : "")}{names} FROM read_parquet([{list}], hive_partitioning = false);\n");
+    }
+
+    /// <summary>The names of a column list such as <c>a BIGINT, b MAP(VARCHAR, VARCHAR)</c>.</summary>
+    internal static IEnumerable<string> ColumnNames(string columns)
+    {
+        var depth = 0;
+        var start = 0;
+        for (var i = 0; i <= columns.Length; i++)
+        {
+            if (i == columns.Length || (columns[i] == ',' && depth == 0))
+            {
+                var definition = columns[start..i].Trim();
+                yield return definition[..definition.IndexOf(' ', StringComparison.Ordinal)];
+                start = i + 1;
+            }
+            else if (columns[i] == '(')
+            {
+                depth++;
+            }
+            else if (columns[i] == ')')
+            {
+                depth--;
+            }
+        }
+    }
+
+    internal static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    public void Dispose()
+    {
+        Connection.Dispose();
+        _database.Dispose();
+    }
+}
