@@ -216,7 +216,7 @@ internal sealed partial class PprofConverter
         ref var frameIds = ref CollectionsMarshal.GetValueRefOrAddDefault(_batch.Stacks, stackId, out var exists);
         if (!exists)
         {
-            frameIds = stack.ToArray();
+            frameIds = StackInterner.Get(stackId, stack);
         }
         return stackId;
     }

@@ -28,13 +28,25 @@ public static class PprofWalCodec
     {
         var resolved = options with { Clock = new FixedClock(options.Clock.GetUtcNow()) };
         var batch = PprofDecoder.Decode(pprof.Span, resolved);
-        await writer.AppendAsync(tenant, batch, Kind, Encode(resolved, pprof.Span), cancellationToken).ConfigureAwait(false);
+        // The header and the original bytes go to the log side by side, copied once by the writer.
+        await writer.AppendAllAsync(tenant, [new WalAppend(batch, Kind, pprof) { Header = EncodeHeader(resolved) }], cancellationToken).ConfigureAwait(false);
         return batch;
     }
 
+    /// <summary>The whole payload: <see cref="EncodeHeader"/> followed by the pprof bytes.</summary>
     public static byte[] Encode(PprofDecodeOptions options, ReadOnlySpan<byte> pprof)
     {
-        using var stream = new MemoryStream(256 + pprof.Length);
+        var header = EncodeHeader(options);
+        var payload = new byte[header.Length + pprof.Length];
+        header.CopyTo(payload, 0);
+        pprof.CopyTo(payload.AsSpan(header.Length));
+        return payload;
+    }
+
+    /// <summary>Everything of the payload before the pprof bytes.</summary>
+    public static byte[] EncodeHeader(PprofDecodeOptions options)
+    {
+        using var stream = new MemoryStream(256);
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Version);
@@ -60,7 +72,6 @@ public static class PprofWalCodec
             w.Write((long)l.MaxLabelNameLength);
             w.Write((long)l.MaxLabelValueLength);
             w.Write((long)l.MaxSymbolLength);
-            w.Write(pprof);
         }
         return stream.ToArray();
     }

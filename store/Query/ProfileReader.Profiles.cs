@@ -85,37 +85,57 @@ public sealed partial class ProfileReader
             HAVING sum({SamplesTable.Value}) <> 0
             """;
         var tables = files.Stacks.Select(f => _symbols.Stacks(connection, f)).ToArray();
+        var paths = _symbols.Paths;
         using var statement = connection.Prepare(sql);
         parameters.BindTo(statement);
         using var result = statement.Execute();
-        var aggregate = new StackAggregate();
-        var last = 0;
-        foreach (var chunk in result.Chunks())
+        // The result is materialised: take its chunks first, so the aggregate is sized once (growing
+        // it by doubling allocated and copied about 260 KB more per query at 6,000 stacks).
+        var chunks = new List<DuckDbDataChunk>();
+        try
         {
-            var ids = chunk.Column(0).Values<ulong>();
-            var values = chunk.Column(1).Values<long>();
-            for (var i = 0; i < chunk.RowCount; i++)
+            var rows = 0;
+            while (result.FetchChunk() is { } next)
             {
-                AddStack(aggregate, tables, ids[i], values[i], ref last);
+                chunks.Add(next);
+                rows += next.RowCount;
+            }
+            var aggregate = new StackAggregate(rows);
+            var last = 0;
+            foreach (var chunk in chunks)
+            {
+                var ids = chunk.Column(0).Values<ulong>();
+                var values = chunk.Column(1).Values<long>();
+                for (var i = 0; i < ids.Length; i++)
+                {
+                    AddStack(aggregate, tables, paths, ids[i], values[i], ref last);
+                }
+            }
+            return aggregate;
+        }
+        finally
+        {
+            foreach (var chunk in chunks)
+            {
+                chunk.Dispose();
             }
         }
-        return aggregate;
     }
 
     /// <summary>A stack with its frames from whichever file has it (ids are content hashes: any copy is the same); no frames when no file has it.</summary>
-    private static void AddStack(StackAggregate aggregate, StackTable[] tables, ulong stackId, long value, ref int last)
+    private static void AddStack(StackAggregate aggregate, StackTable[] tables, CallPaths paths, ulong stackId, long value, ref int last)
     {
         // Consecutive stacks usually come from the same file; start where the last one was found.
         for (var n = 0; n < tables.Length; n++)
         {
             var t = (last + n) % tables.Length;
-            if (tables[t].TryAddTo(aggregate, stackId, value))
+            if (tables[t].TryAddTo(aggregate, stackId, value, paths))
             {
                 last = t;
                 return;
             }
         }
-        aggregate.Add(stackId, value, []);
+        aggregate.AddShared(stackId, value, [], 0, 0, paths, 0);
     }
 
     /// <summary>The WHERE condition of a selection over the samples table.</summary>

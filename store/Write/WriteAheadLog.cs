@@ -72,12 +72,40 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
     /// </summary>
     public long Append(byte kind, ReadOnlyMemory<byte> payload, out Task durable)
     {
-        if (payload.Length + BodyPrefixBytes > _options.MaxRecordBytes)
+        CheckSize(payload.Length);
+        return Queue(new PendingAppend(kind, payload, null), out durable);
+    }
+
+    /// <summary>
+    /// Queues a record whose payload is the first <paramref name="length"/> bytes of
+    /// <paramref name="rented"/>, an array from <see cref="ArrayPool{T}.Shared"/> that the log now
+    /// owns and returns to the pool once the record is written (or failed).
+    /// </summary>
+    internal long AppendRented(byte kind, byte[] rented, int length, out Task durable)
+    {
+        try
+        {
+            CheckSize(length);
+            return Queue(new PendingAppend(kind, rented.AsMemory(0, length), rented), out durable);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+            throw;
+        }
+    }
+
+    private void CheckSize(int payloadLength)
+    {
+        if (payloadLength + BodyPrefixBytes > _options.MaxRecordBytes)
         {
             throw new ArgumentException(
-                $"A log record of {payload.Length + BodyPrefixBytes} bytes is over the limit wal_max_record_bytes={_options.MaxRecordBytes}.", nameof(payload));
+                $"A log record of {payloadLength + BodyPrefixBytes} bytes is over the limit wal_max_record_bytes={_options.MaxRecordBytes}.", nameof(payloadLength));
         }
-        var pending = new PendingAppend(kind, payload);
+    }
+
+    private long Queue(PendingAppend pending, out Task durable)
+    {
         lock (_sequenceLock)
         {
             pending.Sequence = _nextSequence++;
@@ -152,6 +180,10 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
                 }
                 // The segment may now end in a partial record; start a fresh one so later records are readable.
                 CloseActive();
+            }
+            foreach (var p in batch)
+            {
+                p.ReturnRented();
             }
             batch.Clear();
         }
@@ -241,10 +273,22 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
         await _writerLoop.ConfigureAwait(false);
     }
 
-    private sealed class PendingAppend(byte kind, ReadOnlyMemory<byte> payload)
+    private sealed class PendingAppend(byte kind, ReadOnlyMemory<byte> payload, byte[]? rented)
     {
+        private byte[]? _rented = rented;
+
         public byte Kind { get; } = kind;
         public ReadOnlyMemory<byte> Payload { get; } = payload;
+
+        public void ReturnRented()
+        {
+            if (_rented is { } array)
+            {
+                _rented = null;
+                ArrayPool<byte>.Shared.Return(array);
+            }
+        }
+
         public long Sequence { get; set; }
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -17,6 +17,14 @@ internal sealed class CallTree
     private readonly long[][] _selfs = [new long[1024], new long[1024]];
     private int[] _path = new int[64];
 
+    // Building from a CallPaths trie: the query node of each trie node (+1, 0 = none yet), the
+    // query's function index of each trie function (+1), and back links to clear them.
+    private int[] _nodeOfPath = [];
+    private int[] _functionOfPath = [];
+    private int[] _pathOfNode = new int[1024];
+    private readonly List<int> _pathFunctions = [];
+    private int[] _trail = new int[64];
+
     public CallTree()
     {
         AddNode(-1, -1, 0);
@@ -42,10 +50,13 @@ internal sealed class CallTree
     /// <summary>Nodes above which a tree is not kept: a thread should not hold a huge query's memory forever.</summary>
     private const int MaxReusedNodes = 262_144;
 
+    /// <summary>Trie nodes above which the trie-to-tree map is not kept (4 bytes each).</summary>
+    private const int MaxReusedPathNodes = 4_194_304;
+
     /// <summary>Empties the tree and keeps it for this thread's next build (unless it grew very large).</summary>
     public static void Return(CallTree tree)
     {
-        if (tree._parent.Length > MaxReusedNodes)
+        if (tree._parent.Length > MaxReusedNodes || tree._nodeOfPath.Length > MaxReusedPathNodes)
         {
             return;
         }
@@ -61,6 +72,19 @@ internal sealed class CallTree
         {
             Array.Clear(_totals[side], 0, n);
             Array.Clear(_selfs[side], 0, n);
+        }
+        if (_usedPaths)
+        {
+            for (var node = 0; node < n; node++)
+            {
+                _nodeOfPath[_pathOfNode[node]] = 0;
+            }
+            foreach (var f in _pathFunctions)
+            {
+                _functionOfPath[f] = 0;
+            }
+            _pathFunctions.Clear();
+            _usedPaths = false;
         }
         _children.Clear();
         _functionIndex.Clear();
@@ -120,6 +144,96 @@ internal sealed class CallTree
         }
     }
 
+    private bool _usedPaths;
+
+    /// <summary>
+    /// Adds an aggregate whose stacks all have leaves in <paramref name="paths"/>
+    /// (<see cref="StackAggregate.Paths"/>): each stack's value goes to its leaf's node, a path
+    /// missing from the tree is copied in from the trie by parent links (its nodes numbered root
+    /// first, so every node comes after its parent), and the totals are summed in one backward
+    /// pass over the nodes. No frame is hashed. Do not mix with <see cref="Add(StackAggregate, int)"/>
+    /// in one tree. Measured on the scale-1 1 h aggregate (5,982 stacks, 25,922 nodes), thread CPU
+    /// time per build: 0.18–0.22 ms, against 2.4–2.6 ms hashing the frames with <see cref="Add(StackAggregate, int)"/>.
+    /// </summary>
+    public void Add(StackAggregate aggregate, int side, CallPaths paths)
+    {
+        var trieParent = paths.Parent;
+        var trieFunction = paths.Function;
+        var functionIds = paths.FunctionIds;
+        if (_nodeOfPath.Length < trieParent.Length)
+        {
+            Array.Resize(ref _nodeOfPath, trieParent.Length);
+        }
+        if (_functionOfPath.Length < functionIds.Length)
+        {
+            Array.Resize(ref _functionOfPath, functionIds.Length);
+        }
+        _usedPaths = true;
+        var nodeOf = _nodeOfPath;
+        nodeOf[0] = 1;
+        var leaves = aggregate.Leaves;
+        var values = aggregate.Values;
+        for (var i = 0; i < leaves.Length; i++)
+        {
+            var value = values[i];
+            if (value == 0)
+            {
+                continue;
+            }
+            var leaf = leaves[i];
+            var node = nodeOf[leaf] - 1;
+            if (node < 0)
+            {
+                node = CopyPath(leaf, trieParent, trieFunction, functionIds);
+            }
+            _selfs[side][node] += value;
+        }
+        var totals = _totals[side];
+        var selfs = _selfs[side];
+        var parent = _parent;
+        for (var node = NodeCount - 1; node > 0; node--)
+        {
+            totals[node] += selfs[node];
+            totals[parent[node]] += totals[node];
+        }
+        totals[0] += selfs[0];
+    }
+
+    /// <summary>Adds the nodes of a trie path that the tree does not have yet; returns the leaf's node.</summary>
+    private int CopyPath(int leaf, int[] trieParent, int[] trieFunction, ulong[] functionIds)
+    {
+        var nodeOf = _nodeOfPath;
+        var count = 0;
+        var t = leaf;
+        while (nodeOf[t] == 0)
+        {
+            if (count == _trail.Length)
+            {
+                Array.Resize(ref _trail, count * 2);
+            }
+            _trail[count++] = t;
+            t = trieParent[t];
+        }
+        var node = nodeOf[t] - 1;
+        while (count > 0)
+        {
+            t = _trail[--count];
+            ref var function = ref _functionOfPath[trieFunction[t]];
+            if (function == 0)
+            {
+                FunctionIds.Add(functionIds[trieFunction[t]]);
+                _pathFunctions.Add(trieFunction[t]);
+                function = FunctionIds.Count;
+            }
+            var parent = node;
+            node = AddNode(parent, function - 1, _depth[parent] + 1);
+            _childCount[parent]++;
+            _pathOfNode[node] = t;
+            nodeOf[t] = node + 1;
+        }
+        return node;
+    }
+
     /// <summary>The larger of the two sides' totals: what the node limit ranks nodes by.</summary>
     public long Weight(int node) => Math.Max(_totals[0][node], _totals[1][node]);
 
@@ -155,6 +269,7 @@ internal sealed class CallTree
             Array.Resize(ref _function, size);
             Array.Resize(ref _depth, size);
             Array.Resize(ref _childCount, size);
+            Array.Resize(ref _pathOfNode, size);
             for (var side = 0; side < 2; side++)
             {
                 Array.Resize(ref _totals[side], size);

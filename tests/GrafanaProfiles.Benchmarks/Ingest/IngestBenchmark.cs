@@ -9,7 +9,10 @@ using GrafanaProfiles.Store.Write;
 namespace GrafanaProfiles.Benchmarks.Ingest;
 
 /// <summary>What one ingest run did.</summary>
-internal sealed record IngestRun(int Producers, int Profiles, long Samples, long Rows, TimeSpan Wall, TimeSpan Cpu, TimeSpan Flushing, long Flushes, long Retries);
+internal sealed record IngestRun(int Producers, int Profiles, long Samples, long Rows, TimeSpan Wall, TimeSpan Cpu, TimeSpan Flushing, long Flushes, long Retries, GcUse Gc);
+
+/// <summary>The garbage collector's share of a run: bytes allocated (all threads), collections, pauses.</summary>
+internal sealed record GcUse(long AllocatedBytes, int Collections, TimeSpan Pauses);
 
 /// <summary>
 /// Ingest through the real write path (decode, fsynced write-ahead log with group commit, buffers,
@@ -96,6 +99,7 @@ internal sealed class IngestBenchmark(GeneratedDataset data, Report report, int 
         var options = Options(directory);
         var writer = await ProfileWriter.OpenAsync(options, PprofWalCodec.Decoders);
         GC.Collect();
+        var (pause, allocated, collections) = (GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0));
         var cpu = Timing.ProcessCpu();
         var watch = Stopwatch.StartNew();
         var next = -1;
@@ -126,8 +130,9 @@ internal sealed class IngestBenchmark(GeneratedDataset data, Report report, int 
         await writer.FlushAsync();
         watch.Stop();
         var used = Timing.ProcessCpu() - cpu;
+        var gc = new GcUse(GC.GetTotalAllocatedBytes(precise: true) - allocated, GC.CollectionCount(0) - collections, GC.GetTotalPauseDuration() - pause);
         var stats = writer.Stats;
-        var run = new IngestRun(producers, count, stats.SamplesAppended, stats.RowsFlushed, watch.Elapsed, used, stats.TotalFlushDuration, stats.Flushes, retries);
+        var run = new IngestRun(producers, count, stats.SamplesAppended, stats.RowsFlushed, watch.Elapsed, used, stats.TotalFlushDuration, stats.Flushes, retries, gc);
         await writer.DisposeAsync();
         return run;
     }
@@ -153,6 +158,8 @@ internal sealed class IngestBenchmark(GeneratedDataset data, Report report, int 
             cpuPerProfile / baselineCpuUs);
         report.Add("Ingest", $"Ingest, {label}: rate", $"{run.Profiles / run.Wall.TotalSeconds:N0} profiles/s, {run.Rows / run.Wall.TotalSeconds:N0} rows/s");
         report.Add("Ingest", $"Ingest, {label}: flushes / time flushing / 429 retries", $"{run.Flushes} / {Timing.Ms(run.Flushing)} / {run.Retries}");
+        report.Add("Ingest", $"Ingest, {label}: allocated per profile / collections / GC pauses",
+            $"{run.Gc.AllocatedBytes / run.Profiles / 1024:N0} KiB / {run.Gc.Collections:N0} / {Timing.Ms(run.Gc.Pauses)}");
         if (verdict)
         {
             report.Verdict("Ingest cost per profile ≤ 1.5× gunzip + parse (CPU time)", cpuPerProfile / baselineCpuUs, 1.5,

@@ -39,6 +39,8 @@ internal sealed class QueryBenchmark(DateTime day, string measuredService, Repor
             report.Add("Query", $"Flame graph {name} ({rows:N0} stacks, {graph.FullNodeCount:N0} tree nodes → {graph.NodeCount:N0})", Timing.Ms(ours),
                 $"{Timing.Ms(baseline)} (bare GROUP BY stack_id)", ours / baseline);
             report.Verdict($"Flame graph {name} ≤ 1.3× bare aggregate", ours / baseline, 1.3, $"median of {runs}: {Timing.Ms(ours)} vs {Timing.Ms(baseline)}");
+            var (oursCpu, baselineCpu) = Timing.PairedCpu(warmups, runs, () => reader.FlameGraph(selection), () => BareAggregate(connection, reader, selection));
+            report.Add("Query", $"  {name}: process CPU time per query (all threads)", Timing.Ms(oursCpu), $"{Timing.Ms(baselineCpu)} (bare GROUP BY stack_id)", oursCpu / baselineCpu);
             if (name == "24 h")
             {
                 Breakdown(reader, connection, selection, baseline);

@@ -156,6 +156,30 @@ public sealed class ProfileWriterTests
     }
 
     [Fact]
+    public async Task PprofAppend_LoggedAsHeaderBesideTheOriginalBytes_IsReplayedAsTheSameProfiles()
+    {
+        // PprofWalCodec logs its header and the pprof bytes side by side (WalAppend.Header); the
+        // log record must still read back as one payload that decodes to the same batch.
+        using var dir = new TempDirectory();
+        var options = new StoreOptions { DataDirectory = dir.Path, WriterId = "w1", FlushInterval = TimeSpan.FromHours(1) };
+        var pprof = Tests.Pprof.PprofTestData.Read("pprof/go-cpu.pb.gz");
+        var first = await ProfileWriter.OpenAsync(options, Store.Pprof.PprofWalCodec.Decoders);
+        var batch = await Store.Pprof.PprofWalCodec.AppendAsync(first, "default", pprof, new Store.Pprof.PprofDecodeOptions { ServiceName = "api", Labels = Store.Model.LabelSet.From(L("pod", "a")) });
+        // No flush, no dispose: as if the process died right after acknowledging.
+
+        await using var second = await ProfileWriter.OpenAsync(options, Store.Pprof.PprofWalCodec.Decoders);
+        Assert.Equal(1, second.Replay.RecordsReplayed);
+        using var reader = new Store.Query.ProfileReader(dir.Path);
+        var time = DateTime.UnixEpoch.AddTicks(batch.Profiles[0].TimeNanos / 100);
+        Assert.NotEmpty(batch.Profiles);
+        foreach (var type in batch.Profiles.GroupBy(p => p.ProfileType))
+        {
+            var top = reader.Top(StoreFixture.Select("{service_name=\"api\", pod=\"a\"}", type.Key, time.AddHours(-1), time.AddHours(1)));
+            Assert.Equal(type.Sum(p => p.Total), top.Total);
+        }
+    }
+
+    [Fact]
     public async Task Replay_AfterAFlush_DoesNotDuplicateWhatParquetAlreadyHolds()
     {
         await using var store = await StoreFixture.StartAsync();

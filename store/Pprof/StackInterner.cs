@@ -1,0 +1,35 @@
+using System.Collections.Concurrent;
+
+namespace GrafanaProfiles.Store.Pprof;
+
+/// <summary>
+/// Frame arrays of stacks decoded from earlier profiles, by stack id, shared by all decodes in the
+/// process (as <see cref="FunctionInterner"/> shares functions). A service sends the same stacks in
+/// every profile, so a decode reuses the array instead of allocating one per stack and profile
+/// (scale-1 benchmark: 152 stacks of mean depth 21 per profile, about 29 KB; with the pooled log
+/// envelope, allocation went from about 145 to 101 KiB per ingested profile). Entries are
+/// immutable and named by their content hash. Bounded: past <see cref="MaxStacks"/> entries it
+/// starts again empty.
+/// </summary>
+internal static class StackInterner
+{
+    public const int MaxStacks = 131_072;
+
+    private static readonly ConcurrentDictionary<ulong, ulong[]> Stacks = new();
+
+    /// <summary>The shared frame array of the stack, stored now if it was not known.</summary>
+    public static ulong[] Get(ulong stackId, ReadOnlySpan<ulong> framesRootFirst)
+    {
+        if (Stacks.TryGetValue(stackId, out var known))
+        {
+            return known;
+        }
+        if (Stacks.Count >= MaxStacks)
+        {
+            Stacks.Clear();
+        }
+        var frames = framesRootFirst.ToArray();
+        Stacks.TryAdd(stackId, frames);
+        return frames;
+    }
+}

@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using GrafanaProfiles.Benchmarks.Measurement;
+using GrafanaProfiles.Store.DuckDb;
+using GrafanaProfiles.Store.Model;
+using GrafanaProfiles.Store.Write;
+
+namespace GrafanaProfiles.Benchmarks.Ingest;
+
+/// <summary>
+/// Where a flush's CPU goes: one partition buffer of about 1,000,000 rows shaped like the dataset's
+/// (16 series of 3 labels, 4 profile types, 150 stacks per window drawn from 6,000 per service),
+/// written by the real <see cref="ParquetFileWriter"/>, then the samples file's columns copied
+/// again to Parquet alone and in other forms (same COPY options), each timed in process CPU.
+/// </summary>
+internal sealed class FlushBenchmark(Report report)
+{
+    private const int Rows = 1_000_000;
+
+    public void Run(string directory)
+    {
+        Report.Section("Flush: CPU per row of ParquetFileWriter.Write and of each column");
+        Directory.CreateDirectory(directory);
+        var buffer = Buffer(out var rows);
+        using var database = DuckDbDatabase.Open(settings: new Dictionary<string, string>
+        {
+            ["threads"] = "1",
+            ["memory_limit"] = "1GB",
+            ["preserve_insertion_order"] = "true",
+        });
+        var write = new List<TimeSpan>();
+        for (var run = 0; run < 3; run++)
+        {
+            var cpu = Timing.ProcessCpu();
+            using (var writer = new ParquetFileWriter(database, new StoreOptions { DataDirectory = directory }.RowGroupSize))
+            {
+                writer.Write(buffer, [], [], table => Path.Combine(directory, $"{table}-{run}.parquet"));
+            }
+            write.Add(Timing.ProcessCpu() - cpu);
+        }
+        report.Add("Flush", $"ParquetFileWriter.Write, samples only ({rows:N0} rows, {buffer.Runs.Count:N0} windows): CPU per row",
+            PerRow(Timing.Median(write), rows));
+
+        using var connection = database.Connect();
+        connection.Execute($"CREATE TABLE s AS SELECT * FROM read_parquet('{Path.Combine(directory, "samples-0.parquet")}')");
+        connection.Execute("""
+            CREATE TABLE s_text AS SELECT *,
+                array_to_string(list_transform(map_entries(labels), e -> e.key || '=' || e.value), ',') AS labels_text,
+                list_transform(map_entries(labels), e -> e.key || '=' || e.value) AS labels_list
+            FROM s
+            """);
+        connection.Execute("CREATE TABLE series AS SELECT DISTINCT series_id, labels FROM s");
+        var options = ParquetFileWriter.CopyOptions(new StoreOptions { DataDirectory = directory }.RowGroupSize);
+        void Copy(string name, string select, string extra = "")
+        {
+            var times = new List<TimeSpan>();
+            var target = Path.Combine(directory, "copy.parquet");
+            for (var run = 0; run < 3; run++)
+            {
+                var cpu = Timing.ProcessCpu();
+                connection.Execute($"COPY ({select}) TO '{target}' ({options}{extra})");
+                times.Add(Timing.ProcessCpu() - cpu);
+            }
+            report.Add("Flush", $"COPY {name}: CPU per row", PerRow(Timing.Median(times), rows));
+        }
+        Copy("all columns of the samples file", "SELECT * FROM s");
+        Copy("all columns but labels", "SELECT * EXCLUDE (labels) FROM s");
+        Copy("labels (MAP) alone", "SELECT labels FROM s");
+        Copy("labels (MAP) alone, PARQUET_VERSION V2", "SELECT labels FROM s", ", PARQUET_VERSION V2");
+        Copy("labels as LIST<VARCHAR> alone", "SELECT labels_list FROM s_text");
+        Copy("labels as one VARCHAR alone", "SELECT labels_text FROM s_text");
+        Copy("all columns, labels (MAP) from a join with a series table", "SELECT s.* EXCLUDE (labels), series.labels FROM s JOIN series USING (series_id)");
+        Copy("stack_id, value, time (integers)", "SELECT stack_id, value, time FROM s");
+    }
+
+    private static string PerRow(TimeSpan cpu, long rows) => $"{cpu.TotalMicroseconds / rows:0.000} µs ({Timing.Ms(cpu)})";
+
+    /// <summary>About a million rows of one hour partition, in the shape of the benchmark's dataset.</summary>
+    private static PartitionBuffer Buffer(out long rows)
+    {
+        var random = new Random(7);
+        var hour = new DateTime(2026, 3, 2, 12, 0, 0, DateTimeKind.Utc);
+        var buffer = new PartitionBuffer(new PartitionKey(IngestBenchmark.Tenant, hour));
+        string[] types =
+        [
+            "process_cpu:cpu:nanoseconds:cpu:nanoseconds", "process_cpu:samples:count:cpu:nanoseconds",
+            "memory:alloc_space:bytes:space:bytes", "memory:alloc_objects:count:space:bytes",
+        ];
+        var stacks = Enumerable.Range(0, 8).Select(_ => Enumerable.Range(0, 6000).Select(_ => (ulong)random.NextInt64()).ToArray()).ToArray();
+        var batch = new ProfileBatch();
+        rows = 0;
+        for (var window = 0; rows < Rows; window++)
+        {
+            for (var series = 0; series < 16 && rows < Rows; series++)
+            {
+                var service = $"service-{series / 2}";
+                var labels = LabelSet.From(new Dictionary<string, string>
+                {
+                    ["namespace"] = "shop",
+                    ["pod"] = $"{service}-7f9c{series}-x{series}z",
+                    ["version"] = "v1.4.2",
+                });
+                foreach (var type in types)
+                {
+                    var time = hour.AddSeconds(window * 10 % 3600);
+                    var profile = new SeriesProfile((time - DateTime.UnixEpoch).Ticks * 100, 10_000_000_000, service, type, labels);
+                    var seen = new HashSet<ulong>();
+                    for (var i = 0; i < 150; i++)
+                    {
+                        // Skewed towards the first stacks, as the dataset's Zipf popularity is.
+                        var id = stacks[series / 2][(int)(Math.Pow(random.NextDouble(), 3) * 6000)];
+                        if (seen.Add(id))
+                        {
+                            profile.Samples.Add(new SampleRow(id, random.Next(1, 30) * 10_000_000L, 0));
+                        }
+                    }
+                    buffer.Add(profile, batch);
+                    rows += profile.Samples.Count;
+                }
+            }
+        }
+        return buffer;
+    }
+}
