@@ -79,6 +79,11 @@ public sealed class DataService(InstanceManager instances, QueryRouter router, P
             var failed = new Answer(QueryResult.Failed(400, ErrorSource.Downstream, $"Data source settings: {e.Message}"), []);
             return queries.Select(q => (q.RefId, failed)).ToList();
         }
+        // Grafana's [sql] row_limit, which its own SQL data sources honour.
+        int? grafanaRowLimit = context.GrafanaConfig.TryGetValue("GF_SQL_ROW_LIMIT", out var rowLimitText) &&
+            int.TryParse(rowLimitText, NumberStyles.None, CultureInfo.InvariantCulture, out var rowLimit) && rowLimit is > 0 and <= PluginSettings.MaxRowLimit
+            ? rowLimit
+            : null;
         using (lease)
         {
             int parallelism = environment.MaxConcurrentQueries
@@ -88,7 +93,7 @@ public sealed class DataService(InstanceManager instances, QueryRouter router, P
                 new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken },
                 (i, token) =>
                 {
-                    answers[i] = RunOne(queries[i], lease.Instance, token);
+                    answers[i] = RunOne(queries[i], lease.Instance, grafanaRowLimit, token);
                     return ValueTask.CompletedTask;
                 });
         }
@@ -96,7 +101,7 @@ public sealed class DataService(InstanceManager instances, QueryRouter router, P
         return queries.Select((q, i) => (q.RefId, answers[i])).ToList();
     }
 
-    private Answer RunOne(DataQuery query, DataSourceInstance instance, CancellationToken cancellationToken)
+    private Answer RunOne(DataQuery query, DataSourceInstance instance, int? grafanaRowLimit, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         string type = DefaultQueryType;
@@ -105,7 +110,7 @@ public sealed class DataService(InstanceManager instances, QueryRouter router, P
         {
             using var json = ParseJson(query.Json);
             type = QueryTypeOf(query, json.RootElement);
-            var context = ContextOf(query, type, json.RootElement, instance);
+            var context = ContextOf(query, type, json.RootElement, instance) with { GrafanaRowLimit = grafanaRowLimit };
             result = router.For(type)(context, cancellationToken);
         }
         catch (QueryFailedException e)

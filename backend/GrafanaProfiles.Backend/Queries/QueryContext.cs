@@ -18,4 +18,10 @@ public sealed record QueryContext(
     DataSourceInstance Instance)
 {
     public PluginSettings Settings => Instance.Settings;
+
+    /// <summary>Grafana's <c>[sql] row_limit</c> (<c>GF_SQL_ROW_LIMIT</c> in the plugin context), when it sent one.</summary>
+    public int? GrafanaRowLimit { get; init; }
+
+    /// <summary>The SQL row limit: the data source's <c>rowLimit</c> when set, else Grafana's, else the default.</summary>
+    public int RowLimit => Settings.RowLimitIsSet || GrafanaRowLimit is not { } grafana ? Settings.RowLimit : grafana;
 }

@@ -27,10 +27,13 @@ public sealed record PluginSettings
     /// <summary>Most rows a SQL query returns; more are cut with a notice (<c>rowLimit</c>).</summary>
     public int RowLimit { get; init; } = 100_000;
 
+    /// <summary>Whether <c>rowLimit</c> was set; when not, Grafana's own <c>[sql] row_limit</c> applies if it sends one.</summary>
+    public bool RowLimitIsSet { get; init; }
+
     /// <summary>Smallest time-series step (<c>minStep</c>, Pyroscope's setting of the same name).</summary>
     public TimeSpan MinStep { get; init; } = TimeSpan.FromSeconds(15);
 
-    public static readonly int MaxRowLimit = 10_000_000;
+    public const int MaxRowLimit = 10_000_000;
 
     /// <summary>Reads the settings; a bad value throws <see cref="SettingsException"/> naming the setting.</summary>
     public static PluginSettings Parse(ReadOnlySpan<byte> jsonData, IReadOnlyDictionary<string, string>? secure = null)
@@ -106,7 +109,7 @@ public sealed record PluginSettings
                 {
                     throw new SettingsException("rowLimit", $"Row limit must be a whole number from 1 to {MaxRowLimit:N0}; got {rowLimit.GetRawText()}.");
                 }
-                settings = settings with { RowLimit = rows };
+                settings = settings with { RowLimit = rows, RowLimitIsSet = true };
             }
             return settings;
         }

@@ -39,7 +39,7 @@ internal sealed class SqlRun
 
     public IReadOnlyList<SqlColumn> Columns { get; }
 
-    public int RowLimit => Context.Settings.RowLimit;
+    public int RowLimit => Context.RowLimit;
 
     /// <summary>The subquery's columns get positional names (c0, c1, …): user names may repeat or be empty.</summary>
     public static string Alias(int column) => "c" + column.ToString(CultureInfo.InvariantCulture);

@@ -210,6 +210,31 @@ public class QueryDataTests(PluginFixture fixture)
         Assert.Single(response.Responses["good"].Frames);
     }
 
+    [Theory]
+    [InlineData(null, 2)]
+    [InlineData(3, 3)]
+    public async Task Sql_RowLimit_GrafanasSqlRowLimitUnlessTheDataSourceSetsOne(int? dataSourceLimit, int expectedRows)
+    {
+        object settings = dataSourceLimit is { } limit
+            ? new { dataDirectory = fixture.DataDirectory, rowLimit = limit }
+            : new { dataDirectory = fixture.DataDirectory };
+        var client = fixture.Client("row-limit-" + (dataSourceLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "grafana"), settings);
+        var context = client.Context();
+        context.GrafanaConfig["GF_SQL_ROW_LIMIT"] = "2";
+        var request = new QueryDataRequest
+        {
+            PluginContext = context,
+            Queries = { Q("sql", new { rawSql = "SELECT * FROM range(10) t(n)", format = "table" }) },
+        };
+
+        var result = await fixture.Plugin.Client.CallAsync("/pluginv2.Data/QueryData", request, QueryDataResponse.Parser);
+
+        var frame = Assert.Single(ArrowFrames.Decode(result.Single.Responses["A"].Frames));
+        Assert.Equal(expectedRows, frame.Rows);
+        var notice = frame.Meta!.Value.GetProperty("notices")[0].GetProperty("text").GetString();
+        Assert.Contains($"limited to {expectedRows}", notice, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Sql_OtherTenantsData_IsInvisible()
     {
