@@ -78,6 +78,9 @@ internal sealed partial class CollectorServer : IAsyncDisposable
         {
             if (server._process.HasExited)
             {
+                // WaitForExit() without a timeout also waits until the asynchronous readers have
+                // delivered the last output lines (the error message is among them).
+                server._process.WaitForExit();
                 throw new InvalidOperationException($"The collector exited with {server._process.ExitCode}:\n{server.Output}");
             }
             try
