@@ -23,7 +23,7 @@ public sealed class DataService(InstanceManager instances, QueryRouter router, P
 
     public async Task<QueryDataResponse> QueryDataAsync(QueryDataRequest request, ServerCallContext call)
     {
-        var results = await RunAllAsync(request.PluginContext, request.Queries, request.Headers, call.CancellationToken);
+        var results = await RunAllAsync(request.PluginContext, request.Queries, call.CancellationToken);
         var response = new QueryDataResponse();
         foreach (var (refId, result) in results)
         {
@@ -35,7 +35,7 @@ public sealed class DataService(InstanceManager instances, QueryRouter router, P
     /// <summary><c>QueryChunkedData</c>: the same answers, one message per frame (or per failed query).</summary>
     public async Task QueryChunkedDataAsync(QueryChunkedDataRequest request, IServerStreamWriter<QueryChunkedDataResponse> stream, ServerCallContext call)
     {
-        var results = await RunAllAsync(request.PluginContext, request.Queries, request.Headers, call.CancellationToken);
+        var results = await RunAllAsync(request.PluginContext, request.Queries, call.CancellationToken);
         foreach (var (refId, result) in results)
         {
             var frames = result.Result.Frames;
@@ -65,7 +65,7 @@ public sealed class DataService(InstanceManager instances, QueryRouter router, P
     }
 
     private async Task<List<(string RefId, Answer Answer)>> RunAllAsync(PluginContext context, IList<DataQuery> queries,
-        IDictionary<string, string> headers, CancellationToken cancellationToken)
+        CancellationToken cancellationToken)
     {
         var answers = new Answer[queries.Count];
         InstanceManager.Lease lease;
@@ -97,7 +97,6 @@ public sealed class DataService(InstanceManager instances, QueryRouter router, P
                     return ValueTask.CompletedTask;
                 });
         }
-        _ = headers;
         return queries.Select((q, i) => (q.RefId, answers[i])).ToList();
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Google.Protobuf;
 using GrafanaProfiles.TestSupport;
@@ -53,65 +52,9 @@ public sealed class DecodedFrame(JsonElement json)
     }
 }
 
-/// <summary>
-/// Decodes Arrow frames with the apache-arrow npm package (tests/GrafanaProfiles.Frames.Tests/arrow-reader),
-/// an implementation independent of our writer, several frames per node run. Node and npm are required.
-/// </summary>
+/// <summary>Decodes the frames of a response with the apache-arrow npm reader (<see cref="ArrowReader"/>), one node run for all.</summary>
 public static class ArrowFrames
 {
-    private static readonly Lazy<string> ReaderDirectory = new(Install);
-
-    public static IReadOnlyList<DecodedFrame> Decode(IEnumerable<ByteString> frames)
-    {
-        var list = frames.ToList();
-        if (list.Count == 0)
-        {
-            return [];
-        }
-        var dir = Path.Combine(Path.GetTempPath(), "gp-frames-" + Guid.NewGuid().ToString("N")[..10]);
-        Directory.CreateDirectory(dir);
-        try
-        {
-            var paths = list.Select((frame, i) =>
-            {
-                var path = Path.Combine(dir, $"{i}.arrow");
-                File.WriteAllBytes(path, frame.ToByteArray());
-                return path;
-            }).ToList();
-            var output = Run("node", ["read.mjs", .. paths], ReaderDirectory.Value);
-            var json = JsonDocument.Parse(output).RootElement.Clone();
-            return list.Count == 1 ? [new DecodedFrame(json)] : [.. json.EnumerateArray().Select(e => new DecodedFrame(e))];
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    private static string Install()
-    {
-        var source = Path.Combine(RepoPaths.Root, "tests", "GrafanaProfiles.Frames.Tests", "arrow-reader");
-        var target = Path.Combine(Path.GetTempPath(), $"gp-host-arrow-reader-{Environment.ProcessId}");
-        Directory.CreateDirectory(target);
-        foreach (var name in new[] { "package.json", "package-lock.json", "read.mjs" })
-        {
-            File.Copy(Path.Combine(source, name), Path.Combine(target, name), overwrite: true);
-        }
-        Run("npm", ["ci", "--no-audit", "--no-fund", "--ignore-scripts"], target);
-        return target;
-    }
-
-    private static string Run(string tool, string[] arguments, string directory)
-    {
-        var start = new ProcessStartInfo(tool) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {tool}.");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode == 0 ? stdout : throw new InvalidOperationException($"{tool} {string.Join(' ', arguments)} exited with {process.ExitCode}: {stderr.Result}");
-    }
+    public static IReadOnlyList<DecodedFrame> Decode(IEnumerable<ByteString> frames) =>
+        [.. ArrowReader.ReadMany([.. frames.Select(f => f.ToByteArray())]).Select(json => new DecodedFrame(json))];
 }
