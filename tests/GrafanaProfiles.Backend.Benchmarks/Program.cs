@@ -4,6 +4,7 @@ using System.Text.Json;
 using Google.Protobuf;
 using GrafanaProfiles.Backend.Frames;
 using GrafanaProfiles.Backend.Queries;
+using GrafanaProfiles.Benchmarks.Measurement;
 using GrafanaProfiles.Schema.PluginV2;
 using GrafanaProfiles.Store.DuckDb;
 using GrafanaProfiles.Store.Model;
@@ -161,48 +162,14 @@ return 0;
 
 static long Ms(DateTime t) => new DateTimeOffset(t).ToUnixTimeMilliseconds();
 
+// The store benchmark's timing (tests/GrafanaProfiles.Benchmarks/Measurement/Timing.cs), in milliseconds.
 static (double A, double B) Paired(int warmups, int runs, Action a, Action b)
 {
-    for (var i = 0; i < warmups; i++)
-    {
-        a();
-        b();
-    }
-    var ta = new List<double>();
-    var tb = new List<double>();
-    for (var i = 0; i < runs; i++)
-    {
-        var w = Stopwatch.StartNew();
-        a();
-        ta.Add(w.Elapsed.TotalMilliseconds);
-        w.Restart();
-        b();
-        tb.Add(w.Elapsed.TotalMilliseconds);
-    }
-    return (MedianOf(ta), MedianOf(tb));
+    var (ta, tb) = Timing.Paired(warmups, runs, a, b);
+    return (ta.TotalMilliseconds, tb.TotalMilliseconds);
 }
 
-static double Median(int warmups, int runs, Action a)
-{
-    for (var i = 0; i < warmups; i++)
-    {
-        a();
-    }
-    var t = new List<double>();
-    for (var i = 0; i < runs; i++)
-    {
-        var w = Stopwatch.StartNew();
-        a();
-        t.Add(w.Elapsed.TotalMilliseconds);
-    }
-    return MedianOf(t);
-}
-
-static double MedianOf(List<double> values)
-{
-    values.Sort();
-    return values.Count % 2 == 1 ? values[values.Count / 2] : (values[(values.Count / 2) - 1] + values[values.Count / 2]) / 2;
-}
+static double Median(int warmups, int runs, Action a) => Timing.Median(warmups, runs, a).TotalMilliseconds;
 
 /// <summary>
 /// A day of one service: a call graph of 600 functions, 3,000 distinct stacks (depth 8–40, shared
