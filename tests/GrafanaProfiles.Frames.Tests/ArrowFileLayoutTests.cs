@@ -13,7 +13,7 @@ public class ArrowFileLayoutTests
     [Fact]
     public void GoldenSdkFile_Framing_FollowsTheConventionsWeCheck()
     {
-        string golden = Path.Combine(RepoPaths.Root, "..", "shared",
+        string golden = RepoPaths.SharedFile(
             "grafana-plugin-sdk-go", "data", "testdata", "all_types.golden.arrow");
 
         Assert.Equal(2, MessageCount(File.ReadAllBytes(golden)));

@@ -96,7 +96,7 @@ public class ArrowFileWriterTests
     [Fact]
     public void GoldenSdkFile_ReadBySameScript_MatchesSdkJsonAndOurMetadataConventions()
     {
-        string golden = Path.Combine(RepoPaths.Root, "..", "shared",
+        string golden = RepoPaths.SharedFile(
             "grafana-plugin-sdk-go", "data", "testdata", "all_types.golden.arrow");
         var read = ArrowReader.ReadFile(golden);
 
