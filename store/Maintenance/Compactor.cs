@@ -94,6 +94,7 @@ public sealed class Compactor : IDisposable
                 var select = table switch
                 {
                     SamplesTable.Name => $"SELECT * FROM {source} ORDER BY {SamplesTable.SortOrder}",
+                    SeriesTable.Name => $"SELECT DISTINCT ON ({SeriesTable.SeriesId}) * FROM {source} ORDER BY {SeriesTable.SortOrder}",
                     StacksTable.Name => $"SELECT DISTINCT ON ({StacksTable.StackId}) * FROM {source} ORDER BY {StacksTable.SortOrder}",
                     _ => $"SELECT DISTINCT ON ({FunctionsTable.FunctionId}) * FROM {source} ORDER BY {FunctionsTable.SortOrder}",
                 };

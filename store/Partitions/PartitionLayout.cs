@@ -19,7 +19,7 @@ public sealed partial class PartitionLayout
 
     public string Root { get; }
 
-    public static IReadOnlyList<string> Tables { get; } = [SamplesTable.Name, StacksTable.Name, FunctionsTable.Name];
+    public static IReadOnlyList<string> Tables { get; } = [SamplesTable.Name, SeriesTable.Name, StacksTable.Name, FunctionsTable.Name];
 
     /// <summary>The hour (UTC) that contains <paramref name="utc"/>.</summary>
     public static DateTime HourOf(DateTime utc) => new(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerHour), DateTimeKind.Utc);

@@ -109,7 +109,7 @@ public sealed partial class ProfileReader
             var stepParam = parameters.Add((long)effective.TotalMicroseconds);
             var groups = string.Concat(groupBy.Select((name, i) => $", {LabelExpression(name, parameters)} AS g{i}"));
             var groupNames = string.Concat(groupBy.Select((_, i) => $", g{i}"));
-            var filter = SampleFilter(selection, parameters);
+            var filter = SampleFilter(selection, parameters, files);
             var sql = $"""
                 WITH fn AS (
                     SELECT coalesce(list(DISTINCT {FunctionsTable.FunctionId}), []::UBIGINT[]) AS ids
@@ -126,7 +126,7 @@ public sealed partial class ProfileReader
                     SELECT time_bucket(to_microseconds({stepParam}), {SamplesTable.Time}, TIMESTAMP '1970-01-01') AS t{groups},
                            {SamplesTable.Value}, {SamplesTable.SeriesId}, {SamplesTable.Time}, {SamplesTable.ProfileType},
                            {SamplesTable.StackId} IN (SELECT {StacksTable.StackId} FROM hit) AS matched
-                    FROM read_parquet({parameters.Add(files.Samples)})
+                    FROM {files.SamplesSource(parameters, NeedsLabels(groupBy))}
                     WHERE {filter})
                 GROUP BY ALL
                 ORDER BY {string.Join(", ", Enumerable.Range(0, groupBy.Count).Select(i => $"g{i}").Append("t"))}

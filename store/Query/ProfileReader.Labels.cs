@@ -9,13 +9,13 @@ public sealed partial class ProfileReader
 {
     /// <summary>Profile types that have data in [from, to).</summary>
     public IReadOnlyList<string> ProfileTypes(string tenant, DateTime fromUtc, DateTime toUtc, CancellationToken cancellationToken = default) =>
-        Distinct(tenant, fromUtc, toUtc, null, _ => SamplesTable.ProfileType, cancellationToken);
+        Distinct(tenant, fromUtc, toUtc, null, _ => SamplesTable.ProfileType, overSeries: false, cancellationToken);
 
     /// <summary>Label names in [from, to), optionally only of series matching a selector; always includes service_name when there is data.</summary>
     public IReadOnlyList<string> LabelNames(string tenant, DateTime fromUtc, DateTime toUtc, LabelSelector? selector = null, CancellationToken cancellationToken = default)
     {
-        var names = Distinct(tenant, fromUtc, toUtc, selector, _ => $"unnest(map_keys({SamplesTable.Labels}))", cancellationToken).ToList();
-        var any = Distinct(tenant, fromUtc, toUtc, selector, _ => SamplesTable.ServiceName, cancellationToken).Count > 0;
+        var names = Distinct(tenant, fromUtc, toUtc, selector, _ => $"unnest(map_keys({SeriesTable.Labels}))", overSeries: true, cancellationToken).ToList();
+        var any = Distinct(tenant, fromUtc, toUtc, selector, _ => SamplesTable.ServiceName, overSeries: false, cancellationToken).Count > 0;
         if (any)
         {
             names.Add(SamplesTable.ServiceName);
@@ -31,11 +31,17 @@ public sealed partial class ProfileReader
         {
             throw new QueryException($"'{name}' is not a valid label name.");
         }
-        return [.. Distinct(tenant, fromUtc, toUtc, selector, p => LabelExpression(name, p), cancellationToken).Where(v => v.Length > 0)];
+        var overSeries = NeedsLabels([name]);
+        return [.. Distinct(tenant, fromUtc, toUtc, selector, p => LabelExpression(name, p), overSeries, cancellationToken).Where(v => v.Length > 0)];
     }
 
+    /// <summary>
+    /// Distinct values of an expression over the samples in [from, to) that match the selector, or
+    /// (<paramref name="overSeries"/>) over the series rows of those samples: label maps live in the
+    /// series files, and only series with samples in the range count.
+    /// </summary>
     private IReadOnlyList<string> Distinct(string tenant, DateTime fromUtc, DateTime toUtc, LabelSelector? selector,
-        Func<SqlParameters, string> expression, CancellationToken cancellationToken) =>
+        Func<SqlParameters, string> expression, bool overSeries, CancellationToken cancellationToken) =>
         Run(tenant, fromUtc, toUtc, (connection, files) =>
         {
             if (files.IsEmpty)
@@ -47,9 +53,16 @@ public sealed partial class ProfileReader
             var condition = $"{SamplesTable.Time} >= {parameters.Add(fromUtc)} AND {SamplesTable.Time} < {parameters.Add(toUtc)}";
             if (selector is not null)
             {
-                condition += $" AND ({SelectorSql.ToCondition(selector, parameters)})";
+                condition += $" AND ({SelectorSql.ToCondition(selector, parameters, () => files.SeriesSource(parameters))})";
             }
-            var sql = $"SELECT DISTINCT {column} AS x FROM read_parquet({parameters.Add(files.Samples)}) WHERE {condition} ORDER BY 1";
+            var samples = files.SamplesSource(parameters, withLabels: false);
+            var sql = overSeries
+                ? $"""
+                    SELECT DISTINCT {column} AS x FROM {files.SeriesSource(parameters)}
+                    WHERE {SeriesTable.SeriesId} IN (SELECT {SamplesTable.SeriesId} FROM {samples} WHERE {condition})
+                    ORDER BY 1
+                    """
+                : $"SELECT DISTINCT {column} AS x FROM {samples} WHERE {condition} ORDER BY 1";
             return ReadStrings(connection, sql, parameters);
         }, cancellationToken);
 

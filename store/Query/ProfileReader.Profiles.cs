@@ -76,7 +76,7 @@ public sealed partial class ProfileReader
         // (docs/benchmarks.md): joining the stacks files in SQL (with an any_value GROUP BY to
         // de-duplicate) made the aggregate 2.4× the bare GROUP BY; the lookups cost about 1 ms.
         var parameters = new SqlParameters();
-        var filter = SampleFilter(selection, parameters);
+        var filter = SampleFilter(selection, parameters, files);
         var sql = $"""
             SELECT {SamplesTable.StackId}, sum({SamplesTable.Value})::BIGINT AS v
             FROM read_parquet({parameters.Add(files.Samples)})
@@ -138,8 +138,8 @@ public sealed partial class ProfileReader
         aggregate.AddShared(stackId, value, [], 0, 0, paths, 0);
     }
 
-    /// <summary>The WHERE condition of a selection over the samples table.</summary>
-    internal static string SampleFilter(ProfileSelection selection, SqlParameters parameters)
+    /// <summary>The WHERE condition of a selection over the samples table (label matchers look the series up in <paramref name="files"/>).</summary>
+    internal static string SampleFilter(ProfileSelection selection, SqlParameters parameters, QueryFiles files)
     {
         var profileType = selection.ProfileTypeId;
         if (string.IsNullOrEmpty(profileType))
@@ -148,7 +148,7 @@ public sealed partial class ProfileReader
                 "The query names no profile type: set profileTypeId (for example process_cpu:cpu:nanoseconds:cpu:nanoseconds).");
         }
         var filter = $"{SamplesTable.Time} >= {parameters.Add(selection.From)} AND {SamplesTable.Time} < {parameters.Add(selection.To)} " +
-                     $"AND {SamplesTable.ProfileType} = {parameters.Add(profileType)} AND ({SelectorSql.ToCondition(selection.Selector, parameters)})";
+                     $"AND {SamplesTable.ProfileType} = {parameters.Add(profileType)} AND ({SelectorSql.ToCondition(selection.Selector, parameters, () => files.SeriesSource(parameters))})";
         if (selection.SpanIds.Count > 0)
         {
             if (selection.SpanIds.Count > ProfileSelection.MaxSpanIds)

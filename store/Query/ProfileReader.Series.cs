@@ -59,13 +59,13 @@ public sealed partial class ProfileReader
             var stepParam = parameters.Add((long)effective.TotalMicroseconds);
             var groups = groupBy.Select((name, i) => $"{LabelExpression(name, parameters)} AS g{i}").ToList();
             var groupColumns = string.Concat(groups.Select(g => ", " + g));
-            var filter = SampleFilter(selection, parameters);
+            var filter = SampleFilter(selection, parameters, files);
             var keys = Enumerable.Range(0, groupBy.Count).Select(i => $"g{i}").ToList();
             var buckets = $"""
                 SELECT time_bucket(to_microseconds({stepParam}), {SamplesTable.Time}, TIMESTAMP '1970-01-01') AS t{groupColumns},
                        sum({SamplesTable.Value})::DOUBLE AS v,
                        count(DISTINCT ({SamplesTable.SeriesId}, {SamplesTable.Time}, {SamplesTable.ProfileType}))::DOUBLE AS n
-                FROM read_parquet({parameters.Add(files.Samples)})
+                FROM {files.SamplesSource(parameters, NeedsLabels(groupBy))}
                 WHERE {filter}
                 GROUP BY ALL
                 """;
@@ -89,11 +89,18 @@ public sealed partial class ProfileReader
     private static LabelSet GroupLabels(IReadOnlyList<string> names, string[] values) =>
         LabelSet.From(names.Select((name, i) => new KeyValuePair<string, string>(name, values[i])));
 
-    /// <summary>SQL for a label's value: the service_name column or the label map (absent → '').</summary>
+    /// <summary>
+    /// SQL for a label's value: the service_name or profile_type column, or the series' label map
+    /// (absent → ''), which needs the samples joined with their series (<see cref="NeedsLabels"/>).
+    /// </summary>
     internal static string LabelExpression(string name, SqlParameters parameters) => name switch
     {
         SamplesTable.ServiceName => SamplesTable.ServiceName,
         LabelRules.ProfileType => SamplesTable.ProfileType,
-        _ => $"coalesce({SamplesTable.Labels}[{parameters.Add(name)}], '')",
+        _ => $"coalesce({SeriesTable.Labels}[{parameters.Add(name)}], '')",
     };
+
+    /// <summary>Whether grouping by these labels needs the series' label map.</summary>
+    internal static bool NeedsLabels(IReadOnlyList<string> groupBy) =>
+        groupBy.Any(name => name is not (SamplesTable.ServiceName or LabelRules.ProfileType));
 }

@@ -46,16 +46,18 @@ public sealed partial class ProfileReader : IDisposable
     public QueryFiles FilesFor(string tenant, DateTime fromUtc, DateTime toUtc)
     {
         var samples = new List<string>();
+        var series = new List<string>();
         var stacks = new List<string>();
         var functions = new List<string>();
         foreach (var hour in Layout.HoursInRange(tenant, fromUtc, toUtc))
         {
             var dir = Layout.HourDirectory(tenant, hour);
             samples.AddRange(PartitionLayout.VisibleFiles(dir, SamplesTable.Name));
+            series.AddRange(PartitionLayout.VisibleFiles(dir, SeriesTable.Name));
             stacks.AddRange(PartitionLayout.VisibleFiles(dir, StacksTable.Name));
             functions.AddRange(PartitionLayout.VisibleFiles(dir, FunctionsTable.Name));
         }
-        return new QueryFiles(samples, stacks, functions);
+        return new QueryFiles(samples, series, stacks, functions);
     }
 
     /// <summary>
@@ -134,9 +136,39 @@ public sealed partial class ProfileReader : IDisposable
 }
 
 /// <summary>The Parquet files a query reads, per table.</summary>
-public sealed record QueryFiles(IReadOnlyList<string> Samples, IReadOnlyList<string> Stacks, IReadOnlyList<string> Functions)
+public sealed record QueryFiles(IReadOnlyList<string> Samples, IReadOnlyList<string> Series, IReadOnlyList<string> Stacks, IReadOnlyList<string> Functions)
 {
     public bool IsEmpty => Samples.Count == 0;
+
+    /// <summary>
+    /// The series rows as an SQL table expression (one row per file that has the series; ids repeat
+    /// across files with equal content): <c>read_parquet($n)</c>, or an empty table of the same
+    /// columns when the range has no series files.
+    /// </summary>
+    internal string SeriesSource(SqlParameters parameters) => Series.Count == 0
+        ? $"(SELECT NULL::UBIGINT AS {SeriesTable.SeriesId}, NULL::VARCHAR AS {SeriesTable.ServiceName}, " +
+          $"NULL::MAP(VARCHAR, VARCHAR) AS {SeriesTable.Labels} WHERE false)"
+        : $"read_parquet({parameters.Add(Series)}, hive_partitioning = false)";
+
+    /// <summary>
+    /// The samples rows as an SQL table expression; with <paramref name="withLabels"/> each row also
+    /// has its series' <c>labels</c> (a join with one row per series id).
+    /// </summary>
+    internal string SamplesSource(SqlParameters parameters, bool withLabels)
+    {
+        var samples = $"read_parquet({parameters.Add(Samples)}, hive_partitioning = false)";
+        if (!withLabels)
+        {
+            return samples;
+        }
+        return $"""
+            (SELECT s.*, sr.{SeriesTable.Labels}
+             FROM {samples} s
+             LEFT JOIN (SELECT {SeriesTable.SeriesId}, any_value({SeriesTable.Labels}) AS {SeriesTable.Labels}
+                        FROM {SeriesSource(parameters)} GROUP BY {SeriesTable.SeriesId}) sr
+               ON sr.{SeriesTable.SeriesId} = s.{SamplesTable.SeriesId})
+            """;
+    }
 }
 
 /// <summary>A query was stopped at its time limit.</summary>

@@ -112,7 +112,7 @@ public sealed partial class ProfileWriter
         var watch = Stopwatch.StartNew();
         var fileSequence = _checkpoint.NextFileSequence;
         var renames = new List<FileRename>();
-        var newSymbols = new List<(WrittenSymbols Written, List<ulong> Stacks, List<ulong> Functions)>();
+        var newSymbols = new List<(WrittenSymbols Written, List<RowKey> Series, List<ulong> Stacks, List<ulong> Functions)>();
         using (var parquet = new ParquetFileWriter(_duck, _options.RowGroupSize))
         {
             foreach (var (key, partition) in snapshot.Partitions.OrderBy(p => p.Key.Tenant, StringComparer.Ordinal).ThenBy(p => p.Key.Hour))
@@ -124,9 +124,10 @@ public sealed partial class ProfileWriter
                     written = new WrittenSymbols();
                     _written[key] = written;
                 }
+                var series = partition.Keys.Where(k => !written.Series.Contains(k.SeriesId)).DistinctBy(k => k.SeriesId).ToList();
                 var stacks = partition.Stacks.Keys.Where(id => !written.Stacks.Contains(id)).ToList();
                 var functions = partition.Functions.Keys.Where(id => !written.Functions.Contains(id)).ToList();
-                var files = parquet.Write(partition, stacks, functions, table =>
+                var files = parquet.Write(partition, series, stacks, functions, table =>
                 {
                     var temp = Path.Combine(dir, PartitionLayout.TempName(PartitionLayout.FileName(table, _options.WriterId, fileSequence)));
                     File.Delete(temp);
@@ -138,7 +139,7 @@ public sealed partial class ProfileWriter
                     renames.Add(new FileRename(temp, Path.Combine(dir, PartitionLayout.FileName(table, _options.WriterId, fileSequence))));
                 }
                 written.LastWrittenUtc = DateTime.UtcNow;
-                newSymbols.Add((written, stacks, functions));
+                newSymbols.Add((written, series, stacks, functions));
                 Stats.RowsFlushed += partition.RowCount;
             }
         }
@@ -150,8 +151,9 @@ public sealed partial class ProfileWriter
         checkpoint.Write(_options.WalDirectory);
         FlushManifest.Delete(_options.WalDirectory);
         _checkpoint = checkpoint;
-        foreach (var (written, stacks, functions) in newSymbols)
+        foreach (var (written, series, stacks, functions) in newSymbols)
         {
+            written.Series.UnionWith(series.Select(k => k.SeriesId));
             written.Stacks.UnionWith(stacks);
             written.Functions.UnionWith(functions);
         }

@@ -263,6 +263,7 @@ public sealed partial class ProfileWriter : IAsyncDisposable
     /// <summary>Symbols already written to a partition by this writer, so later files need not repeat them.</summary>
     private sealed class WrittenSymbols
     {
+        public HashSet<ulong> Series { get; } = [];
         public HashSet<ulong> Stacks { get; } = [];
         public HashSet<ulong> Functions { get; } = [];
         public DateTime LastWrittenUtc { get; set; }

@@ -70,9 +70,10 @@ internal sealed class SqlSandbox : IDisposable
         var allowed = tenantDirectory.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
         sql.Append(CultureInfo.InvariantCulture, $"SET allowed_directories = [{Literal(allowed)}];\n");
         sql.Append("SET enable_external_access = false;\n");
-        AppendTable(sql, SamplesTable.Name, SamplesTable.Columns, files.Samples, distinct: false);
-        // A stack or function is written into every file whose samples use it: the views keep one
-        // row per id (rows with the same id are identical, ids being content hashes), so joins count once.
+        // A series, stack or function is in several files of a range: the views keep one row per id
+        // (rows with the same id are identical, ids being content hashes), so joins count once.
+        AppendTable(sql, SeriesTable.Name, SeriesTable.Columns, files.Series, distinct: true);
+        AppendSamples(sql, files.Samples);
         AppendTable(sql, StacksTable.Name, StacksTable.Columns, files.Stacks, distinct: true);
         AppendTable(sql, FunctionsTable.Name, FunctionsTable.Columns, files.Functions, distinct: true);
         sql.Append(CultureInfo.InvariantCulture, $"""
@@ -89,6 +90,28 @@ internal sealed class SqlSandbox : IDisposable
             """);
         sql.Append("SET lock_configuration = true;\n");
         return sql.ToString();
+    }
+
+    /// <summary>
+    /// The samples view: the samples files with each row's series labels joined back in (the files
+    /// keep labels once per series, in the series files; see docs/architecture.md).
+    /// </summary>
+    private static void AppendSamples(StringBuilder sql, IReadOnlyList<string> files)
+    {
+        if (files.Count == 0)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $"CREATE TABLE {SamplesTable.Name} ({SamplesTable.ViewColumns});\n");
+            return;
+        }
+        var names = string.Join(", ", ColumnNames(SamplesTable.ViewColumns).Select(c =>
+            c == SeriesTable.Labels ? $"sr.{SeriesTable.Labels}" : $"s.{c}"));
+        var list = string.Join(", ", files.Select(Literal));
+        sql.Append(CultureInfo.InvariantCulture, $"""
+            CREATE VIEW {SamplesTable.Name} AS SELECT {names}
+            FROM read_parquet([{list}], hive_partitioning = false) s
+            LEFT JOIN {SeriesTable.Name} sr ON sr.{SeriesTable.SeriesId} = s.{SamplesTable.SeriesId};
+
+            """);
     }
 
     private static void AppendTable(StringBuilder sql, string name, string columns, IReadOnlyList<string> files, bool distinct)

@@ -22,10 +22,16 @@ public sealed record SqlSchema(string Tenant, IReadOnlyList<SqlSchemaTable> Tabl
             new(SamplesTable.ServiceName, "VARCHAR", "the service (Pyroscope's service_name)"),
             new(SamplesTable.ProfileType, "VARCHAR", "name:sample_type:sample_unit:period_type:period_unit, e.g. process_cpu:cpu:nanoseconds:cpu:nanoseconds"),
             new(SamplesTable.SeriesId, "UBIGINT", "XXH64 of service name and label pairs: the series identity"),
-            new(SamplesTable.Labels, "MAP(VARCHAR, VARCHAR)", "the series labels other than service_name; labels['env']"),
+            new(SeriesTable.Labels, "MAP(VARCHAR, VARCHAR)", "the series labels other than service_name; labels['env'] (joined from series)"),
             new(SamplesTable.StackId, "UBIGINT", "id of the stack (see stacks)"),
             new(SamplesTable.Value, "BIGINT", "the sample value in the type's unit, summed per stack within the window"),
             new(SamplesTable.SpanId, "UBIGINT", "the span the samples ran in, for span profiles (nullable)"),
+        ]),
+        new(SeriesTable.Name, "The series of the samples in range, one row per series_id: the labels are stored once per series.",
+        [
+            new(SeriesTable.SeriesId, "UBIGINT", "the series identity (samples.series_id)"),
+            new(SeriesTable.ServiceName, "VARCHAR", "the service"),
+            new(SeriesTable.Labels, "MAP(VARCHAR, VARCHAR)", "the series labels other than service_name"),
         ]),
         new(StacksTable.Name, "Stacks of the samples in range, one row per stack_id.",
         [

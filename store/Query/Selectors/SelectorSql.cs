@@ -18,19 +18,29 @@ public static class SelectorSql
     private static readonly SearchValues<char> IdentifierChars =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
 
-    /// <inheritdoc cref="ToCondition(LabelSelector, SqlParameters, string?)"/>
-    public static string ToCondition(LabelSelector selector, SqlParameters parameters) => ToCondition(selector, parameters, null);
-
     /// <summary>
     /// A boolean SQL expression that holds for the samples rows the selector matches, e.g.
-    /// <c>(service_name = $1 AND coalesce(labels[$2], '') &lt;&gt; $3)</c>, or <c>TRUE</c> for an empty
-    /// selector. An absent label counts as the empty string, as in Prometheus.
+    /// <c>(service_name = $1 AND series_id IN (SELECT series_id FROM series WHERE coalesce(labels[$2], '') &lt;&gt; $3))</c>,
+    /// or <c>TRUE</c> for an empty selector. An absent label counts as the empty string, as in
+    /// Prometheus. Service name and profile type are samples columns (row-group statistics prune on
+    /// them); every other label is in the series table, so those matchers become one semi-join on
+    /// the series id.
     /// </summary>
-    /// <param name="tableAlias">Qualifies the columns (<c>s.service_name</c>) for use in joins; an SQL identifier.</param>
-    public static string ToCondition(LabelSelector selector, SqlParameters parameters, string? tableAlias)
+    /// <param name="seriesSource">The series rows to match labels against: a table, view or
+    /// <c>read_parquet(…)</c> expression with the <see cref="SeriesTable"/> columns.</param>
+    /// <param name="tableAlias">Qualifies the samples columns (<c>s.service_name</c>) for use in joins; an SQL identifier.</param>
+    public static string ToCondition(LabelSelector selector, SqlParameters parameters, string seriesSource, string? tableAlias = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(seriesSource);
+        return ToCondition(selector, parameters, () => seriesSource, tableAlias);
+    }
+
+    /// <summary>As above; <paramref name="seriesSource"/> is asked for only when the selector has a label matcher (it may add parameters).</summary>
+    public static string ToCondition(LabelSelector selector, SqlParameters parameters, Func<string> seriesSource, string? tableAlias = null)
     {
         ArgumentNullException.ThrowIfNull(selector);
         ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(seriesSource);
         var prefix = tableAlias is null ? "" : CheckAlias(tableAlias) + ".";
 
         var terms = new List<string>(selector.Matchers.Count + 1);
@@ -38,9 +48,28 @@ public static class SelectorSql
         {
             terms.Add($"{prefix}{SamplesTable.ProfileType} = {parameters.Add(profileType)}");
         }
+        var labelTerms = new List<string>();
         foreach (var matcher in selector.Matchers)
         {
-            terms.Add(Term(matcher, parameters, prefix));
+            var column = matcher.Name switch
+            {
+                SamplesTable.ServiceName => prefix + SamplesTable.ServiceName,
+                ProfileTypeLabel => prefix + SamplesTable.ProfileType,
+                NameLabel => $"split_part({prefix}{SamplesTable.ProfileType}, ':', 1)",
+                _ => null,
+            };
+            if (column is null)
+            {
+                labelTerms.Add(Term(matcher, $"{SeriesTable.Labels}[{parameters.Add(matcher.Name)}]", parameters));
+            }
+            else
+            {
+                terms.Add(Term(matcher, column, parameters));
+            }
+        }
+        if (labelTerms.Count > 0)
+        {
+            terms.Add($"{prefix}{SamplesTable.SeriesId} IN (SELECT {SeriesTable.SeriesId} FROM {seriesSource()} WHERE {string.Join(" AND ", labelTerms)})");
         }
         return terms.Count switch
         {
@@ -50,15 +79,8 @@ public static class SelectorSql
         };
     }
 
-    private static string Term(LabelMatcher matcher, SqlParameters parameters, string prefix)
+    private static string Term(LabelMatcher matcher, string column, SqlParameters parameters)
     {
-        var column = matcher.Name switch
-        {
-            SamplesTable.ServiceName => prefix + SamplesTable.ServiceName,
-            ProfileTypeLabel => prefix + SamplesTable.ProfileType,
-            NameLabel => $"split_part({prefix}{SamplesTable.ProfileType}, ':', 1)",
-            _ => $"{prefix}{SamplesTable.Labels}[{parameters.Add(matcher.Name)}]",
-        };
         var value = parameters.Add(matcher.Value);
         // Equality with a non-empty value is false for an absent (NULL) label anyway, so the plain
         // comparison is the whole condition. DuckDB 1.5 makes it a table filter of the Parquet scan

@@ -27,15 +27,16 @@ public sealed class CompactorTests
         await using var store = await StoreWithManySmallFilesAsync(12, TimeSpan.Zero);
         var before = store.Reader.FlameGraphAndTop(StoreFixture.Select());
         var seriesBefore = store.Reader.Series(StoreFixture.Select(), TimeSpan.FromMinutes(1), ["pod"]);
-        // 12 samples files; stacks and functions files only while new stacks appeared (f0..f4).
-        Assert.Equal(12 + 5 + 5, Directory.GetFiles(Hour(store), "*.parquet").Length);
+        // 12 samples files; stacks and functions files only while new stacks appeared (f0..f4),
+        // series files only while new series appeared (pods p0..p3).
+        Assert.Equal(12 + 5 + 5 + 4, Directory.GetFiles(Hour(store), "*.parquet").Length);
 
         using var compactor = new Compactor(store.Options);
         var result = compactor.RunOnce(BaseTime.AddHours(2));
         Assert.Equal(1, result.PartitionsCompacted);
-        Assert.Equal(3, result.FilesWritten);
-        Assert.Equal(22, result.FilesRemoved);
-        Assert.Equal(["functions-", "samples-", "stacks-"],
+        Assert.Equal(4, result.FilesWritten);
+        Assert.Equal(26, result.FilesRemoved);
+        Assert.Equal(["functions-", "samples-", "series-", "stacks-"],
             Directory.GetFiles(Hour(store)).Select(f => Path.GetFileName(f)[..(Path.GetFileName(f).IndexOf('-') + 1)]).Order(StringComparer.Ordinal));
 
         var after = store.Reader.FlameGraphAndTop(StoreFixture.Select());
@@ -127,15 +128,15 @@ public sealed class CompactorTests
         var total = store.Reader.Top(StoreFixture.Select()).Total;
         using var compactor = new Compactor(store.Options);
         compactor.RunOnce(BaseTime.AddHours(2));
-        Assert.Equal(4 + 4 + 4 + 3, Directory.GetFiles(Hour(store), "*.parquet").Length);
-        Assert.Equal(3, PartitionLayout.Tables.Sum(t => PartitionLayout.VisibleFiles(Hour(store), t).Count));
+        Assert.Equal(4 + 4 + 4 + 4 + 4, Directory.GetFiles(Hour(store), "*.parquet").Length);
+        Assert.Equal(4, PartitionLayout.Tables.Sum(t => PartitionLayout.VisibleFiles(Hour(store), t).Count));
         Assert.Equal(total, store.Reader.Top(StoreFixture.Select()).Total);
         // Past the grace period the inputs go.
         var manifest = Directory.GetFiles(Hour(store), "compaction-*").Single();
         File.SetLastWriteTimeUtc(manifest, DateTime.UtcNow.AddHours(-2));
         var result = compactor.RunOnce(DateTime.UtcNow);
-        Assert.Equal(12, result.FilesRemoved);
-        Assert.Equal(3, Directory.GetFiles(Hour(store), "*.parquet").Length);
+        Assert.Equal(16, result.FilesRemoved);
+        Assert.Equal(4, Directory.GetFiles(Hour(store), "*.parquet").Length);
         Assert.Empty(Directory.GetFiles(Hour(store), "compaction-*"));
         Assert.Equal(total, store.Reader.Top(StoreFixture.Select()).Total);
     }
@@ -154,7 +155,7 @@ public sealed class CompactorTests
         compactor.RunOnce(BaseTime.AddHours(2));
         Assert.False(File.Exists(Path.Combine(hour, "compaction-dead.json")));
         Assert.Equal(total, store.Reader.Top(StoreFixture.Select()).Total);
-        Assert.Equal(3, Directory.GetFiles(hour, "*.parquet").Length);
+        Assert.Equal(4, Directory.GetFiles(hour, "*.parquet").Length);
     }
 
     [Fact]

@@ -5,7 +5,7 @@ using GrafanaProfiles.Store.Query.Selectors;
 
 namespace GrafanaProfiles.Store.Tests.Query;
 
-/// <summary>Runs translated selectors against a real DuckDB samples table and checks which rows match.</summary>
+/// <summary>Runs translated selectors against real DuckDB samples and series tables and checks which rows match.</summary>
 public sealed class SelectorSqlTests : IDisposable
 {
     private const string Cpu = "process_cpu:cpu:nanoseconds:cpu:nanoseconds";
@@ -33,14 +33,19 @@ public sealed class SelectorSqlTests : IDisposable
     {
         _conn = _db.Connect();
         _conn.Execute($"CREATE TABLE {SamplesTable.Name} ({SamplesTable.Columns})");
-        using var insert = _conn.Prepare(
-            $"INSERT INTO {SamplesTable.Name} ({SamplesTable.SeriesId}, {SamplesTable.ServiceName}, {SamplesTable.ProfileType}, {SamplesTable.Labels}) " +
-            "VALUES ($1, $2, $3, CASE WHEN $4 THEN map($5::VARCHAR[], $6::VARCHAR[]) END)");
+        _conn.Execute($"CREATE TABLE {SeriesTable.Name} ({SeriesTable.Columns})");
+        using var insertSample = _conn.Prepare(
+            $"INSERT INTO {SamplesTable.Name} ({SamplesTable.SeriesId}, {SamplesTable.ServiceName}, {SamplesTable.ProfileType}) VALUES ($1, $2, $3)");
+        using var insertSeries = _conn.Prepare(
+            $"INSERT INTO {SeriesTable.Name} ({SeriesTable.SeriesId}, {SeriesTable.ServiceName}, {SeriesTable.Labels}) " +
+            "VALUES ($1, $2, CASE WHEN $3 THEN map($4::VARCHAR[], $5::VARCHAR[]) END)");
         foreach (var (id, service, type, labels) in Rows)
         {
-            insert.Bind(1, id).Bind(2, service).Bind(3, type).Bind(4, labels is not null)
-                .Bind(5, labels?.Keys.ToArray() ?? []).Bind(6, labels?.Values.ToArray() ?? []);
-            using var _ = insert.Execute();
+            insertSample.Bind(1, id).Bind(2, service).Bind(3, type);
+            using var _ = insertSample.Execute();
+            insertSeries.Bind(1, id).Bind(2, service).Bind(3, labels is not null)
+                .Bind(4, labels?.Keys.ToArray() ?? []).Bind(5, labels?.Values.ToArray() ?? []);
+            using var __ = insertSeries.Execute();
         }
     }
 
@@ -113,7 +118,7 @@ public sealed class SelectorSqlTests : IDisposable
         var parsed = LabelSelector.Parse(selector);
         var parameters = new SqlParameters();
 
-        var sql = SelectorSql.ToCondition(parsed, parameters);
+        var sql = SelectorSql.ToCondition(parsed, parameters, SeriesTable.Name);
 
         foreach (var matcher in parsed.Matchers)
         {
@@ -143,12 +148,12 @@ public sealed class SelectorSqlTests : IDisposable
         parameters.Add(DateTime.UnixEpoch);
         var selector = LabelSelector.Parse(Cpu + """{service_name="api", env!="dev", region=~"eu-.*", pod!~"c.*", team=""}""");
 
-        var sql = SelectorSql.ToCondition(selector, parameters);
+        var sql = SelectorSql.ToCondition(selector, parameters, SeriesTable.Name);
 
         Assert.Equal(
-            "(profile_type = $2 AND service_name = $3 AND coalesce(labels[$4], '') <> $5 AND " +
+            "(profile_type = $2 AND service_name = $3 AND series_id IN (SELECT series_id FROM series WHERE coalesce(labels[$4], '') <> $5 AND " +
             "regexp_full_match(coalesce(labels[$6], ''), $7, 's') AND NOT regexp_full_match(coalesce(labels[$8], ''), $9, 's') AND " +
-            "coalesce(labels[$10], '') = $11)",
+            "coalesce(labels[$10], '') = $11))",
             sql);
         Assert.Equal([DateTime.UnixEpoch, Cpu, "api", "env", "dev", "region", "eu-.*", "pod", "c.*", "team", ""], parameters.Values);
     }
@@ -158,14 +163,14 @@ public sealed class SelectorSqlTests : IDisposable
     {
         var parameters = new SqlParameters();
 
-        Assert.Equal("TRUE", SelectorSql.ToCondition(LabelSelector.Parse("{}"), parameters));
+        Assert.Equal("TRUE", SelectorSql.ToCondition(LabelSelector.Parse("{}"), parameters, SeriesTable.Name));
         Assert.Empty(parameters.Values);
     }
 
     [Fact]
     public void ToCondition_OneMatcher_HasNoParentheses()
     {
-        Assert.Equal("service_name = $1", SelectorSql.ToCondition(LabelSelector.Parse("""{service_name="api"}"""), new SqlParameters()));
+        Assert.Equal("service_name = $1", SelectorSql.ToCondition(LabelSelector.Parse("""{service_name="api"}"""), new SqlParameters(), SeriesTable.Name));
     }
 
     [Fact]
@@ -174,10 +179,11 @@ public sealed class SelectorSqlTests : IDisposable
         var parameters = new SqlParameters();
         var selector = LabelSelector.Parse(Cpu + """{service_name="api", env="prod", __name__!=""}""");
 
-        var condition = SelectorSql.ToCondition(selector, parameters, "s");
+        var condition = SelectorSql.ToCondition(selector, parameters, SeriesTable.Name, "s");
 
         Assert.Equal(
-            "(s.profile_type = $1 AND s.service_name = $2 AND s.labels[$3] = $4 AND coalesce(split_part(s.profile_type, ':', 1), '') <> $5)",
+            "(s.profile_type = $1 AND s.service_name = $2 AND coalesce(split_part(s.profile_type, ':', 1), '') <> $5 AND " +
+            "s.series_id IN (SELECT series_id FROM series WHERE labels[$3] = $4))",
             condition);
         // Both sides of the self-join have every column: unqualified names would be ambiguous.
         var ids = Query(
@@ -194,7 +200,7 @@ public sealed class SelectorSqlTests : IDisposable
     [InlineData("s; DROP TABLE samples")]
     public void ToCondition_AliasThatIsNotAnIdentifier_Throws(string alias)
     {
-        var ex = Assert.Throws<ArgumentException>(() => SelectorSql.ToCondition(LabelSelector.Empty, new SqlParameters(), alias));
+        var ex = Assert.Throws<ArgumentException>(() => SelectorSql.ToCondition(LabelSelector.Empty, new SqlParameters(), SeriesTable.Name, alias));
 
         Assert.Contains("is not an SQL identifier", ex.Message, StringComparison.Ordinal);
     }
@@ -212,7 +218,7 @@ public sealed class SelectorSqlTests : IDisposable
     private List<ulong> Select(LabelSelector selector)
     {
         var parameters = new SqlParameters();
-        var condition = SelectorSql.ToCondition(selector, parameters);
+        var condition = SelectorSql.ToCondition(selector, parameters, SeriesTable.Name);
         return Query($"SELECT {SamplesTable.SeriesId} FROM {SamplesTable.Name} WHERE {condition} ORDER BY 1", parameters);
     }
 

@@ -1,4 +1,5 @@
 using GrafanaProfiles.Store.DuckDb;
+using GrafanaProfiles.Store.Query.Selectors;
 using GrafanaProfiles.Store.Tests.Support;
 using GrafanaProfiles.Store.Write;
 using static GrafanaProfiles.TestSupport.Batches;
@@ -17,16 +18,18 @@ public sealed class ProfileWriterTests
 
         var hour1 = Path.Combine(store.DataDirectory, "tenant=default", "hour=2026-11-22T10");
         var hour2 = Path.Combine(store.DataDirectory, "tenant=default", "hour=2026-11-22T11");
-        Assert.Equal(["functions-test-000000000001.parquet", "samples-test-000000000001.parquet", "stacks-test-000000000001.parquet"],
+        Assert.Equal(["functions-test-000000000001.parquet", "samples-test-000000000001.parquet", "series-test-000000000001.parquet", "stacks-test-000000000001.parquet"],
             Directory.GetFiles(hour1).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.True(Directory.Exists(hour2));
 
-        // Any Parquet tool can read the layout with hive partitioning; here plain DuckDB SQL.
+        // Any Parquet tool can read the layout with hive partitioning; here plain DuckDB SQL, the
+        // labels joined from the series files as the README shows.
         using var db = DuckDbDatabase.Open();
         using var c = db.Connect();
         using var result = c.Query($"""
-            SELECT tenant, hour, service_name, labels['env'], sum(value)::BIGINT
-            FROM read_parquet('{store.DataDirectory}/*/*/samples-*.parquet', hive_partitioning = true)
+            SELECT s.tenant, s.hour, s.service_name, r.labels['env'], sum(s.value)::BIGINT
+            FROM read_parquet('{store.DataDirectory}/*/*/samples-*.parquet', hive_partitioning = true) s
+            JOIN (SELECT DISTINCT series_id, labels FROM read_parquet('{store.DataDirectory}/*/*/series-*.parquet')) r USING (series_id)
             GROUP BY ALL ORDER BY hour
             """);
         using var chunk = result.FetchChunk()!;
@@ -102,7 +105,8 @@ public sealed class ProfileWriterTests
         using var o = order.FetchChunk()!;
         Assert.Equal(0L, o.Column(0).Values<long>()[0]);
         Assert.True(o.Column(1).Values<long>()[0] > 2 * 2048, "enough rows for several appender chunks");
-        using var sums = c.Query($"SELECT service_name, labels['pod'], profile_type, sum(value)::BIGINT, count(DISTINCT series_id)::BIGINT FROM {file} GROUP BY ALL");
+        var series = $"(SELECT DISTINCT series_id, labels FROM read_parquet('{store.DataDirectory}/*/*/series-*.parquet'))";
+        using var sums = c.Query($"SELECT service_name, labels['pod'], profile_type, sum(value)::BIGINT, count(DISTINCT series_id)::BIGINT FROM {file} JOIN {series} USING (series_id) GROUP BY ALL");
         var actual = new Dictionary<(string, string, string), long>();
         foreach (var chunk in sums.Chunks())
         {
@@ -113,6 +117,70 @@ public sealed class ProfileWriterTests
             }
         }
         Assert.Equal(expected.OrderBy(e => e.Key), actual.OrderBy(e => e.Key));
+    }
+
+    [Fact]
+    public async Task Series_AreWrittenOncePerPartition_WithTheirLabels_AndSamplesHaveNoLabelColumn()
+    {
+        await using var store = await StoreFixture.StartAsync();
+        await store.Writer.AppendAsync("default", Folded(BaseTime, "api", L("pod", "a", "note", "it's \0 ünï"), Cpu, ("main;a", 1)));
+        await store.Writer.AppendAsync("default", Folded(BaseTime, "api", L("pod", "a", "note", "it's \0 ünï"), "memory:alloc_space:bytes:space:bytes", ("main;a", 5)));
+        await store.Writer.FlushAsync();
+        await store.Writer.AppendAsync("default", Folded(BaseTime.AddMinutes(1), "api", L("pod", "a", "note", "it's \0 ünï"), Cpu, ("main;a", 1)));
+        await store.Writer.AppendAsync("default", Folded(BaseTime.AddMinutes(1), "api", L("pod", "b"), Cpu, ("main;a", 1)));
+        await store.Writer.FlushAsync();
+        // One more flush with only known series writes no series file.
+        await store.Writer.AppendAsync("default", Folded(BaseTime.AddMinutes(2), "api", L("pod", "b"), Cpu, ("main;a", 1)));
+        await store.Writer.FlushAsync();
+
+        var hour = Path.Combine(store.DataDirectory, "tenant=default", "hour=2026-11-22T10");
+        Assert.Equal(["series-test-000000000001.parquet", "series-test-000000000002.parquet"],
+            Directory.GetFiles(hour, "series-*").Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        using var db = DuckDbDatabase.Open();
+        using var c = db.Connect();
+        using var rows = c.Query($"""
+            SELECT series_id, service_name, labels['pod'], coalesce(labels['note'], '-'), cardinality(labels)::BIGINT
+            FROM read_parquet('{hour}/series-*.parquet') ORDER BY 3
+            """);
+        using var chunk = rows.FetchChunk()!;
+        Assert.Equal(2, chunk.RowCount);
+        Assert.Equal(new[] { "api", "api" }, new[] { chunk.Column(1).GetString(0)!, chunk.Column(1).GetString(1)! });
+        Assert.Equal(new[] { "a", "b" }, new[] { chunk.Column(2).GetString(0)!, chunk.Column(2).GetString(1)! });
+        Assert.Equal("it's \0 ünï", chunk.Column(3).GetString(0));
+        Assert.Equal([2L, 1L], chunk.Column(4).Values<long>().ToArray());
+        // Every samples row's series is there, by id.
+        using var orphans = c.Query($"""
+            SELECT count(*)::BIGINT FROM read_parquet('{hour}/samples-*.parquet')
+            WHERE series_id NOT IN (SELECT series_id FROM read_parquet('{hour}/series-*.parquet'))
+            """);
+        Assert.Equal(0L, orphans.FetchChunk()!.Column(0).Values<long>()[0]);
+        using var columns = c.Query($"SELECT count(*)::BIGINT FROM (DESCRIBE SELECT * FROM read_parquet('{hour}/samples-*.parquet')) WHERE column_name = 'labels'");
+        Assert.Equal(0L, columns.FetchChunk()!.Column(0).Values<long>()[0]);
+
+        // The reader finds labels only through the series files.
+        var from = BaseTime;
+        var to = BaseTime.AddHours(1);
+        Assert.Equal(["a", "b"], store.Reader.LabelValues("default", "pod", from, to));
+        Assert.Equal(["note", "pod", "service_name"], store.Reader.LabelNames("default", from, to));
+        Assert.Equal(2, store.Reader.Top(StoreFixture.Select("{pod=\"b\"}")).Total);
+        Assert.Equal(2, store.Reader.Top(StoreFixture.Select("{note=~\"it's.*\", pod!=\"b\"}")).Total);
+        Assert.Equal(5, store.Reader.Top(StoreFixture.Select("{pod=\"a\"}", "memory:alloc_space:bytes:space:bytes")).Total);
+    }
+
+    [Fact]
+    public async Task LabelNamesAndValues_CountOnlySeriesWithSamplesInTheRange_NotTheWholeHour()
+    {
+        await using var store = await StoreFixture.StartAsync();
+        await store.Writer.AppendAsync("default", Folded(BaseTime.AddMinutes(5), "api", L("pod", "early", "zone", "z1"), Cpu, ("main;a", 1)));
+        await store.Writer.AppendAsync("default", Folded(BaseTime.AddMinutes(40), "api", L("pod", "late"), Cpu, ("main;a", 1)));
+        await store.Writer.FlushAsync();
+
+        var from = BaseTime.AddMinutes(30);
+        var to = BaseTime.AddMinutes(50);
+        Assert.Equal(["late"], store.Reader.LabelValues("default", "pod", from, to));
+        Assert.Equal(["pod", "service_name"], store.Reader.LabelNames("default", from, to));
+        Assert.Equal(["early"], store.Reader.LabelValues("default", "pod", BaseTime, to, LabelSelector.Parse("{zone=\"z1\"}")));
+        Assert.Empty(store.Reader.LabelValues("default", "zone", from, to));
     }
 
     [Fact]
