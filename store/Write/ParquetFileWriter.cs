@@ -114,41 +114,50 @@ internal sealed class ParquetFileWriter : IDisposable
 
     private void AppendSamples(PartitionBuffer b)
     {
-        var (order, runOf) = b.SortedOrder();
-        var rows = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(b.Rows);
-        var runs = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(b.Runs);
-        using var types = new LogicalTypes(DuckDbType.Timestamp, DuckDbType.BigInt, DuckDbType.Integer, DuckDbType.UBigInt, DuckDbType.BigInt, DuckDbType.UBigInt);
-        using var chunk = new DuckDbChunkWriter(types.Items);
-        using var appender = _connection.CreateAppender("buf_samples");
-        for (var start = 0; start < order.Length; start += chunk.Capacity)
+        var sorted = b.SortedOrder();
+        try
         {
-            var n = Math.Min(chunk.Capacity, order.Length - start);
-            var times = chunk.Span<long>(0);
-            var durations = chunk.Span<long>(1);
-            var keys = chunk.Span<int>(2);
-            var stacks = chunk.Span<ulong>(3);
-            var values = chunk.Span<long>(4);
-            var spans = chunk.Span<ulong>(5);
-            for (var i = 0; i < n; i++)
+            var (order, runOf) = sorted;
+            var total = b.RowCount;
+            var rows = b.Rows;
+            var runs = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(b.Runs);
+            using var types = new LogicalTypes(DuckDbType.Timestamp, DuckDbType.BigInt, DuckDbType.Integer, DuckDbType.UBigInt, DuckDbType.BigInt, DuckDbType.UBigInt);
+            using var chunk = new DuckDbChunkWriter(types.Items);
+            using var appender = _connection.CreateAppender("buf_samples");
+            for (var start = 0; start < total; start += chunk.Capacity)
             {
-                ref readonly var run = ref runs[runOf[start + i]];
-                ref readonly var row = ref rows[order[start + i]];
-                times[i] = run.TimeMicros;
-                durations[i] = run.DurationNanos;
-                keys[i] = run.Key;
-                stacks[i] = row.StackId;
-                values[i] = row.Value;
-                spans[i] = row.SpanId;
-                if (row.SpanId == 0)
+                var n = Math.Min(chunk.Capacity, total - start);
+                var times = chunk.Span<long>(0);
+                var durations = chunk.Span<long>(1);
+                var keys = chunk.Span<int>(2);
+                var stacks = chunk.Span<ulong>(3);
+                var values = chunk.Span<long>(4);
+                var spans = chunk.Span<ulong>(5);
+                for (var i = 0; i < n; i++)
                 {
-                    chunk.SetNull(5, i);
+                    ref readonly var run = ref runs[runOf[start + i]];
+                    ref readonly var row = ref rows[order[start + i]];
+                    times[i] = run.TimeMicros;
+                    durations[i] = run.DurationNanos;
+                    keys[i] = run.Key;
+                    stacks[i] = row.StackId;
+                    values[i] = row.Value;
+                    spans[i] = row.SpanId;
+                    if (row.SpanId == 0)
+                    {
+                        chunk.SetNull(5, i);
+                    }
                 }
+                chunk.RowCount = n;
+                appender.Append(chunk);
+                chunk.Reset();
             }
-            chunk.RowCount = n;
-            appender.Append(chunk);
-            chunk.Reset();
+            appender.Flush();
         }
-        appender.Flush();
+        finally
+        {
+            PartitionBuffer.ReturnSortedOrder(sorted);
+        }
     }
 
     private void AppendStacks(PartitionBuffer b, IReadOnlyCollection<ulong> stacks)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using GrafanaProfiles.Store.Model;
 using Layout = GrafanaProfiles.Store.Partitions.PartitionLayout;
@@ -19,14 +20,14 @@ public readonly record struct ProfileRun(int Key, long TimeMicros, long Duration
 /// DuckDB integers only: no string per row, and the series columns are looked up by key (see
 /// <see cref="ParquetFileWriter"/>).
 /// </summary>
-public sealed class PartitionBuffer(PartitionKey key)
+public sealed class PartitionBuffer(PartitionKey key) : IDisposable
 {
     private readonly Dictionary<(ulong SeriesId, string ProfileType), int> _keyIndex = [];
 
     public PartitionKey Key { get; } = key;
     public List<RowKey> Keys { get; } = [];
     public List<ProfileRun> Runs { get; } = [];
-    public List<SampleRow> Rows { get; } = [];
+    public RowSegments Rows { get; } = new();
     public Dictionary<ulong, ulong[]> Stacks { get; } = [];
     public Dictionary<ulong, FunctionInfo> Functions { get; } = [];
 
@@ -38,17 +39,27 @@ public sealed class PartitionBuffer(PartitionKey key)
         var samples = CollectionsMarshal.AsSpan(profile.Samples);
         Runs.Add(new ProfileRun(key, profile.TimeNanos / 1000, profile.DurationNanos, Rows.Count, samples.Length));
         Rows.AddRange(samples);
-        foreach (var sample in samples)
+    }
+
+    /// <summary>
+    /// Takes the stacks and functions of a batch whose profiles were added: once per batch (its
+    /// profiles of several sample types share the stacks), not once per sample.
+    /// </summary>
+    public void AddSymbols(ProfileBatch batch)
+    {
+        foreach (var (stackId, frames) in batch.Stacks)
         {
-            if (!Stacks.ContainsKey(sample.StackId) && batch.Stacks.TryGetValue(sample.StackId, out var frames))
+            ref var known = ref CollectionsMarshal.GetValueRefOrAddDefault(Stacks, stackId, out var exists);
+            if (exists)
             {
-                Stacks[sample.StackId] = frames;
-                foreach (var f in frames)
+                continue;
+            }
+            known = frames;
+            foreach (var f in frames)
+            {
+                if (!Functions.ContainsKey(f) && batch.Functions.TryGetValue(f, out var function))
                 {
-                    if (!Functions.ContainsKey(f) && batch.Functions.TryGetValue(f, out var function))
-                    {
-                        Functions[f] = function;
-                    }
+                    Functions[f] = function;
                 }
             }
         }
@@ -72,7 +83,7 @@ public sealed class PartitionBuffer(PartitionKey key)
         {
             var key = KeyOf(other.Keys[run.Key]);
             Runs.Add(run with { Key = key, Start = Rows.Count });
-            Rows.AddRange(CollectionsMarshal.AsSpan(other.Rows).Slice(run.Start, run.Count));
+            Rows.AddFrom(other.Rows, run.Start, run.Count);
         }
         foreach (var (k, v) in other.Stacks)
         {
@@ -84,10 +95,15 @@ public sealed class PartitionBuffer(PartitionKey key)
         }
     }
 
+    /// <summary>Returns the rows' segments to the pool.</summary>
+    public void Dispose() => Rows.Dispose();
+
     /// <summary>
     /// The rows in the samples table's sort order (service_name, profile_type, series_id, time,
     /// stack_id), as (row index, run index) pairs: windows are ordered by key and time, and the
-    /// rows of windows with the same key and time by stack id.
+    /// rows of windows with the same key and time by stack id. The first <see cref="RowCount"/>
+    /// entries count; the arrays are rented from <see cref="ArrayPool{T}.Shared"/> and go back with
+    /// <see cref="ReturnSortedOrder"/>.
     /// </summary>
     public (int[] Rows, int[] Runs) SortedOrder()
     {
@@ -112,10 +128,10 @@ public sealed class PartitionBuffer(PartitionKey key)
             runKeys[r] = (rank[runs[r].Key], runs[r].TimeMicros, r);
         }
         Array.Sort(runKeys, runOrder);
-        var rows = new int[RowCount];
-        var rowRuns = new int[RowCount];
-        var stackIds = new ulong[RowCount];
-        var all = CollectionsMarshal.AsSpan(Rows);
+        var rows = ArrayPool<int>.Shared.Rent(RowCount);
+        var rowRuns = ArrayPool<int>.Shared.Rent(RowCount);
+        var stackIds = ArrayPool<ulong>.Shared.Rent(RowCount);
+        var all = Rows;
         var position = 0;
         for (var g = 0; g < runOrder.Length;)
         {
@@ -157,12 +173,20 @@ public sealed class PartitionBuffer(PartitionKey key)
             }
             g = end;
         }
+        ArrayPool<ulong>.Shared.Return(stackIds);
         return (rows, rowRuns);
+    }
+
+    /// <summary>Gives the arrays of <see cref="SortedOrder"/> back.</summary>
+    public static void ReturnSortedOrder((int[] Rows, int[] Runs) order)
+    {
+        ArrayPool<int>.Shared.Return(order.Rows);
+        ArrayPool<int>.Shared.Return(order.Runs);
     }
 }
 
 /// <summary>Everything buffered since the last flush, by partition, and the last log sequence it contains.</summary>
-public sealed class WriteBuffer
+public sealed class WriteBuffer : IDisposable
 {
     public Dictionary<PartitionKey, PartitionBuffer> Partitions { get; } = [];
     public long LastSequence { get; set; }
@@ -171,6 +195,7 @@ public sealed class WriteBuffer
 
     public void Add(string tenant, ProfileBatch batch, long sequence, DateTime nowUtc)
     {
+        PartitionBuffer? lastPartition = null;
         foreach (var profile in batch.Profiles)
         {
             if (profile.Samples.Count == 0)
@@ -185,6 +210,11 @@ public sealed class WriteBuffer
             }
             partition.Add(profile, batch);
             RowCount += profile.Samples.Count;
+            if (!ReferenceEquals(partition, lastPartition))
+            {
+                partition.AddSymbols(batch);
+                lastPartition = partition;
+            }
         }
         LastSequence = Math.Max(LastSequence, sequence);
         if (FirstAppendUtc == DateTime.MaxValue)
@@ -209,5 +239,14 @@ public sealed class WriteBuffer
         }
         LastSequence = Math.Max(LastSequence, older.LastSequence);
         FirstAppendUtc = older.FirstAppendUtc < FirstAppendUtc ? older.FirstAppendUtc : FirstAppendUtc;
+    }
+
+    /// <summary>Returns every partition's row segments to the pool (after the buffer was written).</summary>
+    public void Dispose()
+    {
+        foreach (var partition in Partitions.Values)
+        {
+            partition.Dispose();
+        }
     }
 }

@@ -79,6 +79,7 @@ public sealed partial class ProfileWriter
                     await Task.Run(() => WriteSnapshot(failed), cancellationToken).ConfigureAwait(false);
                 }
                 _failedFlush = null;
+                failed.Dispose();
             }
             WriteBuffer snapshot;
             lock (_bufferLock)
@@ -93,6 +94,7 @@ public sealed partial class ProfileWriter
             try
             {
                 await Task.Run(() => WriteSnapshot(snapshot), CancellationToken.None).ConfigureAwait(false);
+                snapshot.Dispose();
             }
             catch
             {

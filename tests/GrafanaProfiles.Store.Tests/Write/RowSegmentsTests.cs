@@ -1,0 +1,65 @@
+using GrafanaProfiles.Store.Model;
+using GrafanaProfiles.Store.Write;
+
+namespace GrafanaProfiles.Store.Tests.Write;
+
+public sealed class RowSegmentsTests
+{
+    private static SampleRow[] Rows(int start, int count) =>
+        [.. Enumerable.Range(start, count).Select(i => new SampleRow((ulong)i, i * 10L, (ulong)(i % 3)))];
+
+    [Fact]
+    public void AddRange_AcrossSegmentBoundaries_KeepsEveryRowInOrder()
+    {
+        using var rows = new RowSegments();
+        // 65,536 rows per segment: chunks that end inside, exactly at and beyond a boundary.
+        var expected = new List<SampleRow>();
+        foreach (var (start, count) in new[] { (0, 1000), (1000, 64_536), (65_536, 70_000), (135_536, 3) })
+        {
+            var chunk = Rows(start, count);
+            rows.AddRange(chunk);
+            expected.AddRange(chunk);
+        }
+
+        Assert.Equal(expected.Count, rows.Count);
+        for (var i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(expected[i], rows[i]);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => rows[expected.Count]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => rows[-1]);
+    }
+
+    [Fact]
+    public void AddFrom_CopiesARangeThatSpansSegments()
+    {
+        using var source = new RowSegments();
+        source.AddRange(Rows(0, 200_000));
+        using var target = new RowSegments();
+        target.AddRange(Rows(-5, 5));
+
+        target.AddFrom(source, 65_000, 70_000);
+
+        Assert.Equal(70_005, target.Count);
+        Assert.Equal(new SampleRow(unchecked((ulong)-5), -50, unchecked((ulong)(-5 % 3))), target[0]);
+        for (var i = 0; i < 70_000; i++)
+        {
+            Assert.Equal(source[65_000 + i], target[5 + i]);
+        }
+    }
+
+    [Fact]
+    public void Dispose_EmptiesTheBuffer_AndAReusedSegmentHoldsOnlyNewRows()
+    {
+        var first = new RowSegments();
+        first.AddRange(Rows(0, 100_000));
+        first.Dispose();
+        Assert.Equal(0, first.Count);
+
+        using var second = new RowSegments();
+        second.AddRange(Rows(500_000, 10));
+        Assert.Equal(10, second.Count);
+        Assert.Equal(new SampleRow(500_009, 5_000_090, 500_009 % 3), second[9]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => second[10]);
+    }
+}
