@@ -107,11 +107,19 @@ public sealed partial class PartitionLayout
     /// The files of one table in one partition that a reader should see right now: final names only,
     /// with the outcome of any compaction in progress applied (see <see cref="CompactionManifest"/>).
     /// </summary>
-    public static IReadOnlyList<string> VisibleFiles(string hourDirectory, string table)
+    public static IReadOnlyList<string> VisibleFiles(string hourDirectory, string table) =>
+        VisibleFiles(hourDirectory).TryGetValue(table, out var files) ? files : [];
+
+    /// <summary>
+    /// <see cref="VisibleFiles(string, string)"/> for every table at once, from one listing of the
+    /// directory (a query needs all tables of each hour it reads), sorted by name per table.
+    /// </summary>
+    public static IReadOnlyDictionary<string, List<string>> VisibleFiles(string hourDirectory)
     {
+        var byTable = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         if (!Directory.Exists(hourDirectory))
         {
-            return [];
+            return byTable;
         }
         var names = new HashSet<string>(StringComparer.Ordinal);
         var manifests = new List<string>();
@@ -148,8 +156,22 @@ public sealed partial class PartitionLayout
                 names.ExceptWith(manifest.Outputs);
             }
         }
-        var tablePrefix = table + "-";
-        return [.. names.Where(n => n.StartsWith(tablePrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).Select(n => Path.Combine(hourDirectory, n))];
+        foreach (var name in names.Order(StringComparer.Ordinal))
+        {
+            var dash = name.IndexOf('-', StringComparison.Ordinal);
+            if (dash <= 0)
+            {
+                continue;
+            }
+            var table = name[..dash];
+            if (!byTable.TryGetValue(table, out var files))
+            {
+                files = [];
+                byTable[table] = files;
+            }
+            files.Add(Path.Combine(hourDirectory, name));
+        }
+        return byTable;
     }
 
     [GeneratedRegex("^[A-Za-z0-9_.-]+$")]

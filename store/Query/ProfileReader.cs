@@ -51,13 +51,22 @@ public sealed partial class ProfileReader : IDisposable
         var functions = new List<string>();
         foreach (var hour in Layout.HoursInRange(tenant, fromUtc, toUtc))
         {
-            var dir = Layout.HourDirectory(tenant, hour);
-            samples.AddRange(PartitionLayout.VisibleFiles(dir, SamplesTable.Name));
-            series.AddRange(PartitionLayout.VisibleFiles(dir, SeriesTable.Name));
-            stacks.AddRange(PartitionLayout.VisibleFiles(dir, StacksTable.Name));
-            functions.AddRange(PartitionLayout.VisibleFiles(dir, FunctionsTable.Name));
+            // One listing per hour for all four tables.
+            var files = PartitionLayout.VisibleFiles(Layout.HourDirectory(tenant, hour));
+            Add(samples, files, SamplesTable.Name);
+            Add(series, files, SeriesTable.Name);
+            Add(stacks, files, StacksTable.Name);
+            Add(functions, files, FunctionsTable.Name);
         }
         return new QueryFiles(samples, series, stacks, functions);
+
+        static void Add(List<string> list, IReadOnlyDictionary<string, List<string>> files, string table)
+        {
+            if (files.TryGetValue(table, out var found))
+            {
+                list.AddRange(found);
+            }
+        }
     }
 
     /// <summary>
