@@ -21,8 +21,10 @@ Console.WriteLine($"Machine: {Report.MachineFacts()}");
 Console.WriteLine($"Load average at start: {Report.LoadAverage()}");
 if (settings.QueryStore is { } existing)
 {
-    Report.Section($"Query only, on {existing}");
-    new QueryBenchmark(DatasetGenerator.Day, DatasetGenerator.MeasuredService, report, settings.QueryWarmups, settings.QueryRuns).Run(existing);
+    // DIR is the --work directory of an earlier run; its data directory is DIR/store.
+    var storeDirectory = Directory.Exists(Path.Combine(existing, "store")) ? Path.Combine(existing, "store") : existing;
+    Report.Section($"Query only, on {storeDirectory}");
+    new QueryBenchmark(DatasetGenerator.Day, DatasetGenerator.MeasuredService, report, settings.QueryWarmups, settings.QueryRuns).Run(storeDirectory);
     report.Print();
     return 0;
 }
