@@ -160,7 +160,7 @@ public sealed partial class ProfileReader
         return filter;
     }
 
-    private IReadOnlyDictionary<ulong, string> ResolveNames(DuckDbConnection connection, QueryFiles files, IReadOnlyCollection<ulong> ids)
+    internal IReadOnlyDictionary<ulong, string> ResolveNames(DuckDbConnection connection, QueryFiles files, IReadOnlyCollection<ulong> ids)
     {
         var names = new Dictionary<ulong, string>(ids.Count);
         if (ids.Count == 0 || files.Functions.Count == 0)
