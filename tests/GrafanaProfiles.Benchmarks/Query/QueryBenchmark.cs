@@ -93,6 +93,8 @@ internal sealed class QueryBenchmark(DateTime day, string measuredService, Repor
                 phases.Add((a, t, whole.Elapsed));
             }
         }
+        var listing = Timing.Median(warmups, runs * 5, () => reader.FilesFor(selection.Tenant, selection.From, selection.To));
+        report.Add("Query", $"  {name}: file listing (ProfileReader.FilesFor)", Timing.Ms(listing));
         report.Add("Query", $"  {name}: inside one flame graph query: aggregate / tree and names / whole (medians)",
             $"{Timing.Ms(Timing.Median(phases.Select(p => p.Aggregate).ToList()))} / {Timing.Ms(Timing.Median(phases.Select(p => p.Tree).ToList()))} / " +
             Timing.Ms(Timing.Median(phases.Select(p => p.Whole).ToList())));
