@@ -141,4 +141,34 @@ public class SqlSandboxTests(SqlStoreFixture store) : IClassFixture<SqlStoreFixt
             Assert.Equal(table.Columns.Select(c => (object?)c.Name), Values(Field(frame, "column_name")));
         }
     }
+
+    [Fact]
+    public void SamplesView_HasEveryFileRowOnce_WithItsSeriesLabels()
+    {
+        using var sandbox = SqlSandbox.Create(store.Instance);
+        var files = store.Instance.Reader.FilesFor(store.Instance.Settings.Tenant, From, To);
+        Assert.NotEmpty(files.Series);
+        sandbox.CreateViews(files);
+
+        // The join with series (one row per series id) neither loses nor repeats samples rows,
+        // and every row gets the labels of its own series.
+        var list = "[" + string.Join(", ", files.Samples.Select(f => "'" + f + "'")) + "]";
+        var seriesList = "[" + string.Join(", ", files.Series.Select(f => "'" + f + "'")) + "]";
+        using var counts = sandbox.Connection.Query($"""
+            SELECT (SELECT count(*) FROM samples)::BIGINT,
+                   (SELECT count(*) FROM read_parquet({list}))::BIGINT,
+                   (SELECT count(*) FROM samples WHERE labels IS NULL)::BIGINT,
+                   (SELECT count(*) FROM series)::BIGINT,
+                   (SELECT count(DISTINCT series_id) FROM read_parquet({seriesList}))::BIGINT,
+                   (SELECT count(*) FROM samples s JOIN (SELECT DISTINCT series_id, labels FROM read_parquet({seriesList})) r
+                      ON r.series_id = s.series_id WHERE r.labels <> s.labels)::BIGINT
+            """);
+        using var row = counts.FetchChunk()!;
+        var values = Enumerable.Range(0, 6).Select(c => row.Column(c).Values<long>()[0]).ToArray();
+        Assert.True(values[0] > 0);
+        Assert.Equal(values[1], values[0]);
+        Assert.Equal(0L, values[2]);
+        Assert.Equal(values[4], values[3]);
+        Assert.Equal(0L, values[5]);
+    }
 }
