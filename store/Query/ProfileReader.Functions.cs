@@ -107,9 +107,12 @@ public sealed partial class ProfileReader
                 ? $"list_contains(fn.ids, {StacksTable.FrameIds}[-1])"
                 : $"list_has_any({StacksTable.FrameIds}, fn.ids)";
             var stepParam = parameters.Add((long)effective.TotalMicroseconds);
-            var groups = string.Concat(groupBy.Select((name, i) => $", {LabelExpression(name, parameters)} AS g{i}"));
-            var groupNames = string.Concat(groupBy.Select((_, i) => $", g{i}"));
+            var groupNames = string.Concat(groupBy.Select((name, i) => $", {LabelExpression(name, parameters)} AS g{i}"));
             var filter = SampleFilter(selection, parameters, files);
+            var labelsJoin = NeedsLabels(groupBy)
+                ? $"LEFT JOIN (SELECT {SeriesTable.SeriesId}, any_value({SeriesTable.Labels}) AS {SeriesTable.Labels} " +
+                  $"FROM {files.SeriesSource(parameters)} GROUP BY {SeriesTable.SeriesId}) sr ON sr.{SeriesTable.SeriesId} = p.{SamplesTable.SeriesId}"
+                : "";
             var sql = $"""
                 WITH fn AS (
                     SELECT coalesce(list(DISTINCT {FunctionsTable.FunctionId}), []::UBIGINT[]) AS ids
@@ -119,15 +122,16 @@ public sealed partial class ProfileReader
                     SELECT DISTINCT {StacksTable.StackId}
                     FROM read_parquet({stacksFiles}), fn
                     WHERE {stackMatches})
-                SELECT t{groupNames},
-                       coalesce(sum({SamplesTable.Value}) FILTER (WHERE matched), 0)::DOUBLE AS v,
-                       count(DISTINCT ({SamplesTable.SeriesId}, {SamplesTable.Time}, {SamplesTable.ProfileType}))::DOUBLE AS n
+                SELECT t{groupNames}, sum(v) AS v, sum(n) AS n
                 FROM (
-                    SELECT time_bucket(to_microseconds({stepParam}), {SamplesTable.Time}, TIMESTAMP '1970-01-01') AS t{groups},
-                           {SamplesTable.Value}, {SamplesTable.SeriesId}, {SamplesTable.Time}, {SamplesTable.ProfileType},
-                           {SamplesTable.StackId} IN (SELECT {StacksTable.StackId} FROM hit) AS matched
-                    FROM {files.SamplesSource(parameters, NeedsLabels(groupBy))}
-                    WHERE {filter})
+                    SELECT time_bucket(to_microseconds({stepParam}), {SamplesTable.Time}, TIMESTAMP '1970-01-01') AS t,
+                           {SamplesTable.SeriesId}, {SamplesTable.ServiceName}, {SamplesTable.ProfileType},
+                           coalesce(sum({SamplesTable.Value}) FILTER (WHERE {SamplesTable.StackId} IN (SELECT {StacksTable.StackId} FROM hit)), 0)::DOUBLE AS v,
+                           count(DISTINCT ({SamplesTable.Time}, {SamplesTable.ProfileType}))::DOUBLE AS n
+                    FROM {files.SamplesSource(parameters, withLabels: false)}
+                    WHERE {filter}
+                    GROUP BY ALL) p
+                {labelsJoin}
                 GROUP BY ALL
                 ORDER BY {string.Join(", ", Enumerable.Range(0, groupBy.Count).Select(i => $"g{i}").Append("t"))}
                 """;

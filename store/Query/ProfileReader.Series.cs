@@ -61,14 +61,34 @@ public sealed partial class ProfileReader
             var groupColumns = string.Concat(groups.Select(g => ", " + g));
             var filter = SampleFilter(selection, parameters, files);
             var keys = Enumerable.Range(0, groupBy.Count).Select(i => $"g{i}").ToList();
-            var buckets = $"""
-                SELECT time_bucket(to_microseconds({stepParam}), {SamplesTable.Time}, TIMESTAMP '1970-01-01') AS t{groupColumns},
-                       sum({SamplesTable.Value})::DOUBLE AS v,
-                       count(DISTINCT ({SamplesTable.SeriesId}, {SamplesTable.Time}, {SamplesTable.ProfileType}))::DOUBLE AS n
-                FROM {files.SamplesSource(parameters, NeedsLabels(groupBy))}
-                WHERE {filter}
-                GROUP BY ALL
-                """;
+            var bucket = $"time_bucket(to_microseconds({stepParam}), {SamplesTable.Time}, TIMESTAMP '1970-01-01')";
+            var buckets = NeedsLabels(groupBy)
+                // Sum per step and series first, then join the (few) aggregated rows with their
+                // series' labels: the label map is read once per series and step, not once per
+                // samples row (series 24 h by pod at scale 1: 228–243 ms joining every row).
+                // Windows counted per series add up, as a series' windows are its own.
+                ? $"""
+                    SELECT p.t{groupColumns}, sum(p.v) AS v, sum(p.n) AS n
+                    FROM (
+                        SELECT {bucket} AS t, {SamplesTable.SeriesId}, {SamplesTable.ServiceName}, {SamplesTable.ProfileType},
+                               sum({SamplesTable.Value})::DOUBLE AS v,
+                               count(DISTINCT ({SamplesTable.Time}, {SamplesTable.ProfileType}))::DOUBLE AS n
+                        FROM {files.SamplesSource(parameters, withLabels: false)}
+                        WHERE {filter}
+                        GROUP BY ALL) p
+                    LEFT JOIN (SELECT {SeriesTable.SeriesId}, any_value({SeriesTable.Labels}) AS {SeriesTable.Labels}
+                               FROM {files.SeriesSource(parameters)} GROUP BY {SeriesTable.SeriesId}) sr
+                      ON sr.{SeriesTable.SeriesId} = p.{SamplesTable.SeriesId}
+                    GROUP BY ALL
+                    """
+                : $"""
+                    SELECT {bucket} AS t{groupColumns},
+                           sum({SamplesTable.Value})::DOUBLE AS v,
+                           count(DISTINCT ({SamplesTable.SeriesId}, {SamplesTable.Time}, {SamplesTable.ProfileType}))::DOUBLE AS n
+                    FROM {files.SamplesSource(parameters, withLabels: false)}
+                    WHERE {filter}
+                    GROUP BY ALL
+                    """;
             var order = string.Join(", ", keys.Append("t"));
             var sql = limit is { } top && keys.Count > 0
                 ? $"""
