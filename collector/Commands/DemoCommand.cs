@@ -179,6 +179,9 @@ internal static class DemoCommand
         output.WriteLine();
         output.WriteLine("The files are plain hive-partitioned Parquet; for example, with the DuckDB CLI:");
         output.WriteLine($"  duckdb -c \"SELECT service_name, profile_type, sum(value) FROM read_parquet('{dataDirectory}/*/*/samples-*.parquet', hive_partitioning=true) GROUP BY ALL\"");
+        output.WriteLine("Labels are stored once per series; join them on series_id:");
+        output.WriteLine($"  duckdb -c \"SELECT r.labels['version'] AS version, sum(s.value) FROM read_parquet('{dataDirectory}/*/*/samples-*.parquet') s " +
+                         $"JOIN (SELECT DISTINCT series_id, labels FROM read_parquet('{dataDirectory}/*/*/series-*.parquet')) r USING (series_id) GROUP BY ALL\"");
     }
 
     private static ProfileSelection Selection(string service, string type, DateTime from, DateTime to) =>

@@ -37,6 +37,22 @@ public sealed class CommandLineTests
         var cpuSvg = File.ReadAllText(svgs.Single(s => s.EndsWith("flamegraph-inventory-process_cpu.svg", StringComparison.Ordinal)));
         Assert.Contains("main.fibonacci", cpuSvg, StringComparison.Ordinal);
         Assert.Contains("<title>", cpuSvg, StringComparison.Ordinal);
+
+        // The DuckDB CLI lines it prints run as printed (the same DuckDB, through our binding).
+        var cliQueries = stdout.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("duckdb -c \"", StringComparison.Ordinal))
+            .Select(l => l["duckdb -c \"".Length..l.LastIndexOf('"')]).ToList();
+        Assert.Equal(2, cliQueries.Count);
+        using var db = GrafanaProfiles.Store.DuckDb.DuckDbDatabase.Open();
+        using var connection = db.Connect();
+        foreach (var sql in cliQueries)
+        {
+            using var result = connection.Query(sql);
+            var rows = result.Chunks().Sum(c => c.RowCount);
+            Assert.True(rows > 0, sql);
+        }
+        using var versions = connection.Query(cliQueries[1] + " ORDER BY 1");
+        using var chunk = versions.FetchChunk()!;
+        Assert.Contains("v2", Enumerable.Range(0, chunk.RowCount).Select(i => chunk.Column(0).GetString(i)));
     }
 
     [Fact]
