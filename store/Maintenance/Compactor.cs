@@ -108,7 +108,10 @@ public sealed class Compactor : IDisposable
         }
         var manifest = new CompactionManifest(
             [.. inputs.Values.SelectMany(f => f).Select(Path.GetFileName).OfType<string>()],
-            [.. outputs.Select(Path.GetFileName).OfType<string>()]);
+            [.. outputs.Select(Path.GetFileName).OfType<string>()])
+        {
+            CommittedUtc = nowUtc,
+        };
         var manifestPath = Path.Combine(hourDirectory, $"{PartitionLayout.CompactionManifestPrefix}{stamp}.json");
         manifest.WriteAtomically(manifestPath);
         foreach (var output in outputs)
@@ -170,7 +173,8 @@ public sealed class Compactor : IDisposable
                 _log.LogWarning("Rolled back an interrupted compaction in {Dir}; its inputs stay.", hourDirectory);
                 continue;
             }
-            if (nowUtc - File.GetLastWriteTimeUtc(path) < _options.CompactionGracePeriod)
+            var committedUtc = manifest.CommittedUtc ?? File.GetLastWriteTimeUtc(path);
+            if (_options.CompactionGracePeriod > TimeSpan.Zero && nowUtc - committedUtc < _options.CompactionGracePeriod)
             {
                 pending = true;
                 continue;

@@ -13,6 +13,16 @@ public sealed record CompactionManifest(
     [property: JsonPropertyName("inputs")] IReadOnlyList<string> Inputs,
     [property: JsonPropertyName("outputs")] IReadOnlyList<string> Outputs)
 {
+    /// <summary>
+    /// When the compaction committed, on the compactor's clock (the <c>nowUtc</c> it was given). The
+    /// grace period is measured on that same clock: the file's modification time is the machine's
+    /// clock, and mixing the two kept inputs forever whenever the compactor's "now" was earlier
+    /// than the wall clock (found when the tests' fixed clock fell behind the real one). Null in
+    /// manifests written before the field existed; those fall back to the file time.
+    /// </summary>
+    [JsonPropertyName("committed_utc")]
+    public DateTime? CommittedUtc { get; init; }
+
     public static CompactionManifest? TryRead(string path)
     {
         try

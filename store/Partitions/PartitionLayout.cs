@@ -139,6 +139,12 @@ public sealed partial class PartitionLayout
                 names.Add(name);
             }
         }
+        // Whether a compaction has committed is judged on the files present, not on what an earlier
+        // manifest already hid: a second compaction of the same hour within the first one's grace
+        // period takes the first one's outputs as its inputs, and judging the first after the
+        // second (directory order) found its outputs "missing" and showed its inputs again
+        // beside the second one's outputs — double data.
+        var present = new HashSet<string>(names, StringComparer.Ordinal);
         foreach (var manifestPath in manifests)
         {
             if (CompactionManifest.TryRead(manifestPath) is not { } manifest)
@@ -147,7 +153,7 @@ public sealed partial class PartitionLayout
             }
             // Outputs all in place: the compaction has committed, its inputs are gone for readers.
             // Otherwise it has not, and its partial outputs are not to be seen.
-            if (manifest.Outputs.All(names.Contains))
+            if (manifest.Outputs.All(present.Contains))
             {
                 names.ExceptWith(manifest.Inputs);
             }

@@ -131,10 +131,13 @@ public sealed class CompactorTests
         Assert.Equal(4 + 4 + 4 + 4 + 4, Directory.GetFiles(Hour(store), "*.parquet").Length);
         Assert.Equal(4, PartitionLayout.Tables.Sum(t => PartitionLayout.VisibleFiles(Hour(store), t).Count));
         Assert.Equal(total, store.Reader.Top(StoreFixture.Select()).Total);
-        // Past the grace period the inputs go.
+        // Within the grace period, on the compactor's clock, the inputs stay — whatever the machine's
+        // clock says (the manifest's file time is ignored when it records its commit time).
         var manifest = Directory.GetFiles(Hour(store), "compaction-*").Single();
-        File.SetLastWriteTimeUtc(manifest, DateTime.UtcNow.AddHours(-2));
-        var result = compactor.RunOnce(DateTime.UtcNow);
+        File.SetLastWriteTimeUtc(manifest, DateTime.UtcNow.AddYears(-1));
+        Assert.Equal(0, compactor.RunOnce(BaseTime.AddHours(2).AddMinutes(59)).FilesRemoved);
+        // Past the grace period the inputs go.
+        var result = compactor.RunOnce(BaseTime.AddHours(3));
         Assert.Equal(16, result.FilesRemoved);
         Assert.Equal(4, Directory.GetFiles(Hour(store), "*.parquet").Length);
         Assert.Empty(Directory.GetFiles(Hour(store), "compaction-*"));

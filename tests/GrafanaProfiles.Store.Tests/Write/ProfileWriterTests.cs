@@ -221,6 +221,12 @@ public sealed class ProfileWriterTests
         var top = reader.Top(StoreFixture.Select());
         Assert.Equal(Enumerable.Range(0, 20).Sum(i => 100L + i), top.Total);
         Assert.Equal(0, second.BufferedRows);
+        // The replayed rows come back with their series: labels select and group as before.
+        Assert.Equal(["p0", "p1", "p2"], reader.LabelValues("default", "pod", BaseTime, BaseTime.AddHours(1)));
+        Assert.Equal(Enumerable.Range(0, 20).Where(i => i % 3 == 1).Sum(i => 100L + i), reader.Top(StoreFixture.Select("{pod=\"p1\"}")).Total);
+        var byPod = reader.Series(StoreFixture.Select(), TimeSpan.FromHours(1), ["pod"]);
+        Assert.Equal(["p0", "p1", "p2"], byPod.Select(s => s.Labels.Get("pod")));
+        Assert.Equal(top.Total, byPod.Sum(s => s.Values.Sum()));
     }
 
     [Fact]
