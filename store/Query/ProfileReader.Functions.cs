@@ -110,8 +110,7 @@ public sealed partial class ProfileReader
             var groupNames = string.Concat(groupBy.Select((name, i) => $", {LabelExpression(name, parameters)} AS g{i}"));
             var filter = SampleFilter(selection, parameters, files);
             var labelsJoin = NeedsLabels(groupBy)
-                ? $"LEFT JOIN (SELECT {SeriesTable.SeriesId}, any_value({SeriesTable.Labels}) AS {SeriesTable.Labels} " +
-                  $"FROM {files.SeriesSource(parameters)} GROUP BY {SeriesTable.SeriesId}) sr ON sr.{SeriesTable.SeriesId} = p.{SamplesTable.SeriesId}"
+                ? $"LEFT JOIN {files.SeriesLabels(parameters)} sr ON sr.{SeriesTable.SeriesId} = p.{SamplesTable.SeriesId}"
                 : "";
             var sql = $"""
                 WITH fn AS (
@@ -128,7 +127,7 @@ public sealed partial class ProfileReader
                            {SamplesTable.SeriesId}, {SamplesTable.ServiceName}, {SamplesTable.ProfileType},
                            coalesce(sum({SamplesTable.Value}) FILTER (WHERE {SamplesTable.StackId} IN (SELECT {StacksTable.StackId} FROM hit)), 0)::DOUBLE AS v,
                            count(DISTINCT ({SamplesTable.Time}, {SamplesTable.ProfileType}))::DOUBLE AS n
-                    FROM {files.SamplesSource(parameters, withLabels: false)}
+                    FROM {files.SamplesSource(parameters)}
                     WHERE {filter}
                     GROUP BY ALL) p
                 {labelsJoin}

@@ -55,7 +55,7 @@ public sealed partial class ProfileReader
             {
                 condition += $" AND ({SelectorSql.ToCondition(selector, parameters, () => files.SeriesSource(parameters))})";
             }
-            var samples = files.SamplesSource(parameters, withLabels: false);
+            var samples = files.SamplesSource(parameters);
             var sql = overSeries
                 ? $"""
                     SELECT DISTINCT {column} AS x FROM {files.SeriesSource(parameters)}

@@ -73,19 +73,17 @@ public sealed partial class ProfileReader
                         SELECT {bucket} AS t, {SamplesTable.SeriesId}, {SamplesTable.ServiceName}, {SamplesTable.ProfileType},
                                sum({SamplesTable.Value})::DOUBLE AS v,
                                count(DISTINCT ({SamplesTable.Time}, {SamplesTable.ProfileType}))::DOUBLE AS n
-                        FROM {files.SamplesSource(parameters, withLabels: false)}
+                        FROM {files.SamplesSource(parameters)}
                         WHERE {filter}
                         GROUP BY ALL) p
-                    LEFT JOIN (SELECT {SeriesTable.SeriesId}, any_value({SeriesTable.Labels}) AS {SeriesTable.Labels}
-                               FROM {files.SeriesSource(parameters)} GROUP BY {SeriesTable.SeriesId}) sr
-                      ON sr.{SeriesTable.SeriesId} = p.{SamplesTable.SeriesId}
+                    LEFT JOIN {files.SeriesLabels(parameters)} sr ON sr.{SeriesTable.SeriesId} = p.{SamplesTable.SeriesId}
                     GROUP BY ALL
                     """
                 : $"""
                     SELECT {bucket} AS t{groupColumns},
                            sum({SamplesTable.Value})::DOUBLE AS v,
                            count(DISTINCT ({SamplesTable.SeriesId}, {SamplesTable.Time}, {SamplesTable.ProfileType}))::DOUBLE AS n
-                    FROM {files.SamplesSource(parameters, withLabels: false)}
+                    FROM {files.SamplesSource(parameters)}
                     WHERE {filter}
                     GROUP BY ALL
                     """;

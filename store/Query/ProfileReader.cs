@@ -159,25 +159,17 @@ public sealed record QueryFiles(IReadOnlyList<string> Samples, IReadOnlyList<str
           $"NULL::MAP(VARCHAR, VARCHAR) AS {SeriesTable.Labels} WHERE false)"
         : $"read_parquet({parameters.Add(Series)}, hive_partitioning = false)";
 
+    /// <summary>The samples rows as an SQL table expression: <c>read_parquet($n)</c> over the range's samples files.</summary>
+    internal string SamplesSource(SqlParameters parameters) =>
+        $"read_parquet({parameters.Add(Samples)}, hive_partitioning = false)";
+
     /// <summary>
-    /// The samples rows as an SQL table expression; with <paramref name="withLabels"/> each row also
-    /// has its series' <c>labels</c> (a join with one row per series id).
+    /// One row per series id with its label map, to join aggregated rows with (the id is unique,
+    /// so a join neither repeats nor loses rows).
     /// </summary>
-    internal string SamplesSource(SqlParameters parameters, bool withLabels)
-    {
-        var samples = $"read_parquet({parameters.Add(Samples)}, hive_partitioning = false)";
-        if (!withLabels)
-        {
-            return samples;
-        }
-        return $"""
-            (SELECT s.*, sr.{SeriesTable.Labels}
-             FROM {samples} s
-             LEFT JOIN (SELECT {SeriesTable.SeriesId}, any_value({SeriesTable.Labels}) AS {SeriesTable.Labels}
-                        FROM {SeriesSource(parameters)} GROUP BY {SeriesTable.SeriesId}) sr
-               ON sr.{SeriesTable.SeriesId} = s.{SamplesTable.SeriesId})
-            """;
-    }
+    internal string SeriesLabels(SqlParameters parameters) =>
+        $"(SELECT {SeriesTable.SeriesId}, any_value({SeriesTable.Labels}) AS {SeriesTable.Labels} " +
+        $"FROM {SeriesSource(parameters)} GROUP BY {SeriesTable.SeriesId})";
 }
 
 /// <summary>A query was stopped at its time limit.</summary>
