@@ -63,7 +63,24 @@ try
     {
         // Only the concurrent ingest (what the target is judged on), for iterating on the write path.
         Report.Section("Ingest: ProfileWriter with the fsynced write-ahead log, flush to Parquet included");
-        var only = await ingest.IngestAsync(Path.Combine(work, "store"), settings.Producers, Math.Min(settings.IngestProfiles, data.Profiles.Count));
+        // Several passes into fresh stores: on a shared machine one pass moves by ±10%; the verdict
+        // takes the pass with the median CPU per profile, and every pass is printed.
+        var passes = new List<IngestRun>();
+        for (var pass = 0; pass < settings.IngestRepeats; pass++)
+        {
+            var dir = Path.Combine(work, settings.IngestRepeats == 1 ? "store" : $"store-{pass}");
+            var run = await ingest.IngestAsync(dir, settings.Producers, Math.Min(settings.IngestProfiles, data.Profiles.Count));
+            passes.Add(run);
+            if (settings.IngestRepeats > 1)
+            {
+                Console.WriteLine($"  pass {pass + 1}: CPU per profile {run.Cpu.TotalMicroseconds / run.Profiles:N0} µs, wall per profile {run.Wall.TotalMicroseconds / run.Profiles:N0} µs");
+                if (!settings.Keep)
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+            }
+        }
+        var only = passes.OrderBy(r => r.Cpu.TotalMicroseconds / r.Profiles).ElementAt(passes.Count / 2);
         ingest.Record(only, baseWall, baseCpu, verdict: true);
         report.Print();
         return 0;
@@ -118,9 +135,10 @@ internal sealed record BenchmarkSettings
     public bool IngestOnly { get; init; }
     public bool FlushOnly { get; init; }
     public int IngestProfiles { get; init; } = int.MaxValue;
+    public int IngestRepeats { get; init; } = 1;
 
     private const string Usage = """
-        Usage: dotnet run -c Release --project tests/GrafanaProfiles.Benchmarks -- [--scale N] [--runs N] [--query-runs N] [--producers N] [--single-profiles N] [--work DIR] [--keep] [--query-only DIR] [--ingest-only [--ingest-profiles N]] [--flush-only]
+        Usage: dotnet run -c Release --project tests/GrafanaProfiles.Benchmarks -- [--scale N] [--runs N] [--query-runs N] [--producers N] [--single-profiles N] [--work DIR] [--keep] [--query-only DIR] [--ingest-only [--ingest-profiles N] [--ingest-repeats N]] [--flush-only]
           --scale N            dataset size: 8·N services, N pods of the measured service over 24 h (default 1)
           --runs N             measured passes of the parse/decode baselines, median taken (default 3)
           --query-runs N       measured runs per query after 2 warm-ups, median taken (default 7)
@@ -130,6 +148,7 @@ internal sealed record BenchmarkSettings
           --keep               keep the temporary directory
           --query-only DIR     only run the query benchmarks on DIR/store (a store kept with --work)
           --ingest-only        only the baselines and the concurrent ingest (no single producer, storage or queries)
+          --ingest-repeats N   with --ingest-only: N passes into fresh stores, the verdict on the median pass (default 1)
           --ingest-profiles N  with --ingest-only: ingest only the first N profiles (default all)
           --flush-only         only the flush breakdown: CPU per row of a 1,000,000-row flush and of each column
         """;
@@ -162,6 +181,7 @@ internal sealed record BenchmarkSettings
                     "--ingest-only" => settings with { IngestOnly = true },
                     "--flush-only" => settings with { FlushOnly = true },
                     "--ingest-profiles" => settings with { IngestProfiles = Number(1) },
+                    "--ingest-repeats" => settings with { IngestRepeats = Number(1) },
                     "--query-only" => settings with { QueryStore = Path.GetFullPath(Value()) },
                     "-h" or "--help" => throw new ArgumentException(""),
                     _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
