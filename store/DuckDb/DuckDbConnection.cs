@@ -54,14 +54,7 @@ public sealed unsafe class DuckDbConnection : IDisposable
     public DuckDbPreparedStatement Prepare(string sql)
     {
         var rc = Native.duckdb_prepare(Handle, sql, out var statement);
-        var prepared = new DuckDbPreparedStatement(statement);
-        if (rc != DuckDbState.Success)
-        {
-            var message = Native.PtrToString(Native.duckdb_prepare_error(statement)) ?? "DuckDB could not prepare the statement.";
-            prepared.Dispose();
-            throw new DuckDbException(message);
-        }
-        return prepared;
+        return DuckDbPreparedStatement.Checked(rc, statement);
     }
 
     /// <summary>
@@ -84,12 +77,7 @@ public sealed unsafe class DuckDbConnection : IDisposable
                 for (ulong i = 0; i < count; i++)
                 {
                     var rc = Native.duckdb_prepare_extracted_statement(Handle, extracted, i, out var statement);
-                    var prepared = new DuckDbPreparedStatement(statement);
-                    statements.Add(prepared);
-                    if (rc != DuckDbState.Success)
-                    {
-                        throw new DuckDbException(Native.PtrToString(Native.duckdb_prepare_error(statement)) ?? "DuckDB could not prepare the statement.");
-                    }
+                    statements.Add(DuckDbPreparedStatement.Checked(rc, statement));
                 }
                 return statements;
             }

@@ -34,14 +34,7 @@ public sealed class DuckDbExtractedStatements : IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
         ObjectDisposedException.ThrowIf(_extracted == IntPtr.Zero, this);
         var rc = Native.duckdb_prepare_extracted_statement(_connection, _extracted, (ulong)index, out var statement);
-        var prepared = new DuckDbPreparedStatement(statement);
-        if (rc != DuckDbState.Success)
-        {
-            var message = Native.PtrToString(Native.duckdb_prepare_error(statement)) ?? "DuckDB could not prepare the statement.";
-            prepared.Dispose();
-            throw new DuckDbException(message);
-        }
-        return prepared;
+        return DuckDbPreparedStatement.Checked(rc, statement);
     }
 
     public void Dispose()

@@ -12,6 +12,22 @@ public sealed unsafe class DuckDbPreparedStatement : IDisposable
 
     internal DuckDbPreparedStatement(IntPtr statement) => _statement = statement;
 
+    /// <summary>
+    /// Takes ownership of the statement a <c>duckdb_prepare*</c> call gave back; when the call failed,
+    /// frees it and throws with DuckDB's reason (the handle carries the error even then).
+    /// </summary>
+    internal static DuckDbPreparedStatement Checked(DuckDbState rc, IntPtr statement)
+    {
+        var prepared = new DuckDbPreparedStatement(statement);
+        if (rc != DuckDbState.Success)
+        {
+            var message = Native.PtrToString(Native.duckdb_prepare_error(statement)) ?? "DuckDB could not prepare the statement.";
+            prepared.Dispose();
+            throw new DuckDbException(message);
+        }
+        return prepared;
+    }
+
     private IntPtr Handle => _statement != IntPtr.Zero ? _statement : throw new ObjectDisposedException(nameof(DuckDbPreparedStatement));
 
     public int ParameterCount => (int)Native.duckdb_nparams(Handle);
