@@ -68,7 +68,8 @@ public sealed class Compactor : IDisposable
     /// <summary>Compacts one partition directory now (whether or not the hour is closed).</summary>
     public CompactionResult CompactPartition(string hourDirectory, DateTime nowUtc)
     {
-        var inputs = PartitionLayout.Tables.ToDictionary(t => t, t => PartitionLayout.VisibleFiles(hourDirectory, t));
+        var visible = PartitionLayout.VisibleFiles(hourDirectory);
+        var inputs = PartitionLayout.Tables.ToDictionary(t => t, t => visible.TryGetValue(t, out var files) ? (IReadOnlyList<string>)files : []);
         if (inputs.Values.All(files => files.Count <= 1))
         {
             return new CompactionResult(0, 0, 0, 0);

@@ -79,7 +79,7 @@ public sealed partial class ProfileReader
         var filter = SampleFilter(selection, parameters, files);
         var sql = $"""
             SELECT {SamplesTable.StackId}, sum({SamplesTable.Value})::BIGINT AS v
-            FROM read_parquet({parameters.Add(files.Samples)})
+            FROM {files.SamplesSource(parameters)}
             WHERE {filter}
             GROUP BY {SamplesTable.StackId}
             HAVING sum({SamplesTable.Value}) <> 0

@@ -105,10 +105,9 @@ internal sealed class SqlSandbox : IDisposable
         }
         var names = string.Join(", ", ColumnNames(SamplesTable.ViewColumns).Select(c =>
             c == SeriesTable.Labels ? $"sr.{SeriesTable.Labels}" : $"s.{c}"));
-        var list = string.Join(", ", files.Select(Literal));
         sql.Append(CultureInfo.InvariantCulture, $"""
             CREATE VIEW {SamplesTable.Name} AS SELECT {names}
-            FROM read_parquet([{list}], hive_partitioning = false) s
+            FROM {ParquetSource(files)} s
             LEFT JOIN {SeriesTable.Name} sr ON sr.{SeriesTable.SeriesId} = s.{SamplesTable.SeriesId};
 
             """);
@@ -130,8 +129,7 @@ internal sealed class SqlSandbox : IDisposable
             sql.Append(CultureInfo.InvariantCulture, $"CREATE TABLE {name} ({columns});\n");
             return;
         }
-        var list = string.Join(", ", files.Select(Literal));
-        var source = $"read_parquet([{list}], hive_partitioning = false)";
+        var source = ParquetSource(files);
         if (distinctBy is null)
         {
             sql.Append(CultureInfo.InvariantCulture, $"CREATE VIEW {name} AS SELECT {string.Join(", ", ColumnNames(columns))} FROM {source};\n");
@@ -140,6 +138,10 @@ internal sealed class SqlSandbox : IDisposable
         var select = string.Join(", ", ColumnNames(columns).Select(c => c == distinctBy ? c : $"any_value({c}) AS {c}"));
         sql.Append(CultureInfo.InvariantCulture, $"CREATE VIEW {name} AS SELECT {select} FROM {source} GROUP BY {distinctBy};\n");
     }
+
+    /// <summary>The files as one <c>read_parquet</c> table (paths are ours, quoted as literals).</summary>
+    private static string ParquetSource(IReadOnlyList<string> files) =>
+        $"read_parquet([{string.Join(", ", files.Select(Literal))}], hive_partitioning = false)";
 
     /// <summary>The names of a column list such as <c>a BIGINT, b MAP(VARCHAR, VARCHAR)</c>.</summary>
     internal static IEnumerable<string> ColumnNames(string columns)

@@ -105,7 +105,7 @@ internal sealed class QueryBenchmark(DateTime day, string measuredService, Repor
         var files = reader.FilesFor(selection.Tenant, selection.From, selection.To);
         var parameters = new SqlParameters();
         var filter = ProfileReader.SampleFilter(selection, parameters, files);
-        var sql = $"SELECT {SamplesTable.StackId}, sum({SamplesTable.Value}) FROM read_parquet({parameters.Add(files.Samples)}) WHERE {filter} GROUP BY {SamplesTable.StackId}";
+        var sql = $"SELECT {SamplesTable.StackId}, sum({SamplesTable.Value}) FROM {files.SamplesSource(parameters)} WHERE {filter} GROUP BY {SamplesTable.StackId}";
         using var statement = connection.Prepare(sql);
         parameters.BindTo(statement);
         using var result = statement.Execute();
