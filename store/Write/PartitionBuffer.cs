@@ -76,25 +76,6 @@ public sealed class PartitionBuffer(PartitionKey key) : IDisposable
         return index;
     }
 
-    /// <summary>Moves rows of another buffer of the same partition into this one (used when a failed flush is retried).</summary>
-    public void Absorb(PartitionBuffer other)
-    {
-        foreach (var run in other.Runs)
-        {
-            var key = KeyOf(other.Keys[run.Key]);
-            Runs.Add(run with { Key = key, Start = Rows.Count });
-            Rows.AddFrom(other.Rows, run.Start, run.Count);
-        }
-        foreach (var (k, v) in other.Stacks)
-        {
-            Stacks.TryAdd(k, v);
-        }
-        foreach (var (k, v) in other.Functions)
-        {
-            Functions.TryAdd(k, v);
-        }
-    }
-
     /// <summary>Returns the rows' segments to the pool.</summary>
     public void Dispose() => Rows.Dispose();
 
@@ -221,24 +202,6 @@ public sealed class WriteBuffer : IDisposable
         {
             FirstAppendUtc = nowUtc;
         }
-    }
-
-    public void Absorb(WriteBuffer older)
-    {
-        foreach (var (key, partition) in older.Partitions)
-        {
-            if (Partitions.TryGetValue(key, out var existing))
-            {
-                existing.Absorb(partition);
-            }
-            else
-            {
-                Partitions[key] = partition;
-            }
-            RowCount += partition.RowCount;
-        }
-        LastSequence = Math.Max(LastSequence, older.LastSequence);
-        FirstAppendUtc = older.FirstAppendUtc < FirstAppendUtc ? older.FirstAppendUtc : FirstAppendUtc;
     }
 
     /// <summary>Returns every partition's row segments to the pool (after the buffer was written).</summary>

@@ -57,20 +57,6 @@ public sealed class RowSegments : IDisposable
         }
     }
 
-    /// <summary>Appends <paramref name="count"/> rows of another buffer from <paramref name="start"/>.</summary>
-    public void AddFrom(RowSegments other, int start, int count)
-    {
-        ArgumentNullException.ThrowIfNull(other);
-        while (count > 0)
-        {
-            var offset = start & SegmentMask;
-            var n = Math.Min(count, SegmentSize - offset);
-            AddRange(other._segments[start >> SegmentShift].AsSpan(offset, n));
-            start += n;
-            count -= n;
-        }
-    }
-
     /// <summary>Gives the segments back to the pool; the buffer is empty afterwards.</summary>
     public void Dispose()
     {

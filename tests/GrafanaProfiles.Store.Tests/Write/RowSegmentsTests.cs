@@ -31,24 +31,6 @@ public sealed class RowSegmentsTests
     }
 
     [Fact]
-    public void AddFrom_CopiesARangeThatSpansSegments()
-    {
-        using var source = new RowSegments();
-        source.AddRange(Rows(0, 200_000));
-        using var target = new RowSegments();
-        target.AddRange(Rows(-5, 5));
-
-        target.AddFrom(source, 65_000, 70_000);
-
-        Assert.Equal(70_005, target.Count);
-        Assert.Equal(new SampleRow(unchecked((ulong)-5), -50, unchecked((ulong)(-5 % 3))), target[0]);
-        for (var i = 0; i < 70_000; i++)
-        {
-            Assert.Equal(source[65_000 + i], target[5 + i]);
-        }
-    }
-
-    [Fact]
     public void Dispose_EmptiesTheBuffer_AndAReusedSegmentHoldsOnlyNewRows()
     {
         var first = new RowSegments();
