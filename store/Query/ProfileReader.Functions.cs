@@ -109,9 +109,6 @@ public sealed partial class ProfileReader
             var stepParam = parameters.Add((long)effective.TotalMicroseconds);
             var groupNames = string.Concat(groupBy.Select((name, i) => $", {LabelExpression(name, parameters)} AS g{i}"));
             var filter = SampleFilter(selection, parameters, files);
-            var labelsJoin = NeedsLabels(groupBy)
-                ? $"LEFT JOIN {files.SeriesLabels(parameters)} sr ON sr.{SeriesTable.SeriesId} = p.{SamplesTable.SeriesId}"
-                : "";
             var sql = $"""
                 WITH fn AS (
                     SELECT coalesce(list(DISTINCT {FunctionsTable.FunctionId}), []::UBIGINT[]) AS ids
@@ -130,7 +127,7 @@ public sealed partial class ProfileReader
                     FROM {files.SamplesSource(parameters)}
                     WHERE {filter}
                     GROUP BY ALL) p
-                {labelsJoin}
+                {LabelsJoin(groupBy, files, parameters)}
                 GROUP BY ALL
                 ORDER BY {string.Join(", ", Enumerable.Range(0, groupBy.Count).Select(i => $"g{i}").Append("t"))}
                 """;
