@@ -40,6 +40,10 @@ internal sealed partial class PprofConverter : IDisposable
         _values = new PooledList<long>(_typeCount);
         _values.Resize(_typeCount);
         _rowValues = new PooledList<long>(256 * Math.Max(_typeCount, 1));
+        // Sized once from the function table instead of growing by doubling (each step a new
+        // array and a rehash; a Go CPU profile uses most of its functions). Stacks and rows are
+        // not sized from the sample count: V8 writes one sample per tick, mostly repeats.
+        _batch.Functions.EnsureCapacity(tables.Functions.Length);
     }
 
     /// <summary>Converts the profile whose bytes are <paramref name="profile"/> (the bytes the tables were read from).</summary>
@@ -128,5 +132,6 @@ internal sealed partial class PprofConverter : IDisposable
         _labelPairs.Dispose();
         _rowKeys.Dispose();
         _rowValues.Dispose();
+        _scratch.Return();
     }
 }

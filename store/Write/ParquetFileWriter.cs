@@ -112,6 +112,8 @@ internal sealed class ParquetFileWriter : IDisposable
     private static string MapLiteral(LabelSet labels) =>
         $"map({TextList(labels.Select(l => l.Key))}, {TextList(labels.Select(l => l.Value))})::MAP(VARCHAR, VARCHAR)";
 
+    // Once per partition and flush, over every row: optimized at once (see PartitionBuffer.SortedOrder).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void AppendSamples(PartitionBuffer b)
     {
         var sorted = b.SortedOrder();
@@ -160,6 +162,8 @@ internal sealed class ParquetFileWriter : IDisposable
         }
     }
 
+    // Once per partition and flush, over every row: optimized at once (see PartitionBuffer.SortedOrder).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void AppendStacks(PartitionBuffer b, IReadOnlyCollection<ulong> stacks)
     {
         using var types = new LogicalTypes(DuckDbLogicalType.Of(DuckDbType.UBigInt), DuckDbLogicalType.ListOf(DuckDbType.UBigInt));
@@ -177,6 +181,8 @@ internal sealed class ParquetFileWriter : IDisposable
         appender.Flush();
     }
 
+    // Once per partition and flush, over every row: optimized at once (see PartitionBuffer.SortedOrder).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void AppendFunctions(PartitionBuffer b, IReadOnlyCollection<ulong> functions)
     {
         using var types = new LogicalTypes(DuckDbType.UBigInt, DuckDbType.Varchar, DuckDbType.Varchar, DuckDbType.Varchar, DuckDbType.BigInt);

@@ -84,8 +84,12 @@ public sealed class PartitionBuffer(PartitionKey key) : IDisposable
     /// stack_id), as (row index, run index) pairs: windows are ordered by key and time, and the
     /// rows of windows with the same key and time by stack id. The first <see cref="RowCount"/>
     /// entries count; the arrays are rented from <see cref="ArrayPool{T}.Shared"/> and go back with
-    /// <see cref="ReturnSortedOrder"/>.
+    /// <see cref="ReturnSortedOrder"/>. Compiled optimized at once: it runs once per partition and
+    /// flush, too seldom for tiered compilation to optimize it, over a million rows each time (the
+    /// benchmark's perf profile found 6.7% of all ingest CPU here in tier-0 and on-stack-replacement
+    /// code).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public (int[] Rows, int[] Runs) SortedOrder()
     {
         var keyOrder = Enumerable.Range(0, Keys.Count).ToArray();

@@ -59,6 +59,11 @@ try
 
     var ingest = new IngestBenchmark(data, report, settings.IngestRuns);
     var (baseWall, baseCpu) = ingest.RunBaselines();
+    if (settings.DecodeOnly)
+    {
+        report.Print();
+        return 0;
+    }
     if (settings.IngestOnly)
     {
         // Only the concurrent ingest (what the target is judged on), for iterating on the write path.
@@ -134,11 +139,12 @@ internal sealed record BenchmarkSettings
     public bool Keep { get; init; }
     public bool IngestOnly { get; init; }
     public bool FlushOnly { get; init; }
+    public bool DecodeOnly { get; init; }
     public int IngestProfiles { get; init; } = int.MaxValue;
     public int IngestRepeats { get; init; } = 1;
 
     private const string Usage = """
-        Usage: dotnet run -c Release --project tests/GrafanaProfiles.Benchmarks -- [--scale N] [--runs N] [--query-runs N] [--producers N] [--single-profiles N] [--work DIR] [--keep] [--query-only DIR] [--ingest-only [--ingest-profiles N] [--ingest-repeats N]] [--flush-only]
+        Usage: dotnet run -c Release --project tests/GrafanaProfiles.Benchmarks -- [--scale N] [--runs N] [--query-runs N] [--producers N] [--single-profiles N] [--work DIR] [--keep] [--query-only DIR] [--ingest-only [--ingest-profiles N] [--ingest-repeats N]] [--decode-only] [--flush-only]
           --scale N            dataset size: 8·N services, N pods of the measured service over 24 h (default 1)
           --runs N             measured passes of the parse/decode baselines, median taken (default 3)
           --query-runs N       measured runs per query after 2 warm-ups, median taken (default 7)
@@ -150,6 +156,7 @@ internal sealed record BenchmarkSettings
           --ingest-only        only the baselines and the concurrent ingest (no single producer, storage or queries)
           --ingest-repeats N   with --ingest-only: N passes into fresh stores, the verdict on the median pass (default 1)
           --ingest-profiles N  with --ingest-only: ingest only the first N profiles (default all)
+          --decode-only        only the parse-only baseline and our decode (1 thread: paired run by run; all cores)
           --flush-only         only the flush breakdown: CPU per row of a 1,000,000-row flush and of each column
         """;
 
@@ -180,6 +187,7 @@ internal sealed record BenchmarkSettings
                     "--keep" => settings with { Keep = true },
                     "--ingest-only" => settings with { IngestOnly = true },
                     "--flush-only" => settings with { FlushOnly = true },
+                    "--decode-only" => settings with { DecodeOnly = true },
                     "--ingest-profiles" => settings with { IngestProfiles = Number(1) },
                     "--ingest-repeats" => settings with { IngestRepeats = Number(1) },
                     "--query-only" => settings with { QueryStore = Path.GetFullPath(Value()) },
