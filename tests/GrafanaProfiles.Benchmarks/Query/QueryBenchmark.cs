@@ -127,7 +127,7 @@ internal sealed class QueryBenchmark(DateTime day, string measuredService, Repor
     /// process runs slower code than every later one; DuckDB's native code has no such phase. With
     /// only the measurement's own two warm-ups, the 1 h flame graph's tree build, node choice and
     /// emit measured 2.8–3.6 ms, against 1.7–1.8 ms with every method optimized from its first call
-    /// (<c>DOTNET_TieredCompilation=0</c>, same store, docs/benchmarks.md change 21). The cold cost is
+    /// (<c>DOTNET_TieredCompilation=0</c>, same store, docs/benchmarks.md, change 20). The cold cost is
     /// reported by the "first query of a new reader" line, measured before this.
     /// </summary>
     private static void WarmUpCompiledCode(ProfileReader reader, ProfileSelection hour, ProfileSelection whole)
