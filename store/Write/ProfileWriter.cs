@@ -201,7 +201,9 @@ public sealed partial class ProfileWriter : IAsyncDisposable
             {
                 _flushSignal.TrySetResult();
             }
-            await Task.WhenAll(durable).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // One record (every pprof push and /ingest request): await it directly, without the
+            // WhenAll task and its continuation in between.
+            await (durable.Length == 1 ? durable[0] : Task.WhenAll(durable)).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
