@@ -63,6 +63,23 @@ public sealed class SamplesFileWriterTests : IDisposable
     }
 
     [Fact]
+    public void Write_RowGroupsOfThreeRows_StillReadBackRowByRow()
+    {
+        // Three rows allow one dictionary entry, so strings and integers alike go PLAIN when two
+        // differ; span ids are all null in some groups and all set in others.
+        using var buffer = RandomBuffer(seed: 8, windows: 12);
+        var path = Path.Combine(_dir.Path, "samples.parquet");
+        using var writer = new SamplesFileWriter(rowGroupSize: 3);
+
+        var groups = writer.Write(buffer, path);
+
+        Assert.Equal(Expected(buffer), ReadRows($"read_parquet('{path}')"));
+        Assert.Contains(groups, g => g.Columns[2].DictionaryPageOffset is null && g.Columns[2].DistinctCount is null);
+        Assert.Contains(groups, g => g.Columns[7].NullCount == g.Rows);
+        Assert.Contains(groups, g => g.Columns[7].NullCount == 0);
+    }
+
+    [Fact]
     public void Write_SameRows_ReadBackEqualToDuckDbsCopy()
     {
         using var buffer = RandomBuffer(seed: 2, windows: 150);
@@ -133,6 +150,39 @@ public sealed class SamplesFileWriterTests : IDisposable
             ReadRows($"read_parquet('{path}') WHERE service_name = decode(from_hex('{Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(service))}'))"));
         var last = rows[^1].StackId;
         Assert.Equal(rows.Where(r => r.StackId >= last), ReadRows($"read_parquet('{path}') WHERE stack_id >= {last}"));
+    }
+
+    [Fact]
+    public void Write_FilterOutsideARowGroupsStatistics_DuckDbSkipsThatRowGroupUnread()
+    {
+        using var buffer = RandomBuffer(seed: 9, windows: 600, servicesApart: true);
+        var path = Path.Combine(_dir.Path, "samples.parquet");
+        using var writer = new SamplesFileWriter(RowGroupSize);
+        var groups = writer.Write(buffer, path);
+        var rows = Expected(buffer);
+        Assert.True(groups.Count > 3);
+
+        // Overwrite the second row group's pages: DuckDB fails on them if it reads them (checked),
+        // so a filter that its statistics exclude only answers if DuckDB pruned it unread.
+        const int skipped = 1;
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.Position = groups[skipped].FileOffset;
+            file.Write(Enumerable.Repeat((byte)0xFF, (int)(groups[skipped + 1].FileOffset - groups[skipped].FileOffset)).ToArray());
+        }
+        Assert.Throws<DuckDbException>(() => ReadRows($"read_parquet('{path}')"));
+        var inSkipped = rows.Skip(skipped * RowGroupSize).Take(RowGroupSize).ToList();
+        var (minTime, maxTime) = (inSkipped.Min(r => r.TimeMicros), inSkipped.Max(r => r.TimeMicros));
+        var (minService, maxService) = (inSkipped[0].ServiceName, inSkipped[^1].ServiceName);
+        // DuckDB compares a string with the statistics by prefix: "a" cannot rule out a group from "api" on.
+        var service = rows.Select(r => r.ServiceName).First(x => inSkipped.All(r => r.ServiceName != x) &&
+            !minService.StartsWith(x, StringComparison.Ordinal) && !maxService.StartsWith(x, StringComparison.Ordinal));
+        var time = rows.Select(r => r.TimeMicros).First(t => t < minTime || t > maxTime);
+
+        Assert.Equal(rows.Where(r => r.ServiceName == service),
+            ReadRows($"read_parquet('{path}') WHERE service_name = decode(from_hex('{Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(service))}'))"));
+        Assert.Equal(rows.Where(r => r.TimeMicros == time), ReadRows($"read_parquet('{path}') WHERE time = make_timestamp({time})"));
+        Assert.Equal(rows.Where(r => r.TimeMicros > maxTime), ReadRows($"read_parquet('{path}') WHERE time > make_timestamp({maxTime})"));
     }
 
     [Fact]
