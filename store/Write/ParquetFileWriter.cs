@@ -7,28 +7,32 @@ using GrafanaProfiles.Store.Model;
 namespace GrafanaProfiles.Store.Write;
 
 /// <summary>
-/// Turns one partition's buffered rows into the Parquet files (samples, series, stacks, functions)
-/// through DuckDB: rows go in through the appender as whole chunks, come out with COPY in the
-/// store's sort order, zstd-compressed.
+/// Turns one partition's buffered rows into the Parquet files (samples, series, stacks, functions),
+/// zstd-compressed. The samples file, which has a row per sample, is written by our own
+/// <see cref="SamplesFileWriter"/>; the series, stacks and functions files (a row per new series,
+/// stack or function) go through DuckDB: rows in through the appender as whole chunks, out with COPY.
 /// </summary>
 internal sealed class ParquetFileWriter : IDisposable
 {
     private readonly DuckDbConnection _connection;
+    private readonly SamplesFileWriter _samples;
     private readonly int _rowGroupSize;
 
     public ParquetFileWriter(DuckDbDatabase database, int rowGroupSize)
     {
         _connection = database.Connect();
+        _samples = new SamplesFileWriter(rowGroupSize);
         _rowGroupSize = rowGroupSize;
         _connection.Execute($"""
-            CREATE TEMP TABLE IF NOT EXISTS buf_samples ({SamplesTable.Time} TIMESTAMP, {SamplesTable.Duration} BIGINT, k INTEGER,
-                {SamplesTable.StackId} UBIGINT, {SamplesTable.Value} BIGINT, {SamplesTable.SpanId} UBIGINT);
             CREATE TEMP TABLE IF NOT EXISTS buf_stacks ({StacksTable.Columns});
             CREATE TEMP TABLE IF NOT EXISTS buf_functions ({FunctionsTable.Columns});
             """);
     }
 
-    /// <summary>The COPY options of every file the store writes.</summary>
+    /// <summary>
+    /// The COPY options of every file the store writes through DuckDB (the samples files of a flush,
+    /// written by <see cref="SamplesFileWriter"/>, have the same codec and row group size).
+    /// </summary>
     internal static string CopyOptions(int rowGroupSize) => $"FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {rowGroupSize}";
 
     /// <summary>Quotes a path as a SQL string literal (paths are ours, but may contain quotes).</summary>
@@ -42,8 +46,7 @@ internal sealed class ParquetFileWriter : IDisposable
     public IReadOnlyList<(string Table, string Path)> Write(PartitionBuffer buffer, IReadOnlyCollection<RowKey> series,
         IReadOnlyCollection<ulong> stacks, IReadOnlyCollection<ulong> functions, Func<string, string> tempPathFor)
     {
-        _connection.Execute("DELETE FROM buf_samples; DELETE FROM buf_stacks; DELETE FROM buf_functions;");
-        AppendSamples(buffer);
+        _connection.Execute("DELETE FROM buf_stacks; DELETE FROM buf_functions;");
         AppendStacks(buffer, stacks);
         AppendFunctions(buffer, functions);
 
@@ -77,26 +80,7 @@ internal sealed class ParquetFileWriter : IDisposable
             written.Add((SeriesTable.Name, path));
         }
         var samplesPath = tempPathFor(SamplesTable.Name);
-        // The rows went in already sorted (PartitionBuffer.SortedOrder) and the per-window columns
-        // come from constant lists indexed by the row's key: a scan and a projection, which DuckDB
-        // guarantees to keep in insertion order, so no ORDER BY and no join. Measured on 961,268
-        // rows in 7 partitions (docs/benchmarks.md): the former COPY with the series join and
-        // ORDER BY alone took 1,428–1,711 ms (sorting moved every label map along); the whole
-        // Write, C# sort and appender included, now takes 796 ms in the same process. The label
-        // map itself is no longer a samples column (it is in the series file): it cost DuckDB's
-        // Parquet writer 0.55 µs per row, more than all other columns together.
-        const string k = "k + 1";
-        var keys = buffer.Keys;
-        _connection.Execute($"""
-            COPY (
-              SELECT {SamplesTable.Time}, {SamplesTable.Duration},
-                     {TextList(keys.Select(x => x.ServiceName))}[{k}] AS {SamplesTable.ServiceName},
-                     {TextList(keys.Select(x => x.ProfileType))}[{k}] AS {SamplesTable.ProfileType},
-                     ([{string.Join(", ", keys.Select(x => x.SeriesId.ToString(CultureInfo.InvariantCulture)))}]::UBIGINT[])[{k}] AS {SamplesTable.SeriesId},
-                     {SamplesTable.StackId}, {SamplesTable.Value}, {SamplesTable.SpanId}
-              FROM buf_samples
-            ) TO {Literal(samplesPath)} ({options})
-            """);
+        _samples.Write(buffer, samplesPath);
         written.Add((SamplesTable.Name, samplesPath));
         return written;
     }
@@ -111,56 +95,6 @@ internal sealed class ParquetFileWriter : IDisposable
 
     private static string MapLiteral(LabelSet labels) =>
         $"map({TextList(labels.Select(l => l.Key))}, {TextList(labels.Select(l => l.Value))})::MAP(VARCHAR, VARCHAR)";
-
-    // Once per partition and flush, over every row: optimized at once (see PartitionBuffer.SortedOrder).
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private void AppendSamples(PartitionBuffer b)
-    {
-        var sorted = b.SortedOrder();
-        try
-        {
-            var (order, runOf) = sorted;
-            var total = b.RowCount;
-            var rows = b.Rows;
-            var runs = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(b.Runs);
-            using var types = new LogicalTypes(DuckDbType.Timestamp, DuckDbType.BigInt, DuckDbType.Integer, DuckDbType.UBigInt, DuckDbType.BigInt, DuckDbType.UBigInt);
-            using var chunk = new DuckDbChunkWriter(types.Items);
-            using var appender = _connection.CreateAppender("buf_samples");
-            for (var start = 0; start < total; start += chunk.Capacity)
-            {
-                var n = Math.Min(chunk.Capacity, total - start);
-                var times = chunk.Span<long>(0);
-                var durations = chunk.Span<long>(1);
-                var keys = chunk.Span<int>(2);
-                var stacks = chunk.Span<ulong>(3);
-                var values = chunk.Span<long>(4);
-                var spans = chunk.Span<ulong>(5);
-                for (var i = 0; i < n; i++)
-                {
-                    ref readonly var run = ref runs[runOf[start + i]];
-                    ref readonly var row = ref rows[order[start + i]];
-                    times[i] = run.TimeMicros;
-                    durations[i] = run.DurationNanos;
-                    keys[i] = run.Key;
-                    stacks[i] = row.StackId;
-                    values[i] = row.Value;
-                    spans[i] = row.SpanId;
-                    if (row.SpanId == 0)
-                    {
-                        chunk.SetNull(5, i);
-                    }
-                }
-                chunk.RowCount = n;
-                appender.Append(chunk);
-                chunk.Reset();
-            }
-            appender.Flush();
-        }
-        finally
-        {
-            PartitionBuffer.ReturnSortedOrder(sorted);
-        }
-    }
 
     // Once per partition and flush, over every row: optimized at once (see PartitionBuffer.SortedOrder).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -216,7 +150,11 @@ internal sealed class ParquetFileWriter : IDisposable
         return 0;
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        _samples.Dispose();
+        _connection.Dispose();
+    }
 }
 
 /// <summary>A list of owned logical types, disposed together.</summary>

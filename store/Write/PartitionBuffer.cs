@@ -16,9 +16,8 @@ public readonly record struct ProfileRun(int Key, long TimeMicros, long Duration
 
 /// <summary>
 /// Rows waiting to be written to one partition. A profile window's rows are copied in one block
-/// and share one <see cref="ProfileRun"/> (time, duration, series and type), so the flush hands
-/// DuckDB integers only: no string per row, and the series columns are looked up by key (see
-/// <see cref="ParquetFileWriter"/>).
+/// and share one <see cref="ProfileRun"/> (time, duration, series and type), so there is no string
+/// per row: the samples file's series columns are looked up by key (see <see cref="SamplesFileWriter"/>).
 /// </summary>
 public sealed class PartitionBuffer(PartitionKey key) : IDisposable
 {

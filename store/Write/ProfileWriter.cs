@@ -63,7 +63,7 @@ public sealed partial class ProfileWriter : IAsyncDisposable
         {
             ["threads"] = options.WriterThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["memory_limit"] = options.WriterMemoryLimit,
-            // The samples COPY relies on it: rows are appended in the file's sort order (see ParquetFileWriter).
+            // DuckDB's default, stated: the series COPY keeps its rows in the order they are listed (see ParquetFileWriter).
             ["preserve_insertion_order"] = "true",
         });
     }

@@ -40,7 +40,10 @@ if (settings.FlushOnly)
     }
     finally
     {
-        Directory.Delete(Path.Combine(work, "flush"), recursive: true);
+        if (!settings.Keep)
+        {
+            Directory.Delete(Path.Combine(work, "flush"), recursive: true);
+        }
     }
 }
 Console.WriteLine($"Work directory: {work}");

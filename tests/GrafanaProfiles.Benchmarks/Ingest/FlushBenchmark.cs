@@ -3,23 +3,29 @@ using GrafanaProfiles.Benchmarks.Measurement;
 using GrafanaProfiles.Store.DuckDb;
 using GrafanaProfiles.Store.Model;
 using GrafanaProfiles.Store.Write;
+using GrafanaProfiles.TestSupport;
 
 namespace GrafanaProfiles.Benchmarks.Ingest;
 
 /// <summary>
 /// Where a flush's CPU goes: one partition buffer of about 1,000,000 rows shaped like the dataset's
 /// (16 series of 3 labels, 4 profile types, 150 stacks per window drawn from 6,000 per service),
-/// written by the real <see cref="ParquetFileWriter"/>, then the samples file's columns copied
-/// again to Parquet alone and in other forms (same COPY options), each timed in process CPU; among
-/// them the former layout, with the series' label map on every samples row.
+/// written by the real <see cref="ParquetFileWriter"/>; then the samples file alone by our writer
+/// against DuckDB's COPY of the same rows (the way the store wrote it before, the baseline), CPU
+/// and bytes per row; then the samples file's columns copied again to Parquet by DuckDB alone and
+/// in other forms (same COPY options), each timed in process CPU; among them the former layout,
+/// with the series' label map on every samples row.
 /// </summary>
 internal sealed class FlushBenchmark(Report report)
 {
     private const int Rows = 1_000_000;
 
+    /// <summary>Runs before each measurement; before the first, as many whole flushes too.</summary>
+    private const int Warmups = 3;
+
     public void Run(string directory)
     {
-        Report.Section("Flush: CPU per row of ParquetFileWriter.Write and of each column");
+        Report.Section("Flush: CPU per row of ParquetFileWriter.Write, of the samples file against DuckDB's COPY, and of each column");
         Directory.CreateDirectory(directory);
         var buffer = Buffer(out var rows);
         using var database = DuckDbDatabase.Open(settings: new Dictionary<string, string>
@@ -28,20 +34,25 @@ internal sealed class FlushBenchmark(Report report)
             ["memory_limit"] = "1GB",
             ["preserve_insertion_order"] = "true",
         });
-        var write = new List<TimeSpan>();
-        for (var run = 0; run < 3; run++)
+        var rowGroupSize = new StoreOptions { DataDirectory = directory }.RowGroupSize;
+        void Write(string name)
         {
-            var cpu = Timing.ProcessCpu();
-            using (var writer = new ParquetFileWriter(database, new StoreOptions { DataDirectory = directory }.RowGroupSize))
-            {
-                writer.Write(buffer, [.. buffer.Keys.DistinctBy(k => k.SeriesId)], [], [], table => Path.Combine(directory, $"{table}-{run}.parquet"));
-            }
-            write.Add(Timing.ProcessCpu() - cpu);
+            using var writer = new ParquetFileWriter(database, rowGroupSize);
+            writer.Write(buffer, [.. buffer.Keys.DistinctBy(k => k.SeriesId)], [], [], table => Path.Combine(directory, $"{table}-{name}.parquet"));
         }
+        // The writers' hot methods run a few times per file; before these runs the runtime was still
+        // compiling them at its optimised tier, which showed as up to 2× the CPU of the first block.
+        for (var i = 0; i < Warmups; i++)
+        {
+            Write("0");
+        }
+        var (_, write) = Timing.MedianWithCpu(Warmups, 5, () => Write("next"));
         report.Add("Flush", $"ParquetFileWriter.Write, samples and series ({rows:N0} rows, {buffer.Runs.Count:N0} windows): CPU per row",
-            PerRow(Timing.Median(write), rows));
+            PerRow(write, rows));
 
         using var connection = database.Connect();
+        SamplesAgainstCopy(directory, buffer, rows, rowGroupSize, connection);
+
         connection.Execute($"CREATE TABLE s AS SELECT * FROM read_parquet('{Path.Combine(directory, "samples-0.parquet")}')");
         connection.Execute($"CREATE TABLE series AS SELECT * FROM read_parquet('{Path.Combine(directory, "series-0.parquet")}')");
         connection.Execute("""
@@ -50,7 +61,7 @@ internal sealed class FlushBenchmark(Report report)
                 list_transform(map_entries(series.labels), e -> e.key || '=' || e.value) AS labels_list
             FROM s JOIN series USING (series_id)
             """);
-        var options = ParquetFileWriter.CopyOptions(new StoreOptions { DataDirectory = directory }.RowGroupSize);
+        var options = ParquetFileWriter.CopyOptions(rowGroupSize);
         void Copy(string name, string select, string extra = "")
         {
             var times = new List<TimeSpan>();
@@ -71,6 +82,39 @@ internal sealed class FlushBenchmark(Report report)
         Copy("labels as one VARCHAR alone, per row", "SELECT labels_text FROM s_labels");
         Copy("samples with the label map joined from the series table", "SELECT s.*, series.labels FROM s JOIN series USING (series_id)");
         Copy("stack_id, value, time (integers)", "SELECT stack_id, value, time FROM s");
+    }
+
+    /// <summary>
+    /// The samples file alone: <see cref="SamplesFileWriter"/> against DuckDB's appender + COPY of the
+    /// same rows (<see cref="DuckDbSamplesCopy"/>), runs interleaved so load hits both alike (both
+    /// start with the C# sort order, measured alone first); then the file sizes, and our writer at
+    /// the other low zstd level.
+    /// </summary>
+    private void SamplesAgainstCopy(string directory, PartitionBuffer buffer, long rows, int rowGroupSize, DuckDbConnection connection)
+    {
+        var ours = Path.Combine(directory, "samples-ours.parquet");
+        var duck = Path.Combine(directory, "samples-duckdb.parquet");
+        using var writer = new SamplesFileWriter(rowGroupSize);
+        var (_, sort) = Timing.MedianWithCpu(Warmups, 5, () => PartitionBuffer.ReturnSortedOrder(buffer.SortedOrder()));
+        report.Add("Flush", "PartitionBuffer.SortedOrder alone (part of both below): CPU per row", PerRow(sort, rows));
+        var (oursCpu, duckCpu) = Timing.PairedCpu(Warmups, 5,
+            () => writer.Write(buffer, ours),
+            () => DuckDbSamplesCopy.Write(connection, buffer, rowGroupSize, duck));
+        report.Add("Flush", "samples file: SamplesFileWriter (baseline DuckDB appender + COPY): CPU per row", PerRow(oursCpu, rows), PerRow(duckCpu, rows),
+            oursCpu / duckCpu);
+        var (oursBytes, duckBytes) = (new FileInfo(ours).Length, new FileInfo(duck).Length);
+        report.Add("Flush", "samples file size per row (baseline DuckDB COPY)", $"{(double)oursBytes / rows:0.00} B ({Timing.Bytes(oursBytes)})",
+            $"{(double)duckBytes / rows:0.00} B ({Timing.Bytes(duckBytes)})", (double)oursBytes / duckBytes);
+
+        // The other low zstd level, against the default (3 by now: level 1 left the benchmark's rows at
+        // the same size, but the dataset's samples files 5% larger than level 3, for no CPU we could measure).
+        var level = SamplesFileWriter.DefaultCompressionLevel == 1 ? 3 : 1;
+        var other = Path.Combine(directory, $"samples-level{level}.parquet");
+        using var otherWriter = new SamplesFileWriter(rowGroupSize, compressionLevel: level);
+        var (defaultCpu, otherCpu) = Timing.PairedCpu(Warmups, 5, () => writer.Write(buffer, ours), () => otherWriter.Write(buffer, other));
+        var otherBytes = new FileInfo(other).Length;
+        report.Add("Flush", $"samples file at zstd level {level} (baseline level {SamplesFileWriter.DefaultCompressionLevel}): CPU per row, size per row",
+            $"{PerRow(otherCpu, rows)}, {(double)otherBytes / rows:0.00} B", $"{PerRow(defaultCpu, rows)}, {(double)oursBytes / rows:0.00} B", otherCpu / defaultCpu);
     }
 
     private static string PerRow(TimeSpan cpu, long rows) => $"{cpu.TotalMicroseconds / rows:0.000} µs ({Timing.Ms(cpu)})";

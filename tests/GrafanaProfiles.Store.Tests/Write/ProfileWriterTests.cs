@@ -42,6 +42,23 @@ public sealed class ProfileWriterTests
         using var meta = c.Query($"SELECT DISTINCT compression FROM parquet_metadata('{hour1}/samples-test-000000000001.parquet')");
         using var m = meta.FetchChunk()!;
         Assert.Equal("ZSTD", m.Column(0).GetString(0));
+        // The samples file comes from the store's own Parquet writer, the others from DuckDB.
+        using var createdBy = c.Query($"SELECT created_by FROM parquet_file_metadata('{hour1}/*.parquet') ORDER BY file_name");
+        using var cb = createdBy.FetchChunk()!;
+        Assert.StartsWith("DuckDB", cb.Column(0).GetString(0), StringComparison.Ordinal);
+        Assert.Equal("grafana-profiles", cb.Column(0).GetString(1));
+        Assert.StartsWith("DuckDB", cb.Column(0).GetString(2), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Flush_NothingBuffered_WritesNoFiles()
+    {
+        await using var store = await StoreFixture.StartAsync();
+
+        await store.Writer.FlushAsync();
+
+        Assert.Empty(Directory.GetFiles(store.DataDirectory, "*.parquet", SearchOption.AllDirectories));
+        Assert.Equal(0, store.Writer.Stats.FilesWritten);
     }
 
     [Fact]
