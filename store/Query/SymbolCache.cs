@@ -119,19 +119,19 @@ internal interface ISymbolTable
 /// </summary>
 internal sealed class StackTable : ISymbolTable
 {
-    private readonly Dictionary<ulong, int> _index;
+    private readonly StackIdIndex _index;
     private readonly int[] _offsets;
     private readonly ulong[] _frames;
     private Leaves? _leaves;
 
     private StackTable(Dictionary<ulong, int> index, int[] offsets, ulong[] frames)
     {
-        _index = index;
+        _index = new StackIdIndex(index);
         _offsets = offsets;
         _frames = frames;
     }
 
-    public long Bytes => (_index.Count * 24L) + (_offsets.Length * 8L) + (_frames.Length * 8L) + 64;
+    public long Bytes => _index.Bytes + (_offsets.Length * 8L) + (_frames.Length * 8L) + 64;
 
     /// <summary>
     /// Adds the stack to <paramref name="aggregate"/> with its frames referenced here and its leaf
@@ -139,7 +139,8 @@ internal sealed class StackTable : ISymbolTable
     /// </summary>
     public bool TryAddTo(StackAggregate aggregate, ulong stackId, long value, CallPaths paths)
     {
-        if (!_index.TryGetValue(stackId, out var i))
+        var i = _index.IndexOf(stackId);
+        if (i < 0)
         {
             return false;
         }
@@ -200,6 +201,61 @@ internal sealed class StackTable : ISymbolTable
             }
         }
         return new StackTable(index, [.. offsets], [.. frames]);
+    }
+}
+
+/// <summary>
+/// Stack id → row of a <see cref="StackTable"/>: open addressing over (id, row) pairs side by side,
+/// so a lookup usually reads one cache line. A flame graph looks up each stack of its aggregate
+/// right after DuckDB's aggregate has pushed the table out of the caches; a
+/// <see cref="Dictionary{TKey, TValue}"/> reads its bucket array and then its entry (two misses).
+/// </summary>
+internal sealed class StackIdIndex
+{
+    private struct Slot
+    {
+        public ulong Id;
+        /// <summary>Row + 1; 0 marks an empty slot.</summary>
+        public int Row;
+    }
+
+    private readonly Slot[] _slots;
+    private readonly int _mask;
+
+    public StackIdIndex(Dictionary<ulong, int> rows)
+    {
+        var size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, rows.Count * 2));
+        _slots = new Slot[size];
+        _mask = size - 1;
+        foreach (var (id, row) in rows)
+        {
+            var slot = (int)id & _mask;
+            while (_slots[slot].Row != 0)
+            {
+                slot = (slot + 1) & _mask;
+            }
+            _slots[slot] = new Slot { Id = id, Row = row + 1 };
+        }
+    }
+
+    public long Bytes => _slots.Length * 16L;
+
+    /// <summary>The row of <paramref name="stackId"/>, or -1.</summary>
+    public int IndexOf(ulong stackId)
+    {
+        // Stack ids are 64-bit content hashes: their low bits are uniform.
+        for (var slot = (int)stackId & _mask; ; slot = (slot + 1) & _mask)
+        {
+            ref readonly var entry = ref _slots[slot];
+            if (entry.Row == 0)
+            {
+                return -1;
+            }
+            if (entry.Id == stackId)
+            {
+                return entry.Row - 1;
+            }
+        }
     }
 }
 
