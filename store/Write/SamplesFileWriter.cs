@@ -188,5 +188,6 @@ internal sealed class SamplesFileWriter : IDisposable
     {
         _chunks.Dispose();
         _zstd.Dispose();
+        _footer.Dispose();
     }
 }

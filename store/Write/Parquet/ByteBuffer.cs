@@ -33,9 +33,9 @@ internal sealed class ByteBuffer : IDisposable
     public void Append(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Append(bytes.Length));
 
     /// <summary>An unsigned LEB128 varint.</summary>
-    public void AppendVarint(uint value)
+    public void AppendVarint(ulong value)
     {
-        Reserve(5);
+        Reserve(10);
         while (value >= 0x80)
         {
             _array[Length++] = (byte)(value | 0x80);

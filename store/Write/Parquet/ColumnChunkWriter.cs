@@ -254,6 +254,7 @@ internal sealed class ColumnChunkWriter : IDisposable
     {
         _page.Dispose();
         _compressed.Dispose();
+        _header.Dispose();
         Return(ref _indices);
         Return(ref _levels);
     }

@@ -6,9 +6,9 @@ namespace GrafanaProfiles.Store.Write.Parquet;
 /// The part of Thrift's compact protocol that Parquet's page headers and footer need: structs
 /// (field headers with the id as a delta from the previous field when it fits in four bits),
 /// zigzag varint i16/i32/i64, i8, bool in the field header, binary and string (varint length),
-/// and lists. Writes into a growable buffer that <see cref="Clear"/> reuses.
+/// and lists. Writes into a pooled <see cref="ByteBuffer"/> that <see cref="Clear"/> reuses.
 /// </summary>
-internal sealed class ThriftCompactWriter
+internal sealed class ThriftCompactWriter : IDisposable
 {
     // Compact protocol type ids (the low four bits of a field header, or of a list header).
     internal const byte True = 1;
@@ -22,19 +22,21 @@ internal sealed class ThriftCompactWriter
     internal const byte Struct = 12;
 
     private readonly Stack<short> _enclosingLastIds = new();
-    private byte[] _buffer = new byte[256];
+    private readonly ByteBuffer _bytes = new(256);
     private short _lastId;
 
-    public int Length { get; private set; }
+    public int Length => _bytes.Length;
 
-    public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, Length);
+    public ReadOnlySpan<byte> Written => _bytes.Written;
 
     public void Clear()
     {
-        Length = 0;
+        _bytes.Clear();
         _lastId = 0;
         _enclosingLastIds.Clear();
     }
+
+    public void Dispose() => _bytes.Dispose();
 
     /// <summary>Starts a struct that is the whole message or a list element (no field header).</summary>
     public void BeginStruct()
@@ -68,19 +70,19 @@ internal sealed class ThriftCompactWriter
     public void FieldI16(short id, short value)
     {
         FieldHeader(id, I16);
-        WriteVarint(ZigZag(value));
+        _bytes.AppendVarint(ZigZag(value));
     }
 
     public void FieldI32(short id, int value)
     {
         FieldHeader(id, I32);
-        WriteVarint(ZigZag(value));
+        _bytes.AppendVarint(ZigZag(value));
     }
 
     public void FieldI64(short id, long value)
     {
         FieldHeader(id, I64);
-        WriteVarint(ZigZag(value));
+        _bytes.AppendVarint(ZigZag(value));
     }
 
     public void FieldBinary(short id, ReadOnlySpan<byte> value)
@@ -106,23 +108,23 @@ internal sealed class ThriftCompactWriter
         else
         {
             WriteByte((byte)(0xF0 | elementType));
-            WriteVarint((uint)count);
+            _bytes.AppendVarint((uint)count);
         }
     }
 
-    public void ElementI32(int value) => WriteVarint(ZigZag(value));
+    public void ElementI32(int value) => _bytes.AppendVarint(ZigZag(value));
 
     public void ElementBinary(ReadOnlySpan<byte> value)
     {
-        WriteVarint((uint)value.Length);
-        value.CopyTo(Grow(value.Length));
+        _bytes.AppendVarint((uint)value.Length);
+        _bytes.Append(value);
     }
 
     public void ElementString(string value)
     {
         var length = Encoding.UTF8.GetByteCount(value);
-        WriteVarint((uint)length);
-        Encoding.UTF8.GetBytes(value, Grow(length));
+        _bytes.AppendVarint((uint)length);
+        Encoding.UTF8.GetBytes(value, _bytes.Append(length));
     }
 
     private void FieldHeader(short id, byte type)
@@ -135,7 +137,7 @@ internal sealed class ThriftCompactWriter
         else
         {
             WriteByte(type);
-            WriteVarint(ZigZag(id));
+            _bytes.AppendVarint(ZigZag(id));
         }
         _lastId = id;
     }
@@ -144,30 +146,5 @@ internal sealed class ThriftCompactWriter
 
     private static uint ZigZag(int value) => (uint)((value << 1) ^ (value >> 31));
 
-    private void WriteVarint(ulong value)
-    {
-        var span = Grow(10);
-        var n = 0;
-        while (value >= 0x80)
-        {
-            span[n++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        span[n++] = (byte)value;
-        Length -= 10 - n;
-    }
-
-    private void WriteByte(byte value) => Grow(1)[0] = value;
-
-    /// <summary>Reserves <paramref name="count"/> bytes at the end and returns them.</summary>
-    private Span<byte> Grow(int count)
-    {
-        if (Length + count > _buffer.Length)
-        {
-            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, Length + count));
-        }
-        var span = _buffer.AsSpan(Length, count);
-        Length += count;
-        return span;
-    }
+    private void WriteByte(byte value) => _bytes.Append(value);
 }

@@ -7,7 +7,7 @@ public sealed class ThriftCompactWriterTests
     [Fact]
     public void Struct_WithEveryKindOfField_IsEncodedAsTheCompactProtocolSpecifies()
     {
-        var w = new ThriftCompactWriter();
+        using var w = new ThriftCompactWriter();
         w.BeginStruct();
         w.FieldI32(1, 1);
         w.FieldI64(2, -1);
