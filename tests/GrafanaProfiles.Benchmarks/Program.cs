@@ -150,7 +150,7 @@ internal sealed record BenchmarkSettings
         Usage: dotnet run -c Release --project tests/GrafanaProfiles.Benchmarks -- [--scale N] [--runs N] [--query-runs N] [--producers N] [--single-profiles N] [--work DIR] [--keep] [--query-only DIR] [--ingest-only [--ingest-profiles N] [--ingest-repeats N]] [--decode-only] [--flush-only]
           --scale N            dataset size: 8·N services, N pods of the measured service over 24 h (default 1)
           --runs N             measured passes of the parse/decode baselines, median taken (default 3)
-          --query-runs N       measured runs per query after 2 warm-ups, median taken (default 7)
+          --query-runs N       measured runs per query after 2 warm-ups (and, once, 40 queries of each flame graph kind), median taken (default 7)
           --producers N        concurrent senders in the group-commit ingest run (default 16)
           --single-profiles N  profiles sent by the single-producer run (default 2000; it waits for an fsync per profile)
           --work DIR           where the stores are written (default: a temporary directory, deleted at the end)
@@ -160,7 +160,7 @@ internal sealed record BenchmarkSettings
           --ingest-repeats N   with --ingest-only: N passes into fresh stores, the verdict on the median pass (default 1)
           --ingest-profiles N  with --ingest-only: ingest only the first N profiles (default all)
           --decode-only        only the parse-only baseline and our decode (1 thread: paired run by run; all cores)
-          --flush-only         only the flush breakdown: CPU per row of a 1,000,000-row flush and of each column
+          --flush-only         only the flush breakdown: CPU per row of a 1,000,000-row flush, of the samples file against DuckDB's COPY, and of each column
         """;
 
     public static BenchmarkSettings? Parse(string[] args)
