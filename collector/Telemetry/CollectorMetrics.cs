@@ -31,6 +31,8 @@ public sealed class CollectorMetrics
             Write(text, "gp_flush_last_duration_seconds", "Duration of the last flush.", "gauge", stats.LastFlushDuration.TotalSeconds);
             Write(text, "gp_files_written_total", "Parquet files written by flushes.", "counter", stats.FilesWritten);
             Write(text, "gp_rows_flushed_total", "Sample rows written to Parquet.", "counter", stats.RowsFlushed);
+            Write(text, "gp_wal_commits_total", "Group commits of the write-ahead log (one write and one fsync each).", "counter", store.Writer.WalCommits);
+            Write(text, "gp_wal_records_total", "Records written to the write-ahead log (records / commits = appends sharing an fsync).", "counter", store.Writer.WalRecordsWritten);
             Write(text, "gp_wal_checkpoint_sequence", "Write-ahead log sequence up to which everything is in Parquet.", "gauge", store.Writer.CheckpointSequence);
             Write(text, "gp_compactions_total", "Hour partitions compacted.", "counter", store.Maintenance?.CompactedPartitions ?? 0);
             Write(text, "gp_compaction_files_removed_total", "Files removed by compaction.", "counter", store.Maintenance?.RemovedFiles ?? 0);

@@ -24,6 +24,12 @@ public sealed partial class ProfileWriter
     /// <summary>Log sequence up to which everything is in Parquet.</summary>
     public long CheckpointSequence => _checkpoint.Sequence;
 
+    /// <summary>Group commits of the write-ahead log so far (each one write, and one fsync in <see cref="WalSyncMode.Fsync"/>).</summary>
+    public long WalCommits => _wal.Commits;
+
+    /// <summary>Records the write-ahead log has written so far; divided by <see cref="WalCommits"/>, the appends that shared a commit.</summary>
+    public long WalRecordsWritten => _wal.RecordsWritten;
+
     private async Task FlushLoopAsync(CancellationToken cancellationToken)
     {
         var check = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(50).Ticks, _options.FlushInterval.Ticks / 4));
@@ -76,7 +82,7 @@ public sealed partial class ProfileWriter
                 _checkpoint = RecoverInterruptedFlush(_options.WalDirectory, _log);
                 if (failed.LastSequence > _checkpoint.Sequence || failed.RowCount == 0)
                 {
-                    await Task.Run(() => WriteSnapshot(failed), cancellationToken).ConfigureAwait(false);
+                    await OnOwnThread(() => WriteSnapshot(failed), cancellationToken).ConfigureAwait(false);
                 }
                 _failedFlush = null;
                 failed.Dispose();
@@ -93,7 +99,7 @@ public sealed partial class ProfileWriter
             }
             try
             {
-                await Task.Run(() => WriteSnapshot(snapshot), CancellationToken.None).ConfigureAwait(false);
+                await OnOwnThread(() => WriteSnapshot(snapshot), CancellationToken.None).ConfigureAwait(false);
                 snapshot.Dispose();
             }
             catch
@@ -183,6 +189,14 @@ public sealed partial class ProfileWriter
             _written.Remove(key);
         }
     }
+
+    /// <summary>
+    /// Runs a flush on a thread of its own (one thread creation every few seconds): it blocks in
+    /// file writes, fsyncs and DuckDB's COPY, which on the thread pool would hold one of the few
+    /// workers that decode incoming profiles for as long as the disk takes (change 23).
+    /// </summary>
+    private static Task OnOwnThread(Action flush, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(flush, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private static void FsyncFile(string path)
     {

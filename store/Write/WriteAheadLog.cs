@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
-using System.Threading.Channels;
 using GrafanaProfiles.Store.Partitions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,6 +12,9 @@ namespace GrafanaProfiles.Store.Write;
 /// Record layout (little-endian): <c>u32 bodyLength | u32 crc32c(body) | body</c>, where
 /// <c>body = u64 sequence | u8 kind | payload</c>. Appends are written in sequence order by one
 /// writer loop that batches whatever is waiting into one write and one fsync (group commit).
+/// The writer loop has a thread of its own: it blocks in write and fsync, and on the thread pool
+/// it would hold one of the few workers (two on a two-core machine) that decode the next appends
+/// for as long as the disk takes (change 23 in docs/benchmarks.md).
 /// </summary>
 public sealed partial class WriteAheadLog : IAsyncDisposable
 {
@@ -23,12 +25,18 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
     private readonly string _directory;
     private readonly WalOptions _options;
     private readonly ILogger _log;
-    private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Lock _sequenceLock = new();
+    /// <summary>Guards <see cref="_queue"/>, <see cref="_nextSequence"/> and <see cref="_closed"/>; the writer thread waits on it.</summary>
+    private readonly object _queueGate = new();
+    private readonly Queue<PendingAppend> _queue = new();
+    private bool _closed;
+    private bool _writerWaiting;
     private readonly Lock _segmentsLock = new();
     private readonly List<long> _segments = []; // first sequence of each segment, ascending
-    private readonly Task _writerLoop;
+    private readonly Thread _writerThread;
+    private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextSequence;
+    private long _commits;
+    private long _recordsWritten;
     private FileStream? _active;
     private long _activeFirstSequence = -1;
 
@@ -39,7 +47,8 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
         _log = log;
         _nextSequence = nextSequence;
         _segments = segments;
-        _writerLoop = Task.Run(WriteLoopAsync);
+        _writerThread = new Thread(WriteLoop) { IsBackground = true, Name = "wal-writer" };
+        _writerThread.Start();
     }
 
     /// <summary>The sequence number the next append will get.</summary>
@@ -47,12 +56,18 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
     {
         get
         {
-            lock (_sequenceLock)
+            lock (_queueGate)
             {
                 return _nextSequence;
             }
         }
     }
+
+    /// <summary>Batches written so far (group commits: one write, and one fsync in <see cref="WalSyncMode.Fsync"/>, each).</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Records written so far.</summary>
+    public long RecordsWritten => Interlocked.Read(ref _recordsWritten);
 
     /// <summary>Segment files currently on disk.</summary>
     public int SegmentCount
@@ -106,12 +121,17 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
 
     private long Queue(PendingAppend pending, out Task durable)
     {
-        lock (_sequenceLock)
+        lock (_queueGate)
         {
-            pending.Sequence = _nextSequence++;
-            if (!_queue.Writer.TryWrite(pending))
+            if (_closed)
             {
                 throw new ObjectDisposedException(nameof(WriteAheadLog), "The write-ahead log is closed.");
+            }
+            pending.Sequence = _nextSequence++;
+            _queue.Enqueue(pending);
+            if (_writerWaiting)
+            {
+                Monitor.Pulse(_queueGate);
             }
         }
         durable = pending.Completion.Task;
@@ -147,48 +167,97 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
     private string SegmentPath(long firstSequence) =>
         Path.Combine(_directory, firstSequence.ToString("D20", CultureInfo.InvariantCulture) + SegmentExtension);
 
-    private async Task WriteLoopAsync()
+    private void WriteLoop()
     {
-        var reader = _queue.Reader;
         var batch = new List<PendingAppend>();
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        try
         {
-            if (_options.SyncDelay > TimeSpan.Zero)
+            while (Take(batch, out var bytes))
             {
-                await Task.Delay(_options.SyncDelay).ConfigureAwait(false);
-            }
-            var bytes = 0;
-            while (bytes < _options.MaxBatchBytes && reader.TryRead(out var next))
-            {
-                batch.Add(next);
-                bytes += HeaderBytes + BodyPrefixBytes + next.Payload.Length;
-            }
-            try
-            {
-                WriteBatch(batch, bytes);
+                try
+                {
+                    WriteBatch(batch, bytes);
+                    Interlocked.Increment(ref _commits);
+                    Interlocked.Add(ref _recordsWritten, batch.Count);
+                    foreach (var p in batch)
+                    {
+                        p.Completion.TrySetResult();
+                    }
+                }
+                catch (Exception e)
+                {
+                    _log.LogError(e, "Writing {Count} records to the write-ahead log failed.", batch.Count);
+                    foreach (var p in batch)
+                    {
+                        p.Completion.TrySetException(new IOException("Writing to the write-ahead log failed: " + e.Message, e));
+                    }
+                    // The segment may now end in a partial record; start a fresh one so later records are readable.
+                    CloseActive();
+                }
                 foreach (var p in batch)
                 {
-                    p.Completion.TrySetResult();
+                    p.ReturnRented();
                 }
+                batch.Clear();
             }
-            catch (Exception e)
+            CloseActive();
+            _writerDone.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            // Only a bug gets here (write failures are handled per batch); fail the waiters rather than hang them.
+            _log.LogCritical(e, "The write-ahead log's writer stopped.");
+            lock (_queueGate)
             {
-                _log.LogError(e, "Writing {Count} records to the write-ahead log failed.", batch.Count);
-                foreach (var p in batch)
-                {
-                    p.Completion.TrySetException(new IOException("Writing to the write-ahead log failed: " + e.Message, e));
-                }
-                // The segment may now end in a partial record; start a fresh one so later records are readable.
-                CloseActive();
+                _closed = true;
+                batch.AddRange(_queue);
+                _queue.Clear();
             }
             foreach (var p in batch)
             {
-                p.ReturnRented();
+                p.Completion.TrySetException(new IOException("The write-ahead log's writer stopped: " + e.Message, e));
             }
-            batch.Clear();
+            _writerDone.TrySetException(e);
         }
-        CloseActive();
     }
+
+    /// <summary>
+    /// Waits for appends and moves the waiting ones (up to <see cref="WalOptions.MaxBatchBytes"/>,
+    /// at least one) into <paramref name="batch"/>. False once the log is closed and drained.
+    /// </summary>
+    private bool Take(List<PendingAppend> batch, out int bytes)
+    {
+        bytes = 0;
+        lock (_queueGate)
+        {
+            while (_queue.Count == 0)
+            {
+                if (_closed)
+                {
+                    return false;
+                }
+                _writerWaiting = true;
+                Monitor.Wait(_queueGate);
+                _writerWaiting = false;
+            }
+        }
+        if (_options.SyncDelay > TimeSpan.Zero)
+        {
+            // Gather the appends that arrive meanwhile into the same fsync.
+            Thread.Sleep(_options.SyncDelay);
+        }
+        lock (_queueGate)
+        {
+            while (_queue.TryPeek(out var next) && (batch.Count == 0 || bytes + RecordBytes(next) <= _options.MaxBatchBytes))
+            {
+                batch.Add(_queue.Dequeue());
+                bytes += RecordBytes(next);
+            }
+        }
+        return true;
+    }
+
+    private static int RecordBytes(PendingAppend p) => HeaderBytes + BodyPrefixBytes + p.Payload.Length;
 
     private void WriteBatch(List<PendingAppend> batch, int bytes)
     {
@@ -269,8 +338,12 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
-        await _writerLoop.ConfigureAwait(false);
+        lock (_queueGate)
+        {
+            _closed = true;
+            Monitor.Pulse(_queueGate);
+        }
+        await _writerDone.Task.ConfigureAwait(false);
     }
 
     private sealed class PendingAppend(byte kind, ReadOnlyMemory<byte> payload, byte[]? rented)

@@ -9,7 +9,7 @@ using GrafanaProfiles.Store.Write;
 namespace GrafanaProfiles.Benchmarks.Ingest;
 
 /// <summary>What one ingest run did.</summary>
-internal sealed record IngestRun(int Producers, int Profiles, long Samples, long Rows, TimeSpan Wall, TimeSpan Cpu, TimeSpan Flushing, long Flushes, long Retries, GcUse Gc);
+internal sealed record IngestRun(int Producers, int Profiles, long Samples, long Rows, TimeSpan Wall, TimeSpan Cpu, TimeSpan Flushing, long Flushes, long Retries, long WalCommits, GcUse Gc);
 
 /// <summary>The garbage collector's share of a run: bytes allocated (all threads), collections, pauses.</summary>
 internal sealed record GcUse(long AllocatedBytes, int Collections, TimeSpan Pauses);
@@ -43,10 +43,13 @@ internal sealed class IngestBenchmark(GeneratedDataset data, Report report, int 
         var baseParallel = PerProfileUs(parseParallel.Wall, n);
         report.Add("Ingest", "Parse-only baseline, 1 thread: CPU time per profile", Timing.Us(baseCpu));
         report.Add("Ingest", $"Parse-only baseline, {cores} threads: wall time per profile", Timing.Us(baseParallel));
+        report.Add("Ingest", $"Parse-only baseline, {cores} threads: CPU time per profile", Timing.Us(PerProfileUs(parseParallel.Cpu, n)));
         report.Add("Ingest", "PprofDecoder.Decode only, 1 thread: CPU time per profile (paired with the baseline)", Timing.Us(PerProfileUs(decodeCpu, n)), Timing.Us(baseCpu),
             PerProfileUs(decodeCpu, n) / baseCpu);
         report.Add("Ingest", $"PprofDecoder.Decode only, {cores} threads: wall time per profile", Timing.Us(PerProfileUs(decodeParallel.Wall, n)), Timing.Us(baseParallel),
             PerProfileUs(decodeParallel.Wall, n) / baseParallel);
+        report.Add("Ingest", $"PprofDecoder.Decode only, {cores} threads: CPU time per profile", Timing.Us(PerProfileUs(decodeParallel.Cpu, n)), Timing.Us(PerProfileUs(parseParallel.Cpu, n)),
+            decodeParallel.Cpu / parseParallel.Cpu);
         return (baseParallel, baseCpu);
     }
 
@@ -133,7 +136,7 @@ internal sealed class IngestBenchmark(GeneratedDataset data, Report report, int 
         var used = Timing.ProcessCpu() - cpu;
         var gc = new GcUse(GC.GetTotalAllocatedBytes(precise: true) - allocated, GC.CollectionCount(0) - collections, GC.GetTotalPauseDuration() - pause);
         var stats = writer.Stats;
-        var run = new IngestRun(producers, count, stats.SamplesAppended, stats.RowsFlushed, watch.Elapsed, used, stats.TotalFlushDuration, stats.Flushes, retries, gc);
+        var run = new IngestRun(producers, count, stats.SamplesAppended, stats.RowsFlushed, watch.Elapsed, used, stats.TotalFlushDuration, stats.Flushes, retries, writer.WalCommits, gc);
         await writer.DisposeAsync();
         return run;
     }
@@ -159,6 +162,7 @@ internal sealed class IngestBenchmark(GeneratedDataset data, Report report, int 
             cpuPerProfile / baselineCpuUs);
         report.Add("Ingest", $"Ingest, {label}: rate", $"{run.Profiles / run.Wall.TotalSeconds:N0} profiles/s, {run.Rows / run.Wall.TotalSeconds:N0} rows/s");
         report.Add("Ingest", $"Ingest, {label}: flushes / time flushing / 429 retries", $"{run.Flushes} / {Timing.Ms(run.Flushing)} / {run.Retries}");
+        report.Add("Ingest", $"Ingest, {label}: write-ahead log commits (fsyncs) / profiles per commit", $"{run.WalCommits:N0} / {(double)run.Profiles / Math.Max(run.WalCommits, 1):N1}");
         report.Add("Ingest", $"Ingest, {label}: allocated per profile / collections / GC pauses",
             $"{run.Gc.AllocatedBytes / run.Profiles / 1024:N0} KiB / {run.Gc.Collections:N0} / {Timing.Ms(run.Gc.Pauses)}");
         if (verdict)
