@@ -60,6 +60,26 @@ internal struct PooledList<T> : IDisposable
 
     public void Clear() => _count = 0;
 
+    /// <summary>
+    /// Makes room for <paramref name="capacity"/> elements and returns the whole backing array as a
+    /// span, for writing past <see cref="Count"/>; <see cref="SetCount"/> then says how many count.
+    /// </summary>
+    public Span<T> Reserve(int capacity)
+    {
+        if (capacity > _items.Length)
+        {
+            Grow(capacity);
+        }
+        return _items;
+    }
+
+    /// <summary>Sets the count after writing through <see cref="Reserve"/>; the elements are not cleared.</summary>
+    public void SetCount(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)count, (uint)_items.Length, nameof(count));
+        _count = count;
+    }
+
     private void Grow(int needed)
     {
         var larger = ArrayPool<T>.Shared.Rent(Math.Max(needed, _items.Length * 2));

@@ -214,37 +214,49 @@ internal sealed partial class PprofConverter
             }
             return null;
         }
-        _frames.Clear();
         var limit = _limits.MaxStackDepth;
+        // At most this many frames: each location has at least one, and inlining adds more
+        // (grown below if a location has more than one).
+        _frames.Clear();
+        // Never longer than the limit, so that the single-frame case below needs one check.
+        var frames = _frames.Reserve(Math.Min(limit, ids.Length));
+        frames = frames[..Math.Min(frames.Length, limit)];
+        var spans = _locationSpans.Span;
+        var n = 0;
         // Location ids are leaf first: walk them backwards.
         for (var i = ids.Length - 1; i >= 0; i--)
         {
             var location = IndexOfLocation(locations, ids[i], index);
-            var start = _locationFrameStart[location];
-            if (start < 0)
+            var span = spans[location];
+            if (span.Start < 0)
             {
-                start = BuildLocationFrames(profile, location);
+                span = BuildLocationFrames(profile, location);
             }
-            var count = _locationFrameCount[location];
-            var room = limit - _frames.Count;
-            if (count > room)
+            if (span.Count == 1 && n < frames.Length)
             {
-                _frames.AddRange(_locationFrames.Span.Slice(start, room));
+                frames[n++] = _locationFrames[span.Start];
+                continue;
+            }
+            var take = Math.Min(span.Count, limit - n);
+            if (n + take > frames.Length)
+            {
+                _frames.SetCount(n);
+                frames = _frames.Reserve(Math.Min(limit, n + take + i));
+                frames = frames[..Math.Min(frames.Length, limit)];
+            }
+            _locationFrames.Span.Slice(span.Start, take).CopyTo(frames[n..]);
+            n += take;
+            if (take < span.Count || n == limit)
+            {
+                // The depth limit: the frames nearest the root stay; the rest are only checked.
                 for (var j = i - 1; j >= 0; j--)
                 {
                     IndexOfLocation(locations, ids[j], index);
                 }
                 break;
             }
-            if (count == 1)
-            {
-                _frames.Add(_locationFrames[start]);
-            }
-            else
-            {
-                _frames.AddRange(_locationFrames.Span.Slice(start, count));
-            }
         }
+        _frames.SetCount(n);
         var stack = _frames.Span;
         var stackId = ContentHash.Stack(stack);
         if (cache)

@@ -15,10 +15,11 @@ internal sealed partial class PprofConverter
     private PooledList<ulong> _functionFrames;
     private PooledList<bool> _functionBuilt;
 
-    /// <summary>Location index → its frames, root first, in <see cref="_locationFrames"/>; start -1 until built.</summary>
-    private PooledList<int> _locationFrameStart;
-    private PooledList<int> _locationFrameCount;
+    /// <summary>Location index → where its frames are in <see cref="_locationFrames"/>, root first; start -1 until built.</summary>
+    private PooledList<FrameSpan> _locationSpans;
     private PooledList<ulong> _locationFrames;
+
+    private readonly record struct FrameSpan(int Start, int Count);
 
     private static ReadOnlySpan<byte> Bytes(ReadOnlySpan<byte> profile, ByteRange range) => profile.Slice(range.Offset, range.Length);
 
@@ -128,8 +129,8 @@ internal sealed partial class PprofConverter
         return index;
     }
 
-    /// <summary>Builds the frames of a location, root first, once; returns where they start in <see cref="_locationFrames"/>.</summary>
-    private int BuildLocationFrames(ReadOnlySpan<byte> profile, int index)
+    /// <summary>Builds the frames of a location, root first, once; returns where they are in <see cref="_locationFrames"/>.</summary>
+    private FrameSpan BuildLocationFrames(ReadOnlySpan<byte> profile, int index)
     {
         var start = _locationFrames.Count;
         var location = _tables.Locations[index];
@@ -145,8 +146,8 @@ internal sealed partial class PprofConverter
                 ? FunctionFrame(profile, f)
                 : AddressFrame(profile, location));
         }
-        _locationFrameStart[index] = start;
-        _locationFrameCount[index] = _locationFrames.Count - start;
-        return start;
+        var span = new FrameSpan(start, _locationFrames.Count - start);
+        _locationSpans[index] = span;
+        return span;
     }
 }

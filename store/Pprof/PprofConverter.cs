@@ -31,11 +31,9 @@ internal sealed partial class PprofConverter : IDisposable
         _functionFrames.Resize(tables.Functions.Length);
         _functionBuilt = new PooledList<bool>(tables.Functions.Length);
         _functionBuilt.Resize(tables.Functions.Length);
-        _locationFrameStart = new PooledList<int>(tables.Locations.Length);
-        _locationFrameStart.Resize(tables.Locations.Length);
-        _locationFrameStart.Span.Fill(-1);
-        _locationFrameCount = new PooledList<int>(tables.Locations.Length);
-        _locationFrameCount.Resize(tables.Locations.Length);
+        _locationSpans = new PooledList<FrameSpan>(tables.Locations.Length);
+        _locationSpans.Resize(tables.Locations.Length);
+        _locationSpans.Span.Fill(new FrameSpan(-1, 0));
         _locationFrames = new PooledList<ulong>(tables.Locations.Length * 2);
         _values = new PooledList<long>(_typeCount);
         _values.Resize(_typeCount);
@@ -121,8 +119,7 @@ internal sealed partial class PprofConverter : IDisposable
         _labelStrings.Dispose();
         _functionFrames.Dispose();
         _functionBuilt.Dispose();
-        _locationFrameStart.Dispose();
-        _locationFrameCount.Dispose();
+        _locationSpans.Dispose();
         _locationFrames.Dispose();
         _values.Dispose();
         _labelKinds.Dispose();

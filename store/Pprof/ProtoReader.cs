@@ -64,11 +64,25 @@ internal ref struct ProtoReader
     {
         var data = _data;
         var p = _position;
-        // Fast path: one byte (field tags, small ids and indexes).
-        if ((uint)p < (uint)data.Length && data[p] < 0x80)
+        // Fast paths: one byte (field tags, small ids and indexes) and two (ids of the location and
+        // function tables past 127, which most location references of a Go profile are).
+        if ((uint)p < (uint)data.Length)
         {
-            _position = p + 1;
-            return data[p];
+            uint b0 = data[p];
+            if (b0 < 0x80)
+            {
+                _position = p + 1;
+                return b0;
+            }
+            if ((uint)(p + 1) < (uint)data.Length)
+            {
+                uint b1 = data[p + 1];
+                if (b1 < 0x80)
+                {
+                    _position = p + 2;
+                    return (b0 & 0x7F) | (b1 << 7);
+                }
+            }
         }
         return ReadVarintSlow();
     }

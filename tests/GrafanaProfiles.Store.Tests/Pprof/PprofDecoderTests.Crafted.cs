@@ -185,6 +185,49 @@ public sealed partial class PprofDecoderTests
         Assert.Equal(["root", "outer"], FrameNames(batch, batch.Profiles[0].Samples[0].StackId));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(6)]
+    [InlineData(9)]
+    [InlineData(10)]
+    [InlineData(40)]
+    [InlineData(1000)]
+    public void Decode_DeepStacksMixingInlinedAndPlainLocations_KeepTheRootmostFramesUpToTheLimit(int limit)
+    {
+        var b = CpuProfile();
+        // Root first: root, a, [b c] (one location, inlined), d, [e f g], leaf1 … leaf30.
+        var root = b.Frame("root");
+        var a = b.Frame("a");
+        var bc = b.Location(b.Function("c"), b.Function("b"));
+        var d = b.Frame("d");
+        var efg = b.Location(b.Function("g"), b.Function("f"), b.Function("e"));
+        var leaves = Enumerable.Range(1, 30).Select(i => b.Frame($"leaf{i}")).ToArray();
+        b.Sample([.. leaves.Reverse(), efg, d, bc, a, root], 1, 10);
+        var options = Options with { Limits = new IngestLimits { MaxStackDepth = limit } };
+
+        var batch = PprofDecoder.Decode(b.ToBytes(), options);
+
+        string[] all = ["root", "a", "b", "c", "d", "e", "f", "g", .. Enumerable.Range(1, 30).Select(i => $"leaf{i}")];
+        Assert.Equal(all.Take(limit), FrameNames(batch, batch.Profiles[0].Samples[0].StackId));
+    }
+
+    [Fact]
+    public void Decode_UndefinedLocationBeyondTheDepthLimit_StillRejected()
+    {
+        var b = CpuProfile();
+        var root = b.Frame("root");
+        var leaf = b.Frame("leaf");
+        b.Sample([99_999, leaf, root], 1, 10);
+        var options = Options with { Limits = new IngestLimits { MaxStackDepth = 1 } };
+
+        var error = Rejected(b.ToBytes(), options);
+
+        Assert.Contains("references location 99999, which the profile does not define", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Decode_TooManyLabels_Rejected()
     {
