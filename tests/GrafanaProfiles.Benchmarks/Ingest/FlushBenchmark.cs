@@ -3,6 +3,7 @@ using GrafanaProfiles.Benchmarks.Measurement;
 using GrafanaProfiles.Store.DuckDb;
 using GrafanaProfiles.Store.Model;
 using GrafanaProfiles.Store.Write;
+using GrafanaProfiles.Store.Write.Parquet;
 using GrafanaProfiles.TestSupport;
 
 namespace GrafanaProfiles.Benchmarks.Ingest;
@@ -108,12 +109,12 @@ internal sealed class FlushBenchmark(Report report)
 
         // The other low zstd level, against the default (3 by now: level 1 left the benchmark's rows at
         // the same size, but the dataset's samples files 5% larger than level 3, for no CPU we could measure).
-        var level = SamplesFileWriter.DefaultCompressionLevel == 1 ? 3 : 1;
+        var level = ParquetTableWriter.DefaultCompressionLevel == 1 ? 3 : 1;
         var other = Path.Combine(directory, $"samples-level{level}.parquet");
         using var otherWriter = new SamplesFileWriter(rowGroupSize, compressionLevel: level);
         var (defaultCpu, otherCpu) = Timing.PairedCpu(Warmups, 5, () => writer.Write(buffer, ours), () => otherWriter.Write(buffer, other));
         var otherBytes = new FileInfo(other).Length;
-        report.Add("Flush", $"samples file at zstd level {level} (baseline level {SamplesFileWriter.DefaultCompressionLevel}): CPU per row, size per row",
+        report.Add("Flush", $"samples file at zstd level {level} (baseline level {ParquetTableWriter.DefaultCompressionLevel}): CPU per row, size per row",
             $"{PerRow(otherCpu, rows)}, {(double)otherBytes / rows:0.00} B", $"{PerRow(defaultCpu, rows)}, {(double)oursBytes / rows:0.00} B", otherCpu / defaultCpu);
     }
 
