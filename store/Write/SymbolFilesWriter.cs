@@ -61,36 +61,31 @@ internal sealed class SymbolFilesWriter : IDisposable
     /// </summary>
     public IReadOnlyList<RowGroupInfo> WriteStacks(Dictionary<ulong, ulong[]> stacks, IReadOnlyCollection<ulong> ids, string path)
     {
-        var sorted = Sorted(ids);
-        var groupRows = Math.Max(1, Math.Min(_table.RowGroupSize, sorted.Length));
+        var (sorted, count) = Sorted(ids);
+        var groupRows = Math.Max(1, Math.Min(_table.RowGroupSize, count));
         var stackIds = ArrayPool<long>.Shared.Rent(groupRows);
         var lengths = ArrayPool<int>.Shared.Rent(groupRows);
-        var rowFrames = new ulong[groupRows][];
-        var frames = ArrayPool<long>.Shared.Rent(groupRows * 16);
+        var frames = ArrayPool<long>.Shared.Rent(groupRows * 32);
         try
         {
-            return _table.Write(path, StackColumns, sorted.Length, (group, start, rows) =>
+            return _table.Write(path, StackColumns, count, (group, start, rows) =>
             {
-                var total = 0L;
+                var at = 0;
                 for (var i = 0; i < rows; i++)
                 {
                     var id = sorted[start + i];
                     var stack = stacks[id];
                     stackIds[i] = (long)id;
                     lengths[i] = stack.Length;
-                    rowFrames[i] = stack;
-                    total += stack.Length;
-                }
-                if (total > frames.Length)
-                {
-                    ArrayPool<long>.Shared.Return(frames);
-                    frames = ArrayPool<long>.Shared.Rent(checked((int)total));
-                }
-                var at = 0;
-                for (var i = 0; i < rows; i++)
-                {
-                    MemoryMarshal.Cast<ulong, long>(rowFrames[i]).CopyTo(frames.AsSpan(at));
-                    at += rowFrames[i].Length;
+                    if (at + stack.Length > frames.Length)
+                    {
+                        var larger = ArrayPool<long>.Shared.Rent(checked(Math.Max(frames.Length * 2, at + stack.Length)));
+                        frames.AsSpan(0, at).CopyTo(larger);
+                        ArrayPool<long>.Shared.Return(frames);
+                        frames = larger;
+                    }
+                    MemoryMarshal.Cast<ulong, long>(stack).CopyTo(frames.AsSpan(at));
+                    at += stack.Length;
                 }
                 group.Column(stackIds.AsSpan(0, rows));
                 group.ListColumn(lengths.AsSpan(0, rows), frames.AsSpan(0, at));
@@ -98,6 +93,7 @@ internal sealed class SymbolFilesWriter : IDisposable
         }
         finally
         {
+            ArrayPool<ulong>.Shared.Return(sorted);
             ArrayPool<long>.Shared.Return(stackIds);
             ArrayPool<int>.Shared.Return(lengths);
             ArrayPool<long>.Shared.Return(frames);
@@ -111,15 +107,15 @@ internal sealed class SymbolFilesWriter : IDisposable
     /// </summary>
     public IReadOnlyList<RowGroupInfo> WriteFunctions(Dictionary<ulong, FunctionInfo> functions, IReadOnlyCollection<ulong> ids, string path)
     {
-        var sorted = Sorted(ids);
+        var (sorted, count) = Sorted(ids);
         var columns = new long[FunctionColumns.Length][];
         for (var c = 0; c < columns.Length; c++)
         {
-            columns[c] = new long[sorted.Length];
+            columns[c] = new long[count];
         }
         var stringIds = new Dictionary<string, int>(StringComparer.Ordinal);
         var strings = new List<byte[]>();
-        for (var i = 0; i < sorted.Length; i++)
+        for (var i = 0; i < count; i++)
         {
             var function = functions[sorted[i]];
             columns[0][i] = (long)sorted[i];
@@ -128,7 +124,8 @@ internal sealed class SymbolFilesWriter : IDisposable
             columns[3][i] = Intern(function.Filename);
             columns[4][i] = function.StartLine;
         }
-        return _table.Write(path, FunctionColumns, sorted.Length, (group, start, rows) =>
+        ArrayPool<ulong>.Shared.Return(sorted);
+        return _table.Write(path, FunctionColumns, count, (group, start, rows) =>
         {
             foreach (var column in columns)
             {
@@ -148,12 +145,20 @@ internal sealed class SymbolFilesWriter : IDisposable
         }
     }
 
-    /// <summary>The ids in the tables' order: ascending as unsigned 64-bit integers, as DuckDB sorts UBIGINT.</summary>
-    private static ulong[] Sorted(IReadOnlyCollection<ulong> ids)
+    /// <summary>
+    /// The ids in the tables' order, ascending as unsigned 64-bit integers (as DuckDB sorts UBIGINT),
+    /// in the first <c>Count</c> items of an array rented from <see cref="ArrayPool{T}.Shared"/>.
+    /// </summary>
+    private static (ulong[] Sorted, int Count) Sorted(IReadOnlyCollection<ulong> ids)
     {
-        var sorted = ids.ToArray();
-        Array.Sort(sorted);
-        return sorted;
+        var sorted = ArrayPool<ulong>.Shared.Rent(Math.Max(1, ids.Count));
+        var count = 0;
+        foreach (var id in ids)
+        {
+            sorted[count++] = id;
+        }
+        sorted.AsSpan(0, count).Sort();
+        return (sorted, count);
     }
 
     public void Dispose()

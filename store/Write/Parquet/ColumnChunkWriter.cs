@@ -54,8 +54,8 @@ internal sealed class ColumnChunkWriter : IDisposable
     private readonly ByteBuffer _compressed;
     private readonly ThriftCompactWriter _header = new();
     private int[] _indices = [];
-    private int[] _repetition = [];
     private int[] _definition = [];
+    private byte[] _bits = [];
 
     public ColumnChunkWriter(ZstdCompressor zstd, int pageBytes)
     {
@@ -236,32 +236,57 @@ internal sealed class ColumnChunkWriter : IDisposable
     /// <summary>
     /// A list column's levels for the page's rows, repetition levels first: an element is
     /// (repetition 0 for a row's first, 1 for the others; definition 1), an empty list is one
-    /// entry (0, 0) without a value. Returns the number of entries.
+    /// entry (0, 0) without a value. Returns the number of entries. The levels are built as bitmaps
+    /// from the row lengths and bit-packed whole (the definition levels of a page without empty
+    /// lists as one run): a stack's 20 or so repetition levels are 2–3 bytes either way, and
+    /// filling two arrays of levels per page took 9% of the stacks file's CPU (perf, 27,000 stacks
+    /// of 10–30 frames); the bitmaps do not show in the profile.
     /// </summary>
     private int WriteListLevels(ReadOnlySpan<int> lengths)
     {
-        var entries = 0;
+        var (entries, empty) = (0, 0);
         foreach (var length in lengths)
         {
             entries += Math.Max(1, length);
+            empty += length == 0 ? 1 : 0;
         }
-        var repetition = Rent(ref _repetition, entries);
-        var definition = Rent(ref _definition, entries);
+        var bits = RentBytes((entries + 7) / 8);
+        bits.Fill(0xFF);
         var at = 0;
         foreach (var length in lengths)
         {
-            repetition[at] = 0;
-            definition[at] = length == 0 ? 0 : 1;
-            if (length > 1)
+            bits[at >> 3] &= (byte)~(1 << (at & 7));
+            at += Math.Max(1, length);
+        }
+        WriteBitLevels(bits, entries);
+        if (empty == 0)
+        {
+            var lengthAt = _page.Length;
+            _page.Append(4);
+            RleHybridEncoder.Repeat(1, entries, 1, _page);
+            BinaryPrimitives.WriteInt32LittleEndian(_page.Written[lengthAt..], _page.Length - lengthAt - 4);
+            return entries;
+        }
+        bits.Fill(0xFF);
+        at = 0;
+        foreach (var length in lengths)
+        {
+            if (length == 0)
             {
-                repetition.Slice(at + 1, length - 1).Fill(1);
-                definition.Slice(at + 1, length - 1).Fill(1);
+                bits[at >> 3] &= (byte)~(1 << (at & 7));
             }
             at += Math.Max(1, length);
         }
-        WriteLevels(repetition);
-        WriteLevels(definition);
+        WriteBitLevels(bits, entries);
         return entries;
+    }
+
+    private void WriteBitLevels(ReadOnlySpan<byte> bits, int count)
+    {
+        var lengthAt = _page.Length;
+        _page.Append(4);
+        RleHybridEncoder.BitPackBits(bits, count, _page);
+        BinaryPrimitives.WriteInt32LittleEndian(_page.Written[lengthAt..], _page.Length - lengthAt - 4);
     }
 
     /// <summary>A level stream of a V1 page: its byte length (u32), then the hybrid at width 1 (the levels are 0 and 1).</summary>
@@ -385,8 +410,12 @@ internal sealed class ColumnChunkWriter : IDisposable
         _compressed.Dispose();
         _header.Dispose();
         Return(ref _indices);
-        Return(ref _repetition);
         Return(ref _definition);
+        if (_bits.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_bits);
+            _bits = [];
+        }
     }
 
     /// <summary>The first <paramref name="length"/> items of a pooled scratch array, rented larger when too small.</summary>
@@ -398,6 +427,19 @@ internal sealed class ColumnChunkWriter : IDisposable
             array = ArrayPool<int>.Shared.Rent(length);
         }
         return array.AsSpan(0, length);
+    }
+
+    private Span<byte> RentBytes(int length)
+    {
+        if (_bits.Length < length)
+        {
+            if (_bits.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_bits);
+            }
+            _bits = ArrayPool<byte>.Shared.Rent(length);
+        }
+        return _bits.AsSpan(0, length);
     }
 
     private static void Return(ref int[] array)
