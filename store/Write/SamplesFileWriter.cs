@@ -1,9 +1,7 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 using GrafanaProfiles.Schema.Tables;
-using GrafanaProfiles.Store.DuckDb;
 using GrafanaProfiles.Store.Write.Parquet;
 
 namespace GrafanaProfiles.Store.Write;
@@ -14,20 +12,11 @@ namespace GrafanaProfiles.Store.Write;
 /// about 0.5 µs of CPU per row on this file (appender, string dictionaries, statistics), most of a
 /// flush (docs/architecture.md). Columns and types are the ones DuckDB writes for
 /// <see cref="SamplesTable.Columns"/>; the format is described in store/Write/Parquet/README.md.
-/// One writer is used by one thread at a time; it keeps its buffers and zstd context between files.
+/// One writer is used by one thread at a time; its <see cref="ParquetTableWriter"/> keeps the
+/// buffers and zstd context between files.
 /// </summary>
 internal sealed class SamplesFileWriter : IDisposable
 {
-    /// <summary>Data pages end at about this many uncompressed bytes.</summary>
-    internal const int DefaultPageBytes = 1 << 20;
-
-    /// <summary>
-    /// zstd level of every page, DuckDB's default too. Level 1 made the benchmark dataset's samples
-    /// files 5% larger (22.5 against 21.4 MB per pass) for no CPU the ingest benchmark could tell apart
-    /// (406 against 403 µs per profile; docs/benchmarks.md).
-    /// </summary>
-    internal const int DefaultCompressionLevel = 3;
-
     internal static readonly ParquetColumn[] Columns =
     [
         new(SamplesTable.Time, ColumnType.TimestampMicros, Nullable: false),
@@ -42,18 +31,25 @@ internal sealed class SamplesFileWriter : IDisposable
 
     private const int SpanColumn = 7;
 
-    private readonly int _rowGroupSize;
-    private readonly ZstdCompressor _zstd;
-    private readonly ColumnChunkWriter _chunks;
-    private readonly ThriftCompactWriter _footer = new();
+    private readonly ParquetTableWriter _table;
+    private readonly bool _ownsTable;
 
-    public SamplesFileWriter(int rowGroupSize, int pageBytes = DefaultPageBytes, int compressionLevel = DefaultCompressionLevel)
+    public SamplesFileWriter(int rowGroupSize, int pageBytes = ParquetTableWriter.DefaultPageBytes,
+        int compressionLevel = ParquetTableWriter.DefaultCompressionLevel)
+        : this(new ParquetTableWriter(rowGroupSize, pageBytes, compressionLevel), ownsTable: true)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(rowGroupSize, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(pageBytes, 64);
-        _rowGroupSize = rowGroupSize;
-        _zstd = new ZstdCompressor(compressionLevel);
-        _chunks = new ColumnChunkWriter(_zstd, pageBytes);
+    }
+
+    /// <summary>A writer on a table writer shared with the flush's other files (not disposed with this one).</summary>
+    public SamplesFileWriter(ParquetTableWriter table)
+        : this(table, ownsTable: false)
+    {
+    }
+
+    private SamplesFileWriter(ParquetTableWriter table, bool ownsTable)
+    {
+        _table = table;
+        _ownsTable = ownsTable;
     }
 
     /// <summary>
@@ -63,7 +59,7 @@ internal sealed class SamplesFileWriter : IDisposable
     public IReadOnlyList<RowGroupInfo> Write(PartitionBuffer buffer, string path)
     {
         var (serviceOf, typeOf, strings) = KeyStrings(buffer.Keys);
-        var chunkRows = Math.Max(1, Math.Min(_rowGroupSize, buffer.RowCount));
+        var chunkRows = Math.Max(1, Math.Min(_table.RowGroupSize, buffer.RowCount));
         var columns = new long[Columns.Length][];
         for (var c = 0; c < columns.Length; c++)
         {
@@ -73,31 +69,21 @@ internal sealed class SamplesFileWriter : IDisposable
         var sorted = buffer.SortedOrder();
         try
         {
-            using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 16);
-            var output = new ParquetOutput(stream);
-            output.Write(ParquetFormat.Magic);
-            var groups = new List<RowGroupInfo>((buffer.RowCount + _rowGroupSize - 1) / _rowGroupSize);
-            for (var start = 0; start < buffer.RowCount; start += _rowGroupSize)
+            return _table.Write(path, Columns, buffer.RowCount, (group, start, rows) =>
             {
-                var rows = Math.Min(_rowGroupSize, buffer.RowCount - start);
                 var spans = Fill(buffer, sorted, start, rows, serviceOf, typeOf, columns, defined);
-                var offset = output.Position;
-                var chunks = new ColumnChunkInfo[Columns.Length];
                 for (var c = 0; c < Columns.Length; c++)
                 {
-                    var nullable = c == SpanColumn;
-                    chunks[c] = _chunks.Write(output, Columns[c], rows, columns[c].AsSpan(0, nullable ? spans : rows),
-                        nullable ? defined.AsSpan(0, rows) : [], strings);
+                    if (c == SpanColumn)
+                    {
+                        group.Column(columns[c].AsSpan(0, spans), defined.AsSpan(0, rows));
+                    }
+                    else
+                    {
+                        group.Column(columns[c].AsSpan(0, rows), strings: strings);
+                    }
                 }
-                groups.Add(new RowGroupInfo(chunks, rows, offset));
-            }
-            ParquetFooter.Write(_footer, Columns, groups);
-            output.Write(_footer.Written);
-            Span<byte> tail = stackalloc byte[8];
-            BinaryPrimitives.WriteInt32LittleEndian(tail, _footer.Length);
-            ParquetFormat.Magic.CopyTo(tail[4..]);
-            output.Write(tail);
-            return groups;
+            });
         }
         finally
         {
@@ -186,8 +172,9 @@ internal sealed class SamplesFileWriter : IDisposable
 
     public void Dispose()
     {
-        _chunks.Dispose();
-        _zstd.Dispose();
-        _footer.Dispose();
+        if (_ownsTable)
+        {
+            _table.Dispose();
+        }
     }
 }

@@ -34,7 +34,7 @@ if (settings.FlushOnly)
 {
     try
     {
-        new FlushBenchmark(report).Run(Path.Combine(work, "flush"));
+        new FlushBenchmark(report).Run(Path.Combine(work, "flush"), settings.Scale);
         report.Print();
         return 0;
     }
@@ -165,7 +165,8 @@ internal sealed record BenchmarkSettings
           --ingest-repeats N   with --ingest-only: N passes into fresh stores, the verdict on the median pass (default 1)
           --ingest-profiles N  with --ingest-only: ingest only the first N profiles (default all)
           --decode-only        only the parse-only baseline and our decode (1 thread: paired run by run; all cores)
-          --flush-only         only the flush breakdown: CPU per row of a 1,000,000-row flush, of the samples file against DuckDB's COPY, and of each column
+          --flush-only         only the flush breakdown: CPU per row of a 1,000,000-row flush, of the samples file against DuckDB's COPY, and of each column;
+                               then the stacks and functions files of the dataset's query hour (at --scale N) against DuckDB's COPY
         """;
 
     public static BenchmarkSettings? Parse(string[] args)

@@ -7,9 +7,10 @@ internal sealed record RowGroupInfo(IReadOnlyList<ColumnChunkInfo> Columns, long
 
 /// <summary>
 /// The footer's FileMetaData (parquet.thrift) in the compact protocol: version 1, a root and one
-/// leaf per column, the row groups with their column chunks' metadata and statistics, created_by,
-/// and a type-defined column order per column (so the min_value/max_value statistics have a
-/// defined order: signed for BIGINT and TIMESTAMP, unsigned for UBIGINT, byte-wise for VARCHAR).
+/// leaf per column (a list column: its LIST group, the repeated group and the element leaf), the
+/// row groups with their column chunks' metadata and statistics, created_by, and a type-defined
+/// column order per leaf (so the min_value/max_value statistics have a defined order: signed for
+/// BIGINT and TIMESTAMP, unsigned for UBIGINT, byte-wise for VARCHAR).
 /// </summary>
 internal static class ParquetFooter
 {
@@ -20,14 +21,22 @@ internal static class ParquetFooter
         w.Clear();
         w.BeginStruct();
         w.FieldI32(1, 1);
-        w.FieldList(2, ThriftCompactWriter.Struct, columns.Count + 1);
+        w.FieldList(2, ThriftCompactWriter.Struct, 1 + columns.Sum(c => c.List ? 3 : 1));
         w.BeginStruct();
         w.FieldString(4, "schema");
         w.FieldI32(5, columns.Count);
         w.EndStruct();
         foreach (var column in columns)
         {
-            SchemaElement(w, column);
+            if (column.List)
+            {
+                ListGroups(w, column.Name);
+                SchemaElement(w, column, ListElementName);
+            }
+            else
+            {
+                SchemaElement(w, column, column.Name);
+            }
         }
         w.FieldI64(3, rowGroups.Sum(g => g.Rows));
         w.FieldList(4, ThriftCompactWriter.Struct, rowGroups.Count);
@@ -47,12 +56,36 @@ internal static class ParquetFooter
         w.EndStruct();
     }
 
-    private static void SchemaElement(ThriftCompactWriter w, ParquetColumn column)
+    /// <summary>
+    /// A list column's two groups, the three-level layout of LogicalTypes.md: <c>required group
+    /// name (LIST) { repeated group list { element } }</c>. DuckDB's own files make the group and the
+    /// element OPTIONAL; ours are never null, and DuckDB reads both as the same <c>T[]</c>.
+    /// </summary>
+    private static void ListGroups(ThriftCompactWriter w, string name)
+    {
+        w.BeginStruct();
+        w.FieldI32(3, Required);
+        w.FieldString(4, name);
+        w.FieldI32(5, 1);
+        w.FieldI32(6, ConvertedList);
+        w.FieldStruct(10); // LogicalType
+        w.FieldStruct(3); // LIST
+        w.EndStruct();
+        w.EndStruct();
+        w.EndStruct();
+        w.BeginStruct();
+        w.FieldI32(3, Repeated);
+        w.FieldString(4, ListGroupName);
+        w.FieldI32(5, 1);
+        w.EndStruct();
+    }
+
+    private static void SchemaElement(ThriftCompactWriter w, ParquetColumn column, string name)
     {
         w.BeginStruct();
         w.FieldI32(1, column.IsString ? TypeByteArray : TypeInt64);
         w.FieldI32(3, column.Nullable ? Optional : Required);
-        w.FieldString(4, column.Name);
+        w.FieldString(4, name);
         w.FieldI32(6, column.Type switch
         {
             ColumnType.TimestampMicros => ConvertedTimestampMicros,
@@ -116,8 +149,18 @@ internal static class ParquetFooter
         {
             w.ElementI32(encoding);
         }
-        w.FieldList(3, ThriftCompactWriter.Binary, 1);
-        w.ElementString(chunk.Column.Name);
+        if (chunk.Column.List)
+        {
+            w.FieldList(3, ThriftCompactWriter.Binary, 3);
+            w.ElementString(chunk.Column.Name);
+            w.ElementString(ListGroupName);
+            w.ElementString(ListElementName);
+        }
+        else
+        {
+            w.FieldList(3, ThriftCompactWriter.Binary, 1);
+            w.ElementString(chunk.Column.Name);
+        }
         w.FieldI32(4, CodecZstd);
         w.FieldI64(5, chunk.NumValues);
         w.FieldI64(6, chunk.TotalUncompressedSize);
@@ -135,11 +178,18 @@ internal static class ParquetFooter
     private static void Statistics(ThriftCompactWriter w, ColumnChunkInfo chunk)
     {
         // The deprecated min/max are defined in signed order; DuckDB writes them for signed
-        // integers and strings (and reads them when min_value/max_value are absent), so do we.
+        // integers and strings (and reads them when min_value/max_value are absent), so do we,
+        // and like DuckDB not when empty (an empty string).
         if (chunk is { Min: { } legacyMin, Max: { } legacyMax } && (chunk.Column.IsSigned || chunk.Column.IsString))
         {
-            w.FieldBinary(1, legacyMax);
-            w.FieldBinary(2, legacyMin);
+            if (legacyMax.Length > 0)
+            {
+                w.FieldBinary(1, legacyMax);
+            }
+            if (legacyMin.Length > 0)
+            {
+                w.FieldBinary(2, legacyMin);
+            }
         }
         w.FieldI64(3, chunk.NullCount);
         if (chunk.DistinctCount is { } distinct)
@@ -150,8 +200,8 @@ internal static class ParquetFooter
         {
             w.FieldBinary(5, max);
             w.FieldBinary(6, min);
-            w.FieldBool(7, true);
-            w.FieldBool(8, true);
+            w.FieldBool(7, chunk.MaxExact);
+            w.FieldBool(8, chunk.MinExact);
         }
     }
 }

@@ -56,7 +56,28 @@ internal static class RleHybridEncoder
         }
     }
 
-    private static void Repeat(int value, int count, int bitWidth, ByteBuffer output)
+    /// <summary>
+    /// Values of width 1 given as a bitmap (value i is bit i % 8 of byte i / 8), all bit-packed: for
+    /// levels whose runs the caller knows to be short, with no pass over them value by value. Bits
+    /// of the last byte beyond <paramref name="count"/> are written as zeros.
+    /// </summary>
+    public static void BitPackBits(ReadOnlySpan<byte> bits, int count, ByteBuffer output)
+    {
+        var bytes = (count + 7) / 8;
+        for (var at = 0; at < bytes; at += MaxGroupsPerRun)
+        {
+            var groups = Math.Min(MaxGroupsPerRun, bytes - at);
+            output.AppendVarint((uint)groups << 1 | 1);
+            output.Append(bits.Slice(at, groups));
+        }
+        if (count % 8 != 0)
+        {
+            output.Written[^1] &= (byte)((1 << (count % 8)) - 1);
+        }
+    }
+
+    /// <summary><paramref name="count"/> times <paramref name="value"/> as one RLE run.</summary>
+    public static void Repeat(int value, int count, int bitWidth, ByteBuffer output)
     {
         output.AppendVarint((uint)count << 1);
         var bytes = output.Append((bitWidth + 7) / 8);

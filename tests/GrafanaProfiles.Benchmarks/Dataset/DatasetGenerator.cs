@@ -50,7 +50,8 @@ internal static class DatasetGenerator
 
     private static readonly long[] SizeClasses = [8, 16, 24, 32, 48, 64, 80, 96, 128, 160, 208, 256, 384, 512, 768, 1024, 2048, 4096, 8192, 16384, 32768];
 
-    public static GeneratedDataset Generate(int scale, Action<string>? progress = null)
+    /// <param name="hour">Only the profiles of this hour (the same ones the whole dataset has in it), none of the others.</param>
+    public static GeneratedDataset Generate(int scale, Action<string>? progress = null, DateTime? hour = null)
     {
         var serviceCount = 8 * scale;
         var names = new List<string> { MeasuredService };
@@ -84,6 +85,11 @@ internal static class DatasetGenerator
                 windows.Add((spec, ProfileKind.Cpu, nanos));
                 windows.Add((spec, ProfileKind.Allocations, nanos));
             }
+        }
+        if (hour is { } only)
+        {
+            var (from, to) = ((only - DateTime.UnixEpoch).Ticks * 100, (only.AddHours(1) - DateTime.UnixEpoch).Ticks * 100);
+            windows.RemoveAll(w => w.TimeNanos < from || w.TimeNanos >= to);
         }
         windows.Sort((a, b) => (a.TimeNanos, a.Series.Service, a.Series.Index, a.Kind).CompareTo((b.TimeNanos, b.Series.Service, b.Series.Index, b.Kind)));
         progress?.Invoke($"{serviceCount} services, {series.Count} series, {windows.Count:N0} profiles to encode");

@@ -1,8 +1,11 @@
 using System.Diagnostics;
+using GrafanaProfiles.Benchmarks.Dataset;
 using GrafanaProfiles.Benchmarks.Measurement;
 using GrafanaProfiles.Store.DuckDb;
 using GrafanaProfiles.Store.Model;
+using GrafanaProfiles.Store.Pprof;
 using GrafanaProfiles.Store.Write;
+using GrafanaProfiles.Store.Write.Parquet;
 using GrafanaProfiles.TestSupport;
 
 namespace GrafanaProfiles.Benchmarks.Ingest;
@@ -14,7 +17,8 @@ namespace GrafanaProfiles.Benchmarks.Ingest;
 /// against DuckDB's COPY of the same rows (the way the store wrote it before, the baseline), CPU
 /// and bytes per row; then the samples file's columns copied again to Parquet by DuckDB alone and
 /// in other forms (same COPY options), each timed in process CPU; among them the former layout,
-/// with the series' label map on every samples row.
+/// with the series' label map on every samples row. Last, the stacks and functions files of the
+/// dataset's query hour by our writer against DuckDB's COPY.
 /// </summary>
 internal sealed class FlushBenchmark(Report report)
 {
@@ -23,9 +27,9 @@ internal sealed class FlushBenchmark(Report report)
     /// <summary>Runs before each measurement; before the first, as many whole flushes too.</summary>
     private const int Warmups = 3;
 
-    public void Run(string directory)
+    public void Run(string directory, int scale)
     {
-        Report.Section("Flush: CPU per row of ParquetFileWriter.Write, of the samples file against DuckDB's COPY, and of each column");
+        Report.Section("Flush: CPU per row of ParquetFileWriter.Write, of the samples, stacks and functions files against DuckDB's COPY, and of each column");
         Directory.CreateDirectory(directory);
         var buffer = Buffer(out var rows);
         using var database = DuckDbDatabase.Open(settings: new Dictionary<string, string>
@@ -82,6 +86,8 @@ internal sealed class FlushBenchmark(Report report)
         Copy("labels as one VARCHAR alone, per row", "SELECT labels_text FROM s_labels");
         Copy("samples with the label map joined from the series table", "SELECT s.*, series.labels FROM s JOIN series USING (series_id)");
         Copy("stack_id, value, time (integers)", "SELECT stack_id, value, time FROM s");
+
+        SymbolsAgainstCopy(directory, scale, rowGroupSize, connection);
     }
 
     /// <summary>
@@ -108,13 +114,63 @@ internal sealed class FlushBenchmark(Report report)
 
         // The other low zstd level, against the default (3 by now: level 1 left the benchmark's rows at
         // the same size, but the dataset's samples files 5% larger than level 3, for no CPU we could measure).
-        var level = SamplesFileWriter.DefaultCompressionLevel == 1 ? 3 : 1;
+        var level = ParquetTableWriter.DefaultCompressionLevel == 1 ? 3 : 1;
         var other = Path.Combine(directory, $"samples-level{level}.parquet");
         using var otherWriter = new SamplesFileWriter(rowGroupSize, compressionLevel: level);
         var (defaultCpu, otherCpu) = Timing.PairedCpu(Warmups, 5, () => writer.Write(buffer, ours), () => otherWriter.Write(buffer, other));
         var otherBytes = new FileInfo(other).Length;
-        report.Add("Flush", $"samples file at zstd level {level} (baseline level {SamplesFileWriter.DefaultCompressionLevel}): CPU per row, size per row",
+        report.Add("Flush", $"samples file at zstd level {level} (baseline level {ParquetTableWriter.DefaultCompressionLevel}): CPU per row, size per row",
             $"{PerRow(otherCpu, rows)}, {(double)otherBytes / rows:0.00} B", $"{PerRow(defaultCpu, rows)}, {(double)oursBytes / rows:0.00} B", otherCpu / defaultCpu);
+    }
+
+    /// <summary>
+    /// The stacks and functions files of the dataset's query hour, the hour in which every service
+    /// sends profiles: its profiles generated and decoded as ingest decodes them, their distinct
+    /// stacks and functions (what one flush of the whole hour writes) by <see cref="SymbolFilesWriter"/>
+    /// against DuckDB's appender + COPY of the same rows (<see cref="DuckDbSymbolsCopy"/>, how a flush
+    /// wrote them before, the baseline), runs interleaved; CPU per row and per frame, and the sizes.
+    /// </summary>
+    private void SymbolsAgainstCopy(string directory, int scale, int rowGroupSize, DuckDbConnection connection)
+    {
+        var hour = DatasetGenerator.QueryHour(DatasetGenerator.Day);
+        var watch = Stopwatch.StartNew();
+        using var buffer = new PartitionBuffer(new PartitionKey(IngestBenchmark.Tenant, hour));
+        var profiles = 0;
+        foreach (var profile in DatasetGenerator.Generate(scale, hour: hour).Profiles)
+        {
+            buffer.AddSymbols(PprofDecoder.Decode(profile.Gzip, profile.Options));
+            profiles++;
+        }
+        Console.WriteLine($"  symbols of {profiles:N0} profiles of {hour:yyyy-MM-dd HH}:00 generated and decoded in {Timing.Ms(watch.Elapsed)}");
+        var stacks = buffer.Stacks.Keys.ToList();
+        var functions = buffer.Functions.Keys.ToList();
+        var frames = buffer.Stacks.Values.Sum(f => (long)f.Length);
+
+        using var writer = new SymbolFilesWriter(rowGroupSize);
+        var (ours, duck) = (Path.Combine(directory, "stacks-ours.parquet"), Path.Combine(directory, "stacks-duckdb.parquet"));
+        var (oursCpu, duckCpu) = Timing.PairedCpu(Warmups, 5,
+            () => writer.WriteStacks(buffer.Stacks, stacks, ours),
+            () => DuckDbSymbolsCopy.WriteStacks(connection, buffer.Stacks, stacks, rowGroupSize, duck));
+        report.Add("Flush", $"stacks file ({stacks.Count:N0} stacks, {(double)frames / stacks.Count:N1} frames each): SymbolFilesWriter (baseline DuckDB appender + COPY): CPU per stack",
+            PerRow(oursCpu, stacks.Count), PerRow(duckCpu, stacks.Count), oursCpu / duckCpu);
+        report.Add("Flush", "stacks file: CPU per frame (baseline DuckDB appender + COPY)",
+            $"{oursCpu.TotalNanoseconds / frames:N1} ns", $"{duckCpu.TotalNanoseconds / frames:N1} ns", oursCpu / duckCpu);
+        Sizes("stacks", ours, duck, stacks.Count);
+
+        (ours, duck) = (Path.Combine(directory, "functions-ours.parquet"), Path.Combine(directory, "functions-duckdb.parquet"));
+        (oursCpu, duckCpu) = Timing.PairedCpu(Warmups, 5,
+            () => writer.WriteFunctions(buffer.Functions, functions, ours),
+            () => DuckDbSymbolsCopy.WriteFunctions(connection, buffer.Functions, functions, rowGroupSize, duck));
+        report.Add("Flush", $"functions file ({functions.Count:N0} functions): SymbolFilesWriter (baseline DuckDB appender + COPY): CPU per function",
+            PerRow(oursCpu, functions.Count), PerRow(duckCpu, functions.Count), oursCpu / duckCpu);
+        Sizes("functions", ours, duck, functions.Count);
+
+        void Sizes(string file, string oursPath, string duckPath, long rows)
+        {
+            var (oursBytes, duckBytes) = (new FileInfo(oursPath).Length, new FileInfo(duckPath).Length);
+            report.Add("Flush", $"{file} file size per row (baseline DuckDB COPY)", $"{(double)oursBytes / rows:0.00} B ({Timing.Bytes(oursBytes)})",
+                $"{(double)duckBytes / rows:0.00} B ({Timing.Bytes(duckBytes)})", (double)oursBytes / duckBytes);
+        }
     }
 
     private static string PerRow(TimeSpan cpu, long rows) => $"{cpu.TotalMicroseconds / rows:0.000} µs ({Timing.Ms(cpu)})";

@@ -42,12 +42,22 @@ public sealed class ProfileWriterTests
         using var meta = c.Query($"SELECT DISTINCT compression FROM parquet_metadata('{hour1}/samples-test-000000000001.parquet')");
         using var m = meta.FetchChunk()!;
         Assert.Equal("ZSTD", m.Column(0).GetString(0));
-        // The samples file comes from the store's own Parquet writer, the others from DuckDB.
+        // The samples, stacks and functions files come from the store's own Parquet writer, the series file from DuckDB.
         using var createdBy = c.Query($"SELECT created_by FROM parquet_file_metadata('{hour1}/*.parquet') ORDER BY file_name");
         using var cb = createdBy.FetchChunk()!;
-        Assert.StartsWith("DuckDB", cb.Column(0).GetString(0), StringComparison.Ordinal);
+        Assert.Equal("grafana-profiles", cb.Column(0).GetString(0));
         Assert.Equal("grafana-profiles", cb.Column(0).GetString(1));
         Assert.StartsWith("DuckDB", cb.Column(0).GetString(2), StringComparison.Ordinal);
+        Assert.Equal("grafana-profiles", cb.Column(0).GetString(3));
+        // Stacks resolve to function names with plain SQL, leaf last.
+        using var stacks = c.Query($"""
+            SELECT string_agg(f.name, ';' ORDER BY u.depth)
+            FROM (SELECT stack_id, unnest(frame_ids) AS function_id, generate_subscripts(frame_ids, 1) AS depth FROM read_parquet('{hour1}/stacks-*.parquet')) u
+            JOIN read_parquet('{hour1}/functions-*.parquet') f USING (function_id)
+            GROUP BY u.stack_id ORDER BY 1
+            """);
+        using var st = stacks.FetchChunk()!;
+        Assert.Equal(["main;work", "main;work;hash"], Enumerable.Range(0, st.RowCount).Select(i => st.Column(0).GetString(i)));
     }
 
     [Fact]

@@ -57,6 +57,38 @@ public sealed class RleHybridEncoderTests
     }
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(504)]
+    [InlineData(505)]
+    [InlineData(5003)]
+    public void BitPackBits_RandomBitmap_DecodesToItsBitsWithTheLastGroupPaddedWithZeros(int count)
+    {
+        var random = new Random(count);
+        var bits = new byte[(count + 7) / 8];
+        random.NextBytes(bits);
+        bits[^1] |= 0x80; // a set bit beyond the count, which must not be written
+        using var output = new ByteBuffer(16);
+
+        RleHybridEncoder.BitPackBits(bits, count, output);
+
+        Assert.Equal(Enumerable.Range(0, count).Select(i => (bits[i / 8] >> (i % 8)) & 1), Decode(output.Written, 1, count));
+        // Runs of at most 63 groups, so every header is one byte.
+        Assert.Equal(bits.Length + ((bits.Length + 62) / 63), output.Length);
+    }
+
+    [Fact]
+    public void Repeat_ManyOnesAtWidthOne_IsOneRleRun()
+    {
+        using var output = new ByteBuffer(16);
+        RleHybridEncoder.Repeat(1, 300, 1, output);
+
+        // varint(300 << 1) = D8 04, then the value in one byte.
+        Assert.Equal(new byte[] { 0xD8, 0x04, 0x01 }, output.Written.ToArray());
+    }
+
+    [Theory]
     [InlineData(0, 1)]
     [InlineData(1, 1)]
     [InlineData(2, 2)]
