@@ -21,7 +21,7 @@ public sealed class CollectorSettings
     [ConfigurationKeyName("max_buffered_samples")] public int MaxBufferedSamples { get; set; } = 4_000_000;
     /// <summary><c>fsync</c> (acknowledge after fsync) or <c>none</c>.</summary>
     [ConfigurationKeyName("wal_sync")] public string WalSync { get; set; } = "fsync";
-    [ConfigurationKeyName("wal_sync_delay")] public TimeSpan WalSyncDelay { get; set; } = TimeSpan.Zero;
+    [ConfigurationKeyName("wal_sync_delay")] public TimeSpan WalSyncDelay { get; set; } = new WalOptions().SyncDelay;
     [ConfigurationKeyName("retention")] public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
     [ConfigurationKeyName("compaction_delay")] public TimeSpan CompactionDelay { get; set; } = TimeSpan.FromMinutes(5);
     [ConfigurationKeyName("maintenance_interval")] public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromMinutes(1);

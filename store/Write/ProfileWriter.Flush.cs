@@ -121,7 +121,11 @@ public sealed partial class ProfileWriter
         var fileSequence = _checkpoint.NextFileSequence;
         var renames = new List<FileRename>();
         var newSymbols = new List<(WrittenSymbols Written, List<RowKey> Series, List<ulong> Stacks, List<ulong> Functions)>();
-        using (var parquet = new ParquetFileWriter(_duck, _options.RowGroupSize))
+        // One writer for every flush (flushes run one at a time): its zstd context and page buffers
+        // are reused instead of being allocated and faulted in again each flush. After a failure it
+        // is replaced, as a file may have been left half-written.
+        var parquet = _parquet ??= new ParquetFileWriter(_duck, _options.RowGroupSize);
+        try
         {
             foreach (var (key, partition) in snapshot.Partitions.OrderBy(p => p.Key.Tenant, StringComparer.Ordinal).ThenBy(p => p.Key.Hour))
             {
@@ -150,6 +154,12 @@ public sealed partial class ProfileWriter
                 newSymbols.Add((written, series, stacks, functions));
                 Stats.RowsFlushed += partition.RowCount;
             }
+        }
+        catch
+        {
+            _parquet = null;
+            parquet.Dispose();
+            throw;
         }
         var checkpoint = new WriterCheckpoint(Math.Max(_checkpoint.Sequence, snapshot.LastSequence), fileSequence + 1);
         var manifest = new FlushManifest(checkpoint, renames);

@@ -44,6 +44,8 @@ public sealed partial class ProfileWriter : IAsyncDisposable
     private readonly ILogger _log;
     private readonly PartitionLayout _layout;
     private readonly DuckDbDatabase _duck;
+    /// <summary>The flushes' Parquet writer, created by the first flush (flushes run one at a time).</summary>
+    private ParquetFileWriter? _parquet;
     private readonly Lock _bufferLock = new();
     private readonly SemaphoreSlim _flushLock = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
@@ -257,6 +259,7 @@ public sealed partial class ProfileWriter : IAsyncDisposable
             _log.LogError(e, "The final flush failed; the write-ahead log keeps the data for the next start.");
         }
         await _wal.DisposeAsync().ConfigureAwait(false);
+        _parquet?.Dispose();
         _duck.Dispose();
         _flushLock.Dispose();
         _stopping.Dispose();

@@ -36,6 +36,8 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
     private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextSequence;
     private long _commits;
+    /// <summary>Records of the last commit (writer thread only): more than one means appends arrive concurrently.</summary>
+    private int _lastCommitRecords;
     private long _recordsWritten;
     private FileStream? _active;
     private long _activeFirstSequence = -1;
@@ -179,6 +181,7 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
                     WriteBatch(batch, bytes);
                     Interlocked.Increment(ref _commits);
                     Interlocked.Add(ref _recordsWritten, batch.Count);
+                    _lastCommitRecords = batch.Count;
                     foreach (var p in batch)
                     {
                         p.Completion.TrySetResult();
@@ -228,6 +231,7 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
     private bool Take(List<PendingAppend> batch, out int bytes)
     {
         bytes = 0;
+        int waiting;
         lock (_queueGate)
         {
             while (_queue.Count == 0)
@@ -240,10 +244,11 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
                 Monitor.Wait(_queueGate);
                 _writerWaiting = false;
             }
+            waiting = _queue.Count;
         }
-        if (_options.SyncDelay > TimeSpan.Zero)
+        if (_options.SyncDelay > TimeSpan.Zero && (waiting > 1 || _lastCommitRecords > 1))
         {
-            // Gather the appends that arrive meanwhile into the same fsync.
+            // Appends are arriving concurrently: gather the ones that arrive meanwhile into the same fsync.
             Thread.Sleep(_options.SyncDelay);
         }
         lock (_queueGate)
