@@ -9,7 +9,13 @@ using GrafanaProfiles.Store.Write;
 namespace GrafanaProfiles.Benchmarks.Ingest;
 
 /// <summary>What one ingest run did.</summary>
-internal sealed record IngestRun(int Producers, int Profiles, long Samples, long Rows, TimeSpan Wall, TimeSpan Cpu, TimeSpan Flushing, long Flushes, long Retries, long WalCommits, GcUse Gc);
+internal sealed record IngestRun(int Producers, int Profiles, long Samples, long Rows, TimeSpan Wall, TimeSpan Cpu, TimeSpan Flushing, long Flushes, long Retries, long WalCommits, GcUse Gc)
+{
+    public double CpuPerProfileUs => Cpu.TotalMicroseconds / Profiles;
+
+    /// <summary>The parse-only baseline's CPU per profile measured right before this pass (0 when not measured).</summary>
+    public double PairedParseCpuUs { get; init; }
+}
 
 /// <summary>The garbage collector's share of a run: bytes allocated (all threads), collections, pauses.</summary>
 internal sealed record GcUse(long AllocatedBytes, int Collections, TimeSpan Pauses);
@@ -54,6 +60,18 @@ internal sealed class IngestBenchmark(GeneratedDataset data, Report report, int 
     }
 
     private static double PerProfileUs(TimeSpan total, int profiles) => total.TotalMicroseconds / profiles;
+
+    /// <summary>
+    /// One pass of the parse-only baseline on one thread, CPU per profile: run right before each
+    /// ingest pass, so that each pass is compared with a baseline taken in the same minute (the
+    /// machine's speed drifts: the 1-thread baseline measured 189–227 µs per profile within an hour).
+    /// </summary>
+    public double ParseCpuPerProfileUs()
+    {
+        var cpu = Timing.ProcessCpu();
+        ParseAll(1);
+        return PerProfileUs(Timing.ProcessCpu() - cpu, _profiles.Count);
+    }
 
     private long ParseAll(int threads)
     {
@@ -148,9 +166,12 @@ internal sealed class IngestBenchmark(GeneratedDataset data, Report report, int 
         CompactionGracePeriod = TimeSpan.Zero,
     };
 
-    public void Record(IngestRun run, double baselineWallUs, double baselineCpuUs, bool verdict)
+    public void Record(IngestRun run, double baselineWallUs, double baselineCpuUs, bool verdict, IReadOnlyList<IngestRun>? passes = null)
     {
         var perProfile = run.Wall.TotalMicroseconds / run.Profiles;
+        // A pass with a baseline run right before it is compared with that one.
+        var paired = run.PairedParseCpuUs > 0;
+        baselineCpuUs = paired ? run.PairedParseCpuUs : baselineCpuUs;
         var cpuPerProfile = run.Cpu.TotalMicroseconds / run.Profiles;
         var cores = Environment.ProcessorCount;
         var label = run.Producers == 1 ? "1 producer" : $"{run.Producers} concurrent producers";
@@ -158,8 +179,13 @@ internal sealed class IngestBenchmark(GeneratedDataset data, Report report, int 
         var (wallBaseline, wallName) = run.Producers == 1 ? (baselineCpuUs, "parse on 1 thread") : (baselineWallUs, $"parse on {cores} threads");
         report.Add("Ingest", $"Ingest, {label} ({run.Profiles:N0} profiles): wall time per profile", Timing.Us(perProfile),
             $"{Timing.Us(wallBaseline)} ({wallName})", perProfile / wallBaseline);
-        report.Add("Ingest", $"Ingest, {label}: CPU time per profile (all threads, flush included)", Timing.Us(cpuPerProfile), $"{Timing.Us(baselineCpuUs)} (parse CPU)",
+        report.Add("Ingest", $"Ingest, {label}: CPU time per profile (all threads, flush included)", Timing.Us(cpuPerProfile), paired ? $"{Timing.Us(baselineCpuUs)} (parse CPU, run right before)" : $"{Timing.Us(baselineCpuUs)} (parse CPU)",
             cpuPerProfile / baselineCpuUs);
+        if (passes is { Count: > 0 } && passes.All(p => p.PairedParseCpuUs > 0))
+        {
+            report.Add("Ingest", $"Ingest, {label}: each pass, CPU per profile against the parse baseline run right before it; wall per profile",
+                string.Join(", ", passes.Select(p => $"{Timing.Us(p.CpuPerProfileUs)} / {Timing.Us(p.PairedParseCpuUs)} = {p.CpuPerProfileUs / p.PairedParseCpuUs:0.00}×, {Timing.Us(p.Wall.TotalMicroseconds / p.Profiles)}")));
+        }
         report.Add("Ingest", $"Ingest, {label}: rate", $"{run.Profiles / run.Wall.TotalSeconds:N0} profiles/s, {run.Rows / run.Wall.TotalSeconds:N0} rows/s");
         report.Add("Ingest", $"Ingest, {label}: flushes / time flushing / 429 retries", $"{run.Flushes} / {Timing.Ms(run.Flushing)} / {run.Retries}");
         report.Add("Ingest", $"Ingest, {label}: write-ahead log commits (fsyncs) / profiles per commit", $"{run.WalCommits:N0} / {(double)run.Profiles / Math.Max(run.WalCommits, 1):N1}");
