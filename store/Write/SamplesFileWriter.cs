@@ -145,29 +145,17 @@ internal sealed class SamplesFileWriter : IDisposable
     }
 
     /// <summary>Each key's service name and profile type as an id into one list of distinct UTF-8 strings.</summary>
-    private static (long[] ServiceOf, long[] TypeOf, List<byte[]> Strings) KeyStrings(List<RowKey> keys)
+    private static (long[] ServiceOf, long[] TypeOf, IReadOnlyList<byte[]> Strings) KeyStrings(List<RowKey> keys)
     {
-        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        var strings = new List<byte[]>();
+        var strings = new StringTable();
         var serviceOf = new long[keys.Count];
         var typeOf = new long[keys.Count];
         for (var k = 0; k < keys.Count; k++)
         {
-            serviceOf[k] = Id(keys[k].ServiceName);
-            typeOf[k] = Id(keys[k].ProfileType);
+            serviceOf[k] = strings.Id(keys[k].ServiceName);
+            typeOf[k] = strings.Id(keys[k].ProfileType);
         }
-        return (serviceOf, typeOf, strings);
-
-        int Id(string text)
-        {
-            ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(ids, text, out var exists);
-            if (!exists)
-            {
-                id = strings.Count;
-                strings.Add(Encoding.UTF8.GetBytes(text));
-            }
-            return id;
-        }
+        return (serviceOf, typeOf, strings.Strings);
     }
 
     public void Dispose()

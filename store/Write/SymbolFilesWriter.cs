@@ -113,15 +113,14 @@ internal sealed class SymbolFilesWriter : IDisposable
         {
             columns[c] = new long[count];
         }
-        var stringIds = new Dictionary<string, int>(StringComparer.Ordinal);
-        var strings = new List<byte[]>();
+        var strings = new StringTable();
         for (var i = 0; i < count; i++)
         {
             var function = functions[sorted[i]];
             columns[0][i] = (long)sorted[i];
-            columns[1][i] = Intern(function.Name);
-            columns[2][i] = Intern(function.SystemName);
-            columns[3][i] = Intern(function.Filename);
+            columns[1][i] = strings.Id(function.Name);
+            columns[2][i] = strings.Id(function.SystemName);
+            columns[3][i] = strings.Id(function.Filename);
             columns[4][i] = function.StartLine;
         }
         ArrayPool<ulong>.Shared.Return(sorted);
@@ -129,20 +128,9 @@ internal sealed class SymbolFilesWriter : IDisposable
         {
             foreach (var column in columns)
             {
-                group.Column(column.AsSpan(start, rows), strings: strings);
+                group.Column(column.AsSpan(start, rows), strings: strings.Strings);
             }
         });
-
-        int Intern(string text)
-        {
-            ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(stringIds, text, out var exists);
-            if (!exists)
-            {
-                id = strings.Count;
-                strings.Add(Encoding.UTF8.GetBytes(text));
-            }
-            return id;
-        }
     }
 
     /// <summary>
