@@ -20,6 +20,9 @@ internal struct PooledList<T> : IDisposable
 
     public readonly int Count => _count;
 
+    /// <summary>Elements the backing array holds without growing.</summary>
+    public readonly int Capacity => _items.Length;
+
     public readonly Span<T> Span => _items.AsSpan(0, _count);
 
     public readonly ref T this[int index] => ref _items[index];
@@ -61,8 +64,9 @@ internal struct PooledList<T> : IDisposable
     public void Clear() => _count = 0;
 
     /// <summary>
-    /// Makes room for <paramref name="capacity"/> elements and returns the whole backing array as a
-    /// span, for writing past <see cref="Count"/>; <see cref="SetCount"/> then says how many count.
+    /// Makes room for <paramref name="capacity"/> elements and returns them as a span (exactly
+    /// <paramref name="capacity"/> long, the first <see cref="Count"/> kept), for writing past
+    /// <see cref="Count"/>; <see cref="SetCount"/> then says how many count.
     /// </summary>
     public Span<T> Reserve(int capacity)
     {
@@ -70,7 +74,7 @@ internal struct PooledList<T> : IDisposable
         {
             Grow(capacity);
         }
-        return _items;
+        return _items.AsSpan(0, capacity);
     }
 
     /// <summary>Sets the count after writing through <see cref="Reserve"/>; the elements are not cleared.</summary>

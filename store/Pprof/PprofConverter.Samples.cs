@@ -215,12 +215,10 @@ internal sealed partial class PprofConverter
             return null;
         }
         var limit = _limits.MaxStackDepth;
-        // At most this many frames: each location has at least one, and inlining adds more
-        // (grown below if a location has more than one).
         _frames.Clear();
-        // Never longer than the limit, so that the single-frame case below needs one check.
-        var frames = _frames.Reserve(Math.Min(limit, ids.Length));
-        frames = frames[..Math.Min(frames.Length, limit)];
+        // All the room the list already has (inlined locations add frames), but never longer than
+        // the limit, so that the single-frame case below needs one check.
+        var frames = _frames.Reserve(Math.Min(limit, Math.Max(ids.Length, _frames.Capacity)));
         var spans = _locationSpans.Span;
         var n = 0;
         // Location ids are leaf first: walk them backwards.
@@ -242,7 +240,6 @@ internal sealed partial class PprofConverter
             {
                 _frames.SetCount(n);
                 frames = _frames.Reserve(Math.Min(limit, n + take + i));
-                frames = frames[..Math.Min(frames.Length, limit)];
             }
             _locationFrames.Span.Slice(span.Start, take).CopyTo(frames[n..]);
             n += take;

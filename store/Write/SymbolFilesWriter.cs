@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
-using System.Text;
 using GrafanaProfiles.Schema.Tables;
 using GrafanaProfiles.Store.Model;
 using GrafanaProfiles.Store.Write.Parquet;

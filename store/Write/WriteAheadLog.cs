@@ -32,7 +32,6 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
     private bool _writerWaiting;
     private readonly Lock _segmentsLock = new();
     private readonly List<long> _segments = []; // first sequence of each segment, ascending
-    private readonly Thread _writerThread;
     private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextSequence;
     private long _commits;
@@ -49,8 +48,7 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
         _log = log;
         _nextSequence = nextSequence;
         _segments = segments;
-        _writerThread = new Thread(WriteLoop) { IsBackground = true, Name = "wal-writer" };
-        _writerThread.Start();
+        new Thread(WriteLoop) { IsBackground = true, Name = "wal-writer" }.Start();
     }
 
     /// <summary>The sequence number the next append will get.</summary>
