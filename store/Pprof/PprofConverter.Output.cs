@@ -6,7 +6,7 @@ internal sealed partial class PprofConverter
 {
     /// <summary>
     /// One <see cref="SeriesProfile"/> per label group and sample type whose total is not zero,
-    /// ordered by group (first seen first) then sample type; rows keep first-seen order and skip zeros.
+    /// ordered by group (first seen first) then sample type; rows are in stack id order and skip zeros.
     /// </summary>
     private void BuildProfiles(long timeNanos, long durationNanos, string[] typeIds)
     {
@@ -44,7 +44,10 @@ internal sealed partial class PprofConverter
                 }
             }
         }
-        for (var r = 0; r < keys.Length; r++)
+        // Rows go out in stack id order, the order the samples file keeps within a window: sorted
+        // here once for all sample types, the flush finds them sorted (PartitionBuffer.SortedOrder).
+        var order = SortedByStack(keys);
+        foreach (var r in order)
         {
             var key = keys[r];
             for (var t = 0; t < _typeCount; t++)
@@ -56,5 +59,19 @@ internal sealed partial class PprofConverter
                 }
             }
         }
+    }
+
+    /// <summary>Row indexes in stack id order.</summary>
+    private ReadOnlySpan<int> SortedByStack(ReadOnlySpan<RowKey> keys)
+    {
+        var ids = _sortIds.Reserve(keys.Length);
+        var rows = _sortRows.Reserve(keys.Length);
+        for (var r = 0; r < keys.Length; r++)
+        {
+            ids[r] = keys[r].StackId;
+            rows[r] = r;
+        }
+        IdSort.Sort(ids, rows);
+        return rows;
     }
 }

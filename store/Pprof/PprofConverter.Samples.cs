@@ -88,6 +88,8 @@ internal sealed partial class PprofConverter
     private Dictionary<RowKey, int> _rows => _scratch.Rows;
     private PooledList<RowKey> _rowKeys = new(256);
     private PooledList<long> _rowValues;
+    private PooledList<ulong> _sortIds = new(0);
+    private PooledList<int> _sortRows = new(0);
 
     private readonly record struct RowKey(int Group, ulong StackId, ulong SpanId)
     {

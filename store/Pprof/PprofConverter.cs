@@ -129,6 +129,8 @@ internal sealed partial class PprofConverter : IDisposable
         _labelPairs.Dispose();
         _rowKeys.Dispose();
         _rowValues.Dispose();
+        _sortIds.Dispose();
+        _sortRows.Dispose();
         _scratch.Return();
     }
 }

@@ -129,17 +129,24 @@ public sealed class PartitionBuffer(PartitionKey key) : IDisposable
             for (var i = g; i < end; i++)
             {
                 var run = runs[runOrder[i]];
-                for (var j = 0; j < run.Count; j++)
+                var runRows = rows.AsSpan(position, run.Count);
+                for (var j = 0; j < runRows.Length; j++)
                 {
-                    rows[position] = run.Start + j;
-                    rowRuns[position] = runOrder[i];
-                    stackIds[position] = all[run.Start + j].StackId;
-                    position++;
+                    runRows[j] = run.Start + j;
                 }
+                rowRuns.AsSpan(position, run.Count).Fill(runOrder[i]);
+                all.CopyStackIds(run.Start, stackIds.AsSpan(position, run.Count));
+                position += run.Count;
             }
             if (end - g == 1)
             {
-                Array.Sort(stackIds, rows, groupStart, position - groupStart);
+                // Decoders that emit each window's rows in stack id order (pprof does, once for all
+                // of a profile's sample types) leave nothing to sort here.
+                var ids = stackIds.AsSpan(groupStart, position - groupStart);
+                if (!IdSort.IsSorted(ids))
+                {
+                    IdSort.Sort(ids, rows.AsSpan(groupStart, position - groupStart));
+                }
             }
             else
             {

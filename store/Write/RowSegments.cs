@@ -57,6 +57,26 @@ public sealed class RowSegments : IDisposable
         }
     }
 
+    /// <summary>Copies the stack ids of the rows from <paramref name="start"/> on into <paramref name="destination"/> (its length is the row count).</summary>
+    public void CopyStackIds(int start, Span<ulong> destination)
+    {
+        if ((uint)start > (uint)Count || destination.Length > Count - start)
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), start, $"Rows {start} to {start + destination.Length} are not all among the {Count} rows the buffer holds.");
+        }
+        while (!destination.IsEmpty)
+        {
+            var offset = start & SegmentMask;
+            var rows = _segments[start >> SegmentShift].AsSpan(offset, Math.Min(SegmentSize - offset, destination.Length));
+            for (var i = 0; i < rows.Length; i++)
+            {
+                destination[i] = rows[i].StackId;
+            }
+            destination = destination[rows.Length..];
+            start += rows.Length;
+        }
+    }
+
     /// <summary>Gives the segments back to the pool; the buffer is empty afterwards.</summary>
     public void Dispose()
     {

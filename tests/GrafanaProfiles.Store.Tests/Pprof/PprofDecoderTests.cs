@@ -150,6 +150,21 @@ public sealed partial class PprofDecoderTests
         AssertSameBatch(fromGzip, fromRaw);
     }
 
+    [Theory]
+    [MemberData(nameof(RealProfiles))]
+    public void Decode_RealProfile_RowsOfEachWindowAreInStackIdOrder(string file)
+    {
+        var batch = PprofDecoder.Decode(PprofTestData.Read("pprof/" + file), Options);
+
+        // The samples file's order within a window; the flush relies on it to skip its sort.
+        Assert.NotEmpty(batch.Profiles);
+        foreach (var profile in batch.Profiles)
+        {
+            var ids = profile.Samples.Select(s => s.StackId).ToArray();
+            Assert.True(IdSort.IsSorted(ids), $"{profile.ProfileType} {profile.Labels}: rows not in stack id order");
+        }
+    }
+
     [Fact]
     public void Decode_ProfileTime_ComesFromProfileUnlessOverridden()
     {

@@ -30,6 +30,33 @@ public sealed class RowSegmentsTests
         Assert.Throws<ArgumentOutOfRangeException>(() => rows[-1]);
     }
 
+    [Theory]
+    [InlineData(0, 10)]
+    [InlineData(65_530, 12)]
+    [InlineData(1, 140_000)]
+    [InlineData(140_001, 0)]
+    public void CopyStackIds_AcrossSegmentBoundaries_GivesTheRowsStackIds(int start, int count)
+    {
+        using var rows = new RowSegments();
+        rows.AddRange(Rows(0, 140_001));
+
+        var ids = new ulong[count];
+        rows.CopyStackIds(start, ids);
+
+        Assert.Equal(Enumerable.Range(start, count).Select(i => (ulong)i), ids);
+    }
+
+    [Fact]
+    public void CopyStackIds_PastTheLastRow_IsRefused()
+    {
+        using var rows = new RowSegments();
+        rows.AddRange(Rows(0, 100));
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => rows.CopyStackIds(95, new ulong[6]));
+        Assert.Contains("Rows 95 to 101", error.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => rows.CopyStackIds(101, []));
+    }
+
     [Fact]
     public void Dispose_EmptiesTheBuffer_AndAReusedSegmentHoldsOnlyNewRows()
     {
