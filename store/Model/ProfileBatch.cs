@@ -6,6 +6,26 @@ public sealed record FunctionInfo(string Name, string SystemName, string Filenam
     public ulong Id { get; } = ContentHash.Function(Name, SystemName, Filename, StartLine);
 }
 
+/// <summary>
+/// A stack as the decoders of one process share it (one frames array per distinct stack), with a
+/// stamp saying which write buffer took it last. The 24k-entry stack dictionary of a full buffer
+/// made checking each decoded profile's stacks against it one of the larger costs of appending
+/// (perf, scale-1 benchmark: 2.8% of all ingest CPU, about 57 ns per stack in cache misses).
+/// </summary>
+public sealed class SharedStack(ulong id, ulong[] frames)
+{
+    public ulong Id { get; } = id;
+
+    /// <summary>Function ids, root first; never changed.</summary>
+    public ulong[] Frames { get; } = frames;
+
+    /// <summary>
+    /// The id of the write buffer that took this stack last, 0 for none. Read and written without
+    /// locks by buffers of any writer: a stale value only sends a buffer to its dictionary.
+    /// </summary>
+    internal long TakenBy;
+}
+
 /// <summary>One row of the samples table before it is written: a stack and its value in one profile window.</summary>
 public readonly record struct SampleRow(ulong StackId, long Value, ulong SpanId);
 
@@ -62,6 +82,14 @@ public sealed class ProfileBatch
     public Dictionary<ulong, ulong[]> Stacks { get; } = [];
 
     public List<SeriesProfile> Profiles { get; } = [];
+
+    /// <summary>
+    /// The entries of <see cref="Stacks"/> as entries shared by every decode of the process, when
+    /// the decoder has them (pprof does): a write buffer then recognises the stacks it already
+    /// holds by a stamp on the entry instead of a lookup in its own dictionary. Null otherwise; code
+    /// that changes <see cref="Stacks"/> of a decoded batch sets it to null.
+    /// </summary>
+    public List<SharedStack>? SharedStacks { get; set; }
 
     public int SampleCount => Profiles.Sum(p => p.Samples.Count);
 

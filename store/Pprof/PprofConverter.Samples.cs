@@ -79,7 +79,7 @@ internal sealed partial class PprofConverter
 
     /// <summary>Hash of a sample's packed location ids → those bytes and the stack id they resolved to.</summary>
     private Dictionary<ulong, (ByteRange Ids, ulong StackId)> _stackCache => _scratch.StackCache;
-    private const int StackCacheTrial = 256;
+    private const int StackCacheTrial = 32;
     private bool _stackCacheEnabled = true;
     private int _stackCacheLookups;
     private int _stackCacheHits;
@@ -265,7 +265,9 @@ internal sealed partial class PprofConverter
         ref var frameIds = ref CollectionsMarshal.GetValueRefOrAddDefault(_batch.Stacks, stackId, out var exists);
         if (!exists)
         {
-            frameIds = StackInterner.Get(stackId, stack);
+            var shared = StackInterner.Get(stackId, stack);
+            frameIds = shared.Frames;
+            _batch.SharedStacks!.Add(shared);
         }
         return stackId;
     }
@@ -273,7 +275,10 @@ internal sealed partial class PprofConverter
     /// <summary>
     /// Same packed location ids, same stack: on node-cpu.pb.gz (1,539 samples, V8 writes one per
     /// tick) this skips most of the per-sample work. Go writes each stack once per label set, so
-    /// the cache turns itself off when fewer than a quarter of the first 256 lookups hit.
+    /// the cache turns itself off when fewer than a quarter of the first 32 lookups hit (on the
+    /// test profiles: node-cpu 15 of 32 hit, node-heap 21, go-heap 6, go-cpu 0). With 256, a Go
+    /// profile of fewer samples than that hashed and cached every one of its stacks' location ids
+    /// for nothing (the scale-1 benchmark's profiles have 152 samples).
     /// </summary>
     private ulong? LookUpStack(ReadOnlySpan<byte> profile, ulong key, ReadOnlySpan<byte> ids)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using GrafanaProfiles.Store.Model;
 
 namespace GrafanaProfiles.Store.Pprof;
 
@@ -15,10 +16,10 @@ internal static class StackInterner
 {
     public const int MaxStacks = 131_072;
 
-    private static readonly ConcurrentDictionary<ulong, ulong[]> Stacks = new();
+    private static readonly ConcurrentDictionary<ulong, SharedStack> Stacks = new();
 
-    /// <summary>The shared frame array of the stack, stored now if it was not known.</summary>
-    public static ulong[] Get(ulong stackId, ReadOnlySpan<ulong> framesRootFirst)
+    /// <summary>The shared entry of the stack, stored now if it was not known.</summary>
+    public static SharedStack Get(ulong stackId, ReadOnlySpan<ulong> framesRootFirst)
     {
         if (Stacks.TryGetValue(stackId, out var known))
         {
@@ -28,8 +29,7 @@ internal static class StackInterner
         {
             Stacks.Clear();
         }
-        var frames = framesRootFirst.ToArray();
-        Stacks.TryAdd(stackId, frames);
-        return frames;
+        var stack = new SharedStack(stackId, framesRootFirst.ToArray());
+        return Stacks.TryAdd(stackId, stack) ? stack : Stacks.GetValueOrDefault(stackId, stack);
     }
 }

@@ -21,7 +21,12 @@ public readonly record struct ProfileRun(int Key, long TimeMicros, long Duration
 /// </summary>
 public sealed class PartitionBuffer(PartitionKey key) : IDisposable
 {
+    private static long _lastId;
+
     private readonly Dictionary<(ulong SeriesId, string ProfileType), int> _keyIndex = [];
+
+    /// <summary>Unique in the process: the stamp this buffer leaves on the shared stacks it took (<see cref="SharedStack"/>).</summary>
+    private readonly long _id = Interlocked.Increment(ref _lastId);
 
     public PartitionKey Key { get; } = key;
     public List<RowKey> Keys { get; } = [];
@@ -46,20 +51,37 @@ public sealed class PartitionBuffer(PartitionKey key) : IDisposable
     /// </summary>
     public void AddSymbols(ProfileBatch batch)
     {
+        if (batch.SharedStacks is { } shared)
+        {
+            foreach (var stack in shared)
+            {
+                if (stack.TakenBy != _id)
+                {
+                    AddStack(stack.Id, stack.Frames, batch);
+                    stack.TakenBy = _id;
+                }
+            }
+            return;
+        }
         foreach (var (stackId, frames) in batch.Stacks)
         {
-            ref var known = ref CollectionsMarshal.GetValueRefOrAddDefault(Stacks, stackId, out var exists);
-            if (exists)
+            AddStack(stackId, frames, batch);
+        }
+    }
+
+    private void AddStack(ulong stackId, ulong[] frames, ProfileBatch batch)
+    {
+        ref var known = ref CollectionsMarshal.GetValueRefOrAddDefault(Stacks, stackId, out var exists);
+        if (exists)
+        {
+            return;
+        }
+        known = frames;
+        foreach (var f in frames)
+        {
+            if (!Functions.ContainsKey(f) && batch.Functions.TryGetValue(f, out var function))
             {
-                continue;
-            }
-            known = frames;
-            foreach (var f in frames)
-            {
-                if (!Functions.ContainsKey(f) && batch.Functions.TryGetValue(f, out var function))
-                {
-                    Functions[f] = function;
-                }
+                Functions[f] = function;
             }
         }
     }
