@@ -29,9 +29,11 @@ public sealed class CollectorMetrics
             Write(text, "gp_flushes_total", "Flushes to Parquet.", "counter", stats.Flushes);
             Write(text, "gp_flush_failures_total", "Flushes that failed (the data stays buffered and logged).", "counter", stats.FlushFailures);
             Write(text, "gp_flush_last_duration_seconds", "Duration of the last flush.", "gauge", stats.LastFlushDuration.TotalSeconds);
+            Write(text, "gp_flush_cpu_seconds_total", "CPU time of the flushes' threads (sorting, encoding and compressing Parquet, fsyncs).", "counter", stats.TotalFlushCpu.TotalSeconds);
             Write(text, "gp_files_written_total", "Parquet files written by flushes.", "counter", stats.FilesWritten);
             Write(text, "gp_rows_flushed_total", "Sample rows written to Parquet.", "counter", stats.RowsFlushed);
             Write(text, "gp_wal_commits_total", "Group commits of the write-ahead log (one write and one fsync each).", "counter", store.Writer.WalCommits);
+            Write(text, "gp_wal_writer_cpu_seconds_total", "CPU time of the write-ahead log's writer thread (writes and fsyncs).", "counter", store.Writer.WalWriterCpu.TotalSeconds);
             Write(text, "gp_wal_records_total", "Records written to the write-ahead log (records / commits = appends sharing an fsync).", "counter", store.Writer.WalRecordsWritten);
             Write(text, "gp_wal_checkpoint_sequence", "Write-ahead log sequence up to which everything is in Parquet.", "gauge", store.Writer.CheckpointSequence);
             Write(text, "gp_compactions_total", "Hour partitions compacted.", "counter", store.Maintenance?.CompactedPartitions ?? 0);

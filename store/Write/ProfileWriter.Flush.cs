@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GrafanaProfiles.Store.Diagnostics;
 using GrafanaProfiles.Store.Partitions;
 using Microsoft.Extensions.Logging;
 
@@ -29,6 +30,9 @@ public sealed partial class ProfileWriter
 
     /// <summary>Records the write-ahead log has written so far; divided by <see cref="WalCommits"/>, the appends that shared a commit.</summary>
     public long WalRecordsWritten => _wal.RecordsWritten;
+
+    /// <summary>CPU time of the log's writer thread so far (writes and fsyncs; 0 where the thread clock is not available).</summary>
+    public TimeSpan WalWriterCpu => _wal.WriterCpu;
 
     private async Task FlushLoopAsync(CancellationToken cancellationToken)
     {
@@ -118,6 +122,7 @@ public sealed partial class ProfileWriter
     private void WriteSnapshot(WriteBuffer snapshot)
     {
         var watch = Stopwatch.StartNew();
+        var cpu = ThreadCpu.Nanoseconds();
         var fileSequence = _checkpoint.NextFileSequence;
         var renames = new List<FileRename>();
         var newSymbols = new List<(WrittenSymbols Written, List<RowKey> Series, List<ulong> Stacks, List<ulong> Functions)>();
@@ -181,6 +186,7 @@ public sealed partial class ProfileWriter
         Stats.FilesWritten += renames.Count;
         Stats.LastFlushDuration = watch.Elapsed;
         Stats.TotalFlushDuration += watch.Elapsed;
+        Stats.TotalFlushCpu += TimeSpan.FromTicks((ThreadCpu.Nanoseconds() - cpu) / 100);
         if (renames.Count > 0)
         {
             _log.LogDebug("Flushed {Rows} rows into {Files} files in {Elapsed} ms.", snapshot.RowCount, renames.Count, watch.ElapsedMilliseconds);

@@ -295,6 +295,8 @@ public sealed class WriterStats
     public TimeSpan LastFlushDuration { get; internal set; }
     /// <summary>Time spent writing Parquet files since start (the benchmark splits ingest time with it).</summary>
     public TimeSpan TotalFlushDuration { get; internal set; }
+    /// <summary>CPU time of the flushes' threads since start (0 where the thread clock is not available).</summary>
+    public TimeSpan TotalFlushCpu { get; internal set; }
     public long Overloaded { get; internal set; }
     public long ReplaySkipped { get; internal set; }
 

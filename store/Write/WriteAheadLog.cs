@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
+using GrafanaProfiles.Store.Diagnostics;
 using GrafanaProfiles.Store.Partitions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -38,6 +39,7 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
     /// <summary>Records of the last commit (writer thread only): more than one means appends arrive concurrently.</summary>
     private int _lastCommitRecords;
     private long _recordsWritten;
+    private long _writerCpuNanos;
     private FileStream? _active;
     private long _activeFirstSequence = -1;
 
@@ -68,6 +70,9 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
 
     /// <summary>Records written so far.</summary>
     public long RecordsWritten => Interlocked.Read(ref _recordsWritten);
+
+    /// <summary>CPU time of the writer thread so far, as of its last commit (0 where the thread clock is not available).</summary>
+    public TimeSpan WriterCpu => TimeSpan.FromTicks(Interlocked.Read(ref _writerCpuNanos) / 100);
 
     /// <summary>Segment files currently on disk.</summary>
     public int SegmentCount
@@ -179,6 +184,7 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
                     WriteBatch(batch, bytes);
                     Interlocked.Increment(ref _commits);
                     Interlocked.Add(ref _recordsWritten, batch.Count);
+                    Interlocked.Exchange(ref _writerCpuNanos, ThreadCpu.Nanoseconds());
                     _lastCommitRecords = batch.Count;
                     foreach (var p in batch)
                     {

@@ -91,7 +91,9 @@ try
         var parse = ingest.ParseCpuPerProfileUs();
         var run = await ingest.IngestAsync(dir, settings.Producers, Math.Min(settings.IngestProfiles, data.Profiles.Count)) with { PairedParseCpuUs = parse };
         passes.Add(run);
-        Console.WriteLine($"  pass {pass + 1}: CPU per profile {run.CpuPerProfileUs:N0} µs against {parse:N0} µs of parse just before ({run.CpuPerProfileUs / parse:0.00}×), wall per profile {run.Wall.TotalMicroseconds / run.Profiles:N0} µs");
+        var split = run.Split;
+        Console.WriteLine($"  pass {pass + 1}: CPU per profile {run.CpuPerProfileUs:N0} µs against {parse:N0} µs of parse just before ({run.CpuPerProfileUs / parse:0.00}×), wall per profile {run.Wall.TotalMicroseconds / run.Profiles:N0} µs; " +
+            $"decode and append {split.Append.TotalMicroseconds / run.Profiles:N0} µs, flush {split.Flush.TotalMicroseconds / run.Profiles:N0} µs, log writer {split.WalWriter.TotalMicroseconds / run.Profiles:N0} µs");
         if (!last && !settings.Keep)
         {
             Directory.Delete(dir, recursive: true);
