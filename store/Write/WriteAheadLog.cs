@@ -41,6 +41,10 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
     private long _recordsWritten;
     private long _writerCpuNanos;
     private FileStream? _active;
+    /// <summary>Bytes written to the active segment (writes go to explicit offsets, not through the stream's position).</summary>
+    private long _activeBytes;
+    /// <summary>The pieces of one gathering write (writer thread only).</summary>
+    private readonly List<ReadOnlyMemory<byte>> _pieces = [];
     private long _activeFirstSequence = -1;
 
     private WriteAheadLog(string directory, WalOptions options, ILogger log, long nextSequence, List<long> segments)
@@ -268,48 +272,56 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
 
     private static int RecordBytes(PendingAppend p) => HeaderBytes + BodyPrefixBytes + p.Payload.Length;
 
+    /// <summary>
+    /// Writes a batch with one gathering write (<c>pwritev</c>): each record's few header bytes and
+    /// its payload where it already is, instead of copying every payload into one buffer first (a
+    /// second copy of each ingest's bytes, about 17 KB per profile in the benchmark, on top of the
+    /// kernel's own).
+    /// </summary>
     private void WriteBatch(List<PendingAppend> batch, int bytes)
     {
         var stream = ActiveSegment(batch[0].Sequence, bytes);
-        var buffer = ArrayPool<byte>.Shared.Rent(bytes);
+        const int prefixBytes = HeaderBytes + BodyPrefixBytes;
+        var prefixes = ArrayPool<byte>.Shared.Rent(batch.Count * prefixBytes);
         try
         {
-            var offset = 0;
-            foreach (var p in batch)
+            _pieces.Clear();
+            for (var i = 0; i < batch.Count; i++)
             {
-                offset += Encode(p, buffer.AsSpan(offset));
+                var prefix = prefixes.AsMemory(i * prefixBytes, prefixBytes);
+                EncodePrefix(batch[i], prefix.Span);
+                _pieces.Add(prefix);
+                _pieces.Add(batch[i].Payload);
             }
-            stream.Write(buffer, 0, offset);
+            RandomAccess.Write(stream.SafeFileHandle, _pieces, _activeBytes);
+            _activeBytes += bytes;
             if (_options.SyncMode == WalSyncMode.Fsync)
             {
-                stream.Flush(flushToDisk: true);
-            }
-            else
-            {
-                stream.Flush(flushToDisk: false);
+                RandomAccess.FlushToDisk(stream.SafeFileHandle);
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _pieces.Clear();
+            ArrayPool<byte>.Shared.Return(prefixes);
         }
     }
 
-    private static int Encode(PendingAppend p, Span<byte> destination)
+    /// <summary>The record's header and body prefix (<see cref="HeaderBytes"/> + <see cref="BodyPrefixBytes"/>); the payload follows it on disk.</summary>
+    private static void EncodePrefix(PendingAppend p, Span<byte> destination)
     {
         var bodyLength = BodyPrefixBytes + p.Payload.Length;
-        var body = destination.Slice(HeaderBytes, bodyLength);
-        BinaryPrimitives.WriteInt64LittleEndian(body, p.Sequence);
-        body[8] = p.Kind;
-        p.Payload.Span.CopyTo(body[BodyPrefixBytes..]);
+        var bodyPrefix = destination.Slice(HeaderBytes, BodyPrefixBytes);
+        BinaryPrimitives.WriteInt64LittleEndian(bodyPrefix, p.Sequence);
+        bodyPrefix[8] = p.Kind;
+        var crc = Crc32C.Append(Crc32C.Append(Crc32C.Start, bodyPrefix), p.Payload.Span);
         BinaryPrimitives.WriteUInt32LittleEndian(destination, (uint)bodyLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(destination[4..], Crc32C.Compute(body));
-        return HeaderBytes + bodyLength;
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[4..], Crc32C.Finish(crc));
     }
 
     private FileStream ActiveSegment(long firstSequence, int incomingBytes)
     {
-        if (_active is not null && _active.Length > 0 && _active.Length + incomingBytes > _options.SegmentBytes)
+        if (_active is not null && _activeBytes > 0 && _activeBytes + incomingBytes > _options.SegmentBytes)
         {
             CloseActive();
         }
@@ -317,6 +329,7 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
         {
             var path = SegmentPath(firstSequence);
             _active = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0);
+            _activeBytes = 0;
             AtomicFile.SyncDirectory(_directory);
             _activeFirstSequence = firstSequence;
             lock (_segmentsLock)
