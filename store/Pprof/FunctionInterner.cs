@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using GrafanaProfiles.Store.Model;
 
 namespace GrafanaProfiles.Store.Pprof;
@@ -13,16 +12,9 @@ internal static class FunctionInterner
 {
     public const int MaxFunctions = 262_144;
 
-    private static readonly ConcurrentDictionary<ulong, FunctionInfo> Functions = new();
+    private static readonly IdTable<FunctionInfo> Functions = new(MaxFunctions, initialCapacity: 4096);
 
-    public static bool TryGet(ulong id, out FunctionInfo? function) => Functions.TryGetValue(id, out function);
+    public static bool TryGet(ulong id, out FunctionInfo? function) => Functions.TryGet(id, out function);
 
-    public static void Add(FunctionInfo function)
-    {
-        if (Functions.Count >= MaxFunctions)
-        {
-            Functions.Clear();
-        }
-        Functions.TryAdd(function.Id, function);
-    }
+    public static void Add(FunctionInfo function) => Functions.GetOrAdd(function.Id, function);
 }

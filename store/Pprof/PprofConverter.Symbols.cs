@@ -82,6 +82,7 @@ internal sealed partial class PprofConverter
         var systemName = Bytes(profile, _tables.Strings[(int)f.SystemName]);
         var filename = Bytes(profile, _tables.Strings[(int)f.Filename]);
         FunctionInfo? info = null;
+        ulong id = 0;
         if (name.Length <= _limits.MaxSymbolLength && systemName.Length <= _limits.MaxSymbolLength && filename.Length <= _limits.MaxSymbolLength)
         {
             // A service sends the same functions in every profile: a function seen before is found
@@ -89,14 +90,18 @@ internal sealed partial class PprofConverter
             // Measured on the first 6,000 profiles of the scale-1 benchmark dataset (~400
             // functions per profile), CPU time per profile: decode 342 µs without, 166 µs with
             // (gunzip + Google.Protobuf parse of the same bytes: 164 µs).
-            FunctionInterner.TryGet(ContentHash.FunctionOfUtf8(name, systemName, filename, f.StartLine), out info);
+            // Found under the id of its bytes, the function has that id (the interner's key is
+            // its content hash); adding it to the batch by that key does not touch the entry.
+            id = ContentHash.FunctionOfUtf8(name, systemName, filename, f.StartLine);
+            FunctionInterner.TryGet(id, out info);
         }
         if (info is null)
         {
             info = new FunctionInfo(Symbol(profile, f.Name), Symbol(profile, f.SystemName), Symbol(profile, f.Filename), f.StartLine);
             FunctionInterner.Add(info);
+            id = info.Id;
         }
-        var id = _batch.AddFunction(info);
+        _batch.Functions.TryAdd(id, info);
         _functionFrames[functionIndex] = id;
         _functionBuilt[functionIndex] = true;
         return id;

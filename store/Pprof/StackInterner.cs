@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using GrafanaProfiles.Store.Model;
 
 namespace GrafanaProfiles.Store.Pprof;
@@ -8,28 +7,18 @@ namespace GrafanaProfiles.Store.Pprof;
 /// process (as <see cref="FunctionInterner"/> shares functions). A service sends the same stacks in
 /// every profile, so a decode reuses the array instead of allocating one per stack and profile
 /// (scale-1 benchmark: 152 stacks of mean depth 21 per profile, about 29 KB; with the pooled log
-/// envelope, allocation went from about 145 to 101 KiB per ingested profile). Entries are
-/// immutable and named by their content hash. Bounded: past <see cref="MaxStacks"/> entries it
+/// envelope, allocation went from about 145 to 101 KiB per ingested profile). Entries' frames are
+/// immutable and named by their content hash (the entry's stamp is a write buffer's, see
+/// <see cref="SharedStack"/>). Bounded: past <see cref="MaxStacks"/> entries it
 /// starts again empty.
 /// </summary>
 internal static class StackInterner
 {
     public const int MaxStacks = 131_072;
 
-    private static readonly ConcurrentDictionary<ulong, SharedStack> Stacks = new();
+    private static readonly IdTable<SharedStack> Stacks = new(MaxStacks, initialCapacity: 4096);
 
     /// <summary>The shared entry of the stack, stored now if it was not known.</summary>
-    public static SharedStack Get(ulong stackId, ReadOnlySpan<ulong> framesRootFirst)
-    {
-        if (Stacks.TryGetValue(stackId, out var known))
-        {
-            return known;
-        }
-        if (Stacks.Count >= MaxStacks)
-        {
-            Stacks.Clear();
-        }
-        var stack = new SharedStack(stackId, framesRootFirst.ToArray());
-        return Stacks.TryAdd(stackId, stack) ? stack : Stacks.GetValueOrDefault(stackId, stack);
-    }
+    public static SharedStack Get(ulong stackId, ReadOnlySpan<ulong> framesRootFirst) =>
+        Stacks.TryGet(stackId, out var known) ? known : Stacks.GetOrAdd(stackId, new SharedStack(stackId, framesRootFirst.ToArray()));
 }
