@@ -6,7 +6,8 @@ namespace GrafanaProfiles.Store.Diagnostics;
 /// CPU time of the calling thread, from the kernel (<c>clock_gettime(CLOCK_THREAD_CPUTIME_ID)</c>,
 /// nanosecond resolution). The writer's own threads (the log's writer, each flush) add theirs to
 /// counters, so an operator and the benchmark see where ingest CPU goes without a profiler:
-/// process CPU alone mixes decoding, logging and flushing. Zero where the call is not available.
+/// process CPU alone mixes decoding, logging and flushing (docs/benchmarks.md, change 31). Zero
+/// where the call is not available.
 /// </summary>
 public static partial class ThreadCpu
 {

@@ -11,7 +11,8 @@ namespace GrafanaProfiles.Store.Model;
 /// which insertion sort finishes. That is linear, where <see cref="MemoryExtensions.Sort{TKey, TValue}(Span{TKey}, Span{TValue})"/>
 /// compares n log n times (the flush's perf profile found sorting the rows of each profile
 /// window by stack id to be 40% of a flush's CPU). Ids that are not spread (tests, hostile input)
-/// only make buckets larger; a large bucket falls back to the comparison sort.
+/// only make buckets larger; a large bucket falls back to the comparison sort (docs/benchmarks.md,
+/// change 29).
 /// </summary>
 public static class IdSort
 {

@@ -10,7 +10,8 @@ public sealed record FunctionInfo(string Name, string SystemName, string Filenam
 /// A stack as the decoders of one process share it (one frames array per distinct stack), with a
 /// stamp saying which write buffer took it last. The 24k-entry stack dictionary of a full buffer
 /// made checking each decoded profile's stacks against it one of the larger costs of appending
-/// (perf, scale-1 benchmark: 2.8% of all ingest CPU, about 57 ns per stack in cache misses).
+/// (perf, scale-1 benchmark: 2.8% of all ingest CPU, about 57 ns per stack in cache misses;
+/// docs/benchmarks.md, change 30).
 /// </summary>
 public sealed class SharedStack(ulong id, ulong[] frames)
 {

@@ -9,7 +9,7 @@ namespace GrafanaProfiles.Store.Pprof;
 /// the decode's hottest path (a profile looks up each of its ~400 functions and ~150 stacks), and
 /// inside the write path their tables are mostly out of the caches: the log's writes, the buffer
 /// and the flushes push them out between profiles (docs/benchmarks.md, change 33). A
-/// <c>ConcurrentDictionary</c> read its bucket, then a node, then the value.
+/// <c>ConcurrentDictionary</c> read its bucket, then a node, then the value (change 34).
 /// </summary>
 /// <remarks>
 /// A writer stores the value before the id, and a reader reads the id first (acquire), so a reader

@@ -276,7 +276,7 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
     /// Writes a batch with one gathering write (<c>pwritev</c>): each record's few header bytes and
     /// its payload where it already is, instead of copying every payload into one buffer first (a
     /// second copy of each ingest's bytes, about 17 KB per profile in the benchmark, on top of the
-    /// kernel's own).
+    /// kernel's own; docs/benchmarks.md, change 32).
     /// </summary>
     private void WriteBatch(List<PendingAppend> batch, int bytes)
     {
