@@ -23,7 +23,24 @@ public static partial class ThreadCpu
     [LibraryImport("libc", EntryPoint = "clock_gettime")]
     private static partial int ClockGetTime(int clock, out TimeSpec time);
 
-    private static readonly bool Available = OperatingSystem.IsLinux() && Environment.Is64BitProcess;
+    private static readonly bool Available = Probe();
+
+    /// <summary>Whether the call works here: the writer calls this on every flush and commit, so a missing library must mean 0, never an exception.</summary>
+    private static bool Probe()
+    {
+        if (!OperatingSystem.IsLinux() || !Environment.Is64BitProcess)
+        {
+            return false;
+        }
+        try
+        {
+            return ClockGetTime(ClockThreadCpuTime, out _) == 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>CPU time the calling thread has used so far, in nanoseconds; 0 when unavailable.</summary>
     public static long Nanoseconds()

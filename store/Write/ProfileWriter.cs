@@ -295,7 +295,11 @@ public sealed class WriterStats
     public TimeSpan LastFlushDuration { get; internal set; }
     /// <summary>Time spent writing Parquet files since start (the benchmark splits ingest time with it).</summary>
     public TimeSpan TotalFlushDuration { get; internal set; }
-    /// <summary>CPU time of the flushes' threads since start (0 where the thread clock is not available).</summary>
+    /// <summary>
+    /// CPU time of the flushes' threads since start (0 where the thread clock is not available).
+    /// DuckDB's part (the series file) is included while <see cref="StoreOptions.WriterThreads"/>
+    /// is 1, the default, when DuckDB runs it on the flush's thread; its own worker threads are not.
+    /// </summary>
     public TimeSpan TotalFlushCpu { get; internal set; }
     public long Overloaded { get; internal set; }
     public long ReplaySkipped { get; internal set; }
