@@ -5,6 +5,7 @@ using GrafanaProfiles.Store.Diagnostics;
 using GrafanaProfiles.Store.Partitions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Win32.SafeHandles;
 
 namespace GrafanaProfiles.Store.Write;
 
@@ -40,8 +41,9 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
     private int _lastCommitRecords;
     private long _recordsWritten;
     private long _writerCpuNanos;
-    private FileStream? _active;
-    /// <summary>Bytes written to the active segment (writes go to explicit offsets, not through the stream's position).</summary>
+    /// <summary>The segment being written: a bare handle, written at explicit offsets (<see cref="_activeBytes"/>).</summary>
+    private SafeFileHandle? _active;
+    /// <summary>Bytes written to the active segment: the offset of the next write.</summary>
     private long _activeBytes;
     /// <summary>The pieces of one gathering write (writer thread only).</summary>
     private readonly List<ReadOnlyMemory<byte>> _pieces = [];
@@ -280,7 +282,7 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
     /// </summary>
     private void WriteBatch(List<PendingAppend> batch, int bytes)
     {
-        var stream = ActiveSegment(batch[0].Sequence, bytes);
+        var segment = ActiveSegment(batch[0].Sequence, bytes);
         const int prefixBytes = HeaderBytes + BodyPrefixBytes;
         var prefixes = ArrayPool<byte>.Shared.Rent(batch.Count * prefixBytes);
         try
@@ -293,11 +295,11 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
                 _pieces.Add(prefix);
                 _pieces.Add(batch[i].Payload);
             }
-            RandomAccess.Write(stream.SafeFileHandle, _pieces, _activeBytes);
+            RandomAccess.Write(segment, _pieces, _activeBytes);
             _activeBytes += bytes;
             if (_options.SyncMode == WalSyncMode.Fsync)
             {
-                RandomAccess.FlushToDisk(stream.SafeFileHandle);
+                RandomAccess.FlushToDisk(segment);
             }
         }
         finally
@@ -319,7 +321,7 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
         BinaryPrimitives.WriteUInt32LittleEndian(destination[4..], Crc32C.Finish(crc));
     }
 
-    private FileStream ActiveSegment(long firstSequence, int incomingBytes)
+    private SafeFileHandle ActiveSegment(long firstSequence, int incomingBytes)
     {
         if (_active is not null && _activeBytes > 0 && _activeBytes + incomingBytes > _options.SegmentBytes)
         {
@@ -328,7 +330,7 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
         if (_active is null)
         {
             var path = SegmentPath(firstSequence);
-            _active = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0);
+            _active = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
             _activeBytes = 0;
             AtomicFile.SyncDirectory(_directory);
             _activeFirstSequence = firstSequence;
@@ -348,7 +350,7 @@ public sealed partial class WriteAheadLog : IAsyncDisposable
         }
         try
         {
-            _active.Flush(flushToDisk: true);
+            RandomAccess.FlushToDisk(_active);
         }
         catch (IOException e)
         {
