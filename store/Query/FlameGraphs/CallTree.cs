@@ -68,11 +68,13 @@ internal sealed class CallTree
     {
         var n = NodeCount;
         Array.Clear(_childCount, 0, n);
-        for (var side = 0; side < 2; side++)
+        // Only the sides that were added to hold values (a flame graph that is not a diff has one).
+        for (var side = 0; side < _sides; side++)
         {
             Array.Clear(_totals[side], 0, n);
             Array.Clear(_selfs[side], 0, n);
         }
+        _sides = 0;
         if (_usedPaths)
         {
             for (var node = 0; node < n; node++)
@@ -89,12 +91,22 @@ internal sealed class CallTree
         _children.Clear();
         _functionIndex.Clear();
         FunctionIds.Clear();
+        HasNegativeValues = false;
         NodeCount = 0;
         AddNode(-1, -1, 0);
     }
 
     public List<ulong> FunctionIds { get; } = [];
     public int NodeCount { get; private set; }
+
+    /// <summary>
+    /// Whether some stack added a negative value. Without one, every total is at least the total of
+    /// each child on both sides, so a node never weighs more than its parent.
+    /// </summary>
+    public bool HasNegativeValues { get; private set; }
+
+    /// <summary>Sides that may hold values: 1 + the highest side added so far (0 when empty).</summary>
+    private int _sides;
 
     // The per-node arrays: valid for indexes below NodeCount (they grow in steps).
     public int[] Parent => _parent;
@@ -108,6 +120,7 @@ internal sealed class CallTree
 
     public void Add(StackAggregate aggregate, int side)
     {
+        _sides = Math.Max(_sides, side + 1);
         var totals = _totals[side];
         ReadOnlySpan<ulong> previous = [];
         for (var i = 0; i < aggregate.Count; i++)
@@ -117,6 +130,7 @@ internal sealed class CallTree
             {
                 continue;
             }
+            HasNegativeValues |= value < 0;
             var frames = aggregate.FramesOf(i);
             if (frames.Length + 1 > _path.Length)
             {
@@ -157,6 +171,7 @@ internal sealed class CallTree
     /// </summary>
     public void Add(StackAggregate aggregate, int side, CallPaths paths)
     {
+        _sides = Math.Max(_sides, side + 1);
         var trieParent = paths.Parent;
         var trieFunction = paths.Function;
         var functionIds = paths.FunctionIds;
@@ -180,6 +195,7 @@ internal sealed class CallTree
             {
                 continue;
             }
+            HasNegativeValues |= value < 0;
             var leaf = leaves[i];
             var node = nodeOf[leaf] - 1;
             if (node < 0)

@@ -10,7 +10,21 @@ public static class FlameGraphBuilder
 {
     /// <param name="resolveNames">Maps function ids to names; asked only for the nodes that are emitted.</param>
     public static FlameGraph Build(StackAggregate left, StackAggregate? right, int maxNodes,
-        Func<IReadOnlyCollection<ulong>, IReadOnlyDictionary<ulong, string>> resolveNames)
+        Func<IReadOnlyCollection<ulong>, IReadOnlyDictionary<ulong, string>> resolveNames) =>
+        Build(left, right, maxNodes, resolveNames, NodeChoice.Fastest);
+
+    /// <summary>How the nodes within the limit are chosen (both ways choose the same nodes where both apply).</summary>
+    internal enum NodeChoice
+    {
+        /// <summary>By weight buckets when no value is negative, else by the heap.</summary>
+        Fastest,
+
+        /// <summary>Always by the heap (any values).</summary>
+        Heap,
+    }
+
+    internal static FlameGraph Build(StackAggregate left, StackAggregate? right, int maxNodes,
+        Func<IReadOnlyCollection<ulong>, IReadOnlyDictionary<ulong, string>> resolveNames, NodeChoice choice)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxNodes, 2);
         var tree = CallTree.Rent();
@@ -38,7 +52,7 @@ public static class FlameGraphBuilder
             var work = Workspace.Rent();
             try
             {
-                var size = ChooseNodes(tree, maxNodes, work);
+                var size = ChooseNodes(tree, maxNodes, work, right is not null, choice);
                 var kept = work.Kept;
                 var names = resolveNames(KeptFunctions(tree, kept));
                 return Emit(tree, work, size, names, right is not null);
@@ -83,17 +97,14 @@ public static class FlameGraphBuilder
     /// <summary>
     /// Greedy choice, heaviest first: a node is kept when its parent is kept and the nodes plus the
     /// <c>other</c> nodes they would need still fit the limit; the first that does not fit ends the
-    /// choice. Ties go to the shallower node, then the earlier one. A node always ranks after its
-    /// parent, so taking the heaviest child of the kept nodes from a priority queue visits the same
-    /// nodes, in the same order, as sorting all nodes would — but touches only the kept nodes and
-    /// their children. Measured at scale 1 (26,000 nodes, limit 8,192): sorting every node was the
-    /// largest part of the C# build. The heap below replaces a <c>PriorityQueue</c> with tuple
-    /// priorities (compared through <c>Comparer&lt;T&gt;.Default</c>) and its per-query arrays: on the
-    /// 1 h aggregate, thread CPU time 0.8–0.9 ms for that queue, about 0.65 ms for this heap.
-    /// Fills <see cref="Workspace.Kept"/> and the children index; returns the rows to emit
-    /// (kept nodes and the <c>other</c> nodes they need).
+    /// choice. Ties go to the shallower node, then the earlier one. Without negative values a node
+    /// never outweighs its parent, and the choice is made by weight buckets in linear time
+    /// (<see cref="ChooseByWeightBuckets"/>); otherwise by a heap of the kept nodes' children
+    /// (<see cref="ChooseByHeap"/>), which keeps a kept node's parent kept whatever the weights.
+    /// Both choose the same nodes wherever both apply. Fills <see cref="Workspace.Kept"/> and the
+    /// children index; returns the rows to emit (kept nodes and the <c>other</c> nodes they need).
     /// </summary>
-    private static int ChooseNodes(CallTree tree, int maxNodes, Workspace work)
+    private static int ChooseNodes(CallTree tree, int maxNodes, Workspace work, bool twoSides, NodeChoice choice)
     {
         var n = tree.NodeCount;
         work.Prepare(tree);
@@ -104,6 +115,23 @@ public static class FlameGraphBuilder
             Array.Fill(kept, true, 0, n);
             return n;
         }
+        return choice == NodeChoice.Fastest && !tree.HasNegativeValues
+            ? ChooseByWeightBuckets(tree, maxNodes, work, twoSides)
+            : ChooseByHeap(tree, maxNodes, work);
+    }
+
+    /// <summary>
+    /// The greedy choice of <see cref="ChooseNodes"/> on a priority queue of the kept nodes'
+    /// children, for any values. Taking the heaviest child of the kept nodes visits the nodes in the
+    /// order of a sort of all nodes, touching only the kept nodes and their children. This heap
+    /// replaced a <c>PriorityQueue</c> with tuple priorities (compared through
+    /// <c>Comparer&lt;T&gt;.Default</c>): on the scale-1 1 h aggregate, thread CPU time 0.8–0.9 ms
+    /// for that queue, about 0.65 ms for this heap.
+    /// </summary>
+    private static int ChooseByHeap(CallTree tree, int maxNodes, Workspace work)
+    {
+        var n = tree.NodeCount;
+        var kept = work.Kept;
         var start = work.ChildStart;
         var items = work.ChildItems;
         var childCount = tree.ChildCount;
@@ -131,6 +159,123 @@ public static class FlameGraphBuilder
             heap.OfferChildren(node, start, items, totals0, totals1, depth);
         }
         return count + others;
+    }
+
+    /// <summary>
+    /// The same choice as <see cref="ChooseByHeap"/>, in a few linear passes, when no node weighs more
+    /// than its parent (no negative values). Then the heap's order is simply all nodes sorted by
+    /// (weight descending, depth, node), every node after its parent, and the choice keeps the
+    /// longest prefix of that order whose rows fit. Taking a node adds one row, one more for the
+    /// <c>other</c> node it needs if it has children, and one less if it is the last child of its
+    /// parent in that order (the parent's <c>other</c> node goes away): 0, 1 or 2 rows, so the rows
+    /// grow with the prefix and the prefix ends where they first pass the limit. The nodes are counted
+    /// into buckets of weight (64 per power of two, heaviest last); the bucket in which the limit is
+    /// passed is the only one sorted. On the scale-1 benchmark's 1 h aggregate (25,922 nodes, limit
+    /// 8,192): 0.25–0.34 ms against 0.98–1.02 ms for the heap (docs/benchmarks.md, change 35).
+    /// </summary>
+    private static int ChooseByWeightBuckets(CallTree tree, int maxNodes, Workspace work, bool twoSides)
+    {
+        var n = tree.NodeCount;
+        var kept = work.Kept;
+        var parent = tree.Parent;
+        var depth = tree.Depth;
+        var childCount = tree.ChildCount;
+        var weight = tree.Totals(0);
+        if (twoSides)
+        {
+            var totals0 = tree.Totals(0);
+            var totals1 = tree.Totals(1);
+            weight = work.Weights;
+            for (var node = 0; node < n; node++)
+            {
+                weight[node] = Math.Max(totals0[node], totals1[node]);
+            }
+        }
+        // The child of each node that comes last in the order: the lightest, and of equal weights the
+        // latest (siblings share their depth). Nodes are visited in increasing order.
+        var last = work.Dropped;
+        Array.Fill(last, -1, 0, n);
+        for (var node = 1; node < n; node++)
+        {
+            ref var l = ref last[parent[node]];
+            if (l < 0 || weight[node] <= weight[l])
+            {
+                l = node;
+            }
+        }
+        var rowsIn = work.BucketRows;
+        Array.Clear(rowsIn);
+        var bucketOf = work.BucketOf;
+        for (var node = 0; node < n; node++)
+        {
+            var bucket = WeightBucket(weight[node]);
+            bucketOf[node] = (ushort)bucket;
+            rowsIn[bucket] += RowsAdded(node, parent, childCount, last);
+        }
+        var rows = 0;
+        var boundary = WeightBuckets - 1;
+        while (rows + rowsIn[boundary] <= maxNodes)
+        {
+            rows += rowsIn[boundary--];
+        }
+        // Heavier buckets are kept whole; the boundary bucket's nodes, sorted, until the limit.
+        var candidates = work.Heap;
+        var count = 0;
+        for (var node = 0; node < n; node++)
+        {
+            var bucket = bucketOf[node];
+            if (bucket > boundary)
+            {
+                kept[node] = true;
+            }
+            else if (bucket == boundary)
+            {
+                if (count == candidates.Length)
+                {
+                    Array.Resize(ref candidates, count * 2);
+                    work.Heap = candidates;
+                }
+                candidates[count++] = new Entry(weight[node], depth[node], node);
+            }
+        }
+        candidates.AsSpan(0, count).Sort(default(EntryOrder));
+        for (var i = 0; i < count; i++)
+        {
+            var node = candidates[i].Node;
+            var added = RowsAdded(node, parent, childCount, last);
+            if (rows + added > maxNodes)
+            {
+                break;
+            }
+            kept[node] = true;
+            rows += added;
+        }
+        return rows;
+    }
+
+    /// <summary>Rows that keeping <paramref name="node"/> adds after the nodes before it in the order (see <see cref="ChooseByWeightBuckets"/>).</summary>
+    private static int RowsAdded(int node, int[] parent, int[] childCount, int[] last) =>
+        1 + (childCount[node] > 0 ? 1 : 0) - (node > 0 && last[parent[node]] == node ? 1 : 0);
+
+    /// <summary>Buckets of <see cref="WeightBucket"/>: weights below 128 each, then 64 per power of two up to 2^63.</summary>
+    private const int WeightBuckets = 58 * 64;
+
+    /// <summary>A bucket number that grows with the weight (not negative): relative width 1/64.</summary>
+    private static int WeightBucket(long weight)
+    {
+        if (weight < 128)
+        {
+            return (int)weight;
+        }
+        var exponent = 63 - System.Numerics.BitOperations.LeadingZeroCount((ulong)weight);
+        // The top seven bits are 64–127: bucket 64–127 for exponent 6 (the weight itself), 128–191 for 7, ...
+        return ((exponent - 6) << 6) + (int)(weight >> (exponent - 6));
+    }
+
+    /// <summary>The heap's order as a comparer: heaviest first, then shallower, then earlier.</summary>
+    private readonly struct EntryOrder : IComparer<Entry>
+    {
+        public int Compare(Entry x, Entry y) => x.Before(y) ? -1 : y.Before(x) ? 1 : 0;
     }
 
     /// <summary>A binary heap of nodes, heaviest first (then shallower, then earlier), on the workspace's array.</summary>
@@ -221,6 +366,9 @@ public static class FlameGraphBuilder
         public int[] ChildStart = [];
         public int[] ChildItems = [];
         public int[] Dropped = [];
+        public long[] Weights = [];
+        public ushort[] BucketOf = [];
+        public readonly int[] BucketRows = new int[WeightBuckets];
         public Entry[] Heap = new Entry[1024];
         public int[] Stack = new int[256];
         public int[] SortKeys = new int[256];
@@ -251,6 +399,8 @@ public static class FlameGraphBuilder
                 Kept = new bool[size];
                 ChildItems = new int[size];
                 Dropped = new int[size];
+                Weights = new long[size];
+                BucketOf = new ushort[size];
                 ChildStart = new int[size + 1];
             }
             Array.Clear(Kept, 0, n);
@@ -352,7 +502,7 @@ public static class FlameGraphBuilder
                     if (!kept[child])
                     {
                         other0 += totals0[child];
-                        other1 += totals1[child];
+                        other1 += diff ? totals1[child] : 0;
                     }
                 }
                 var otherLabel = LabelIndex(FlameGraph.OtherLabel);
@@ -373,7 +523,7 @@ public static class FlameGraphBuilder
                 }
                 label = cached;
             }
-            Push(depth[item], label, totals0[item], selfs0[item], totals1[item], selfs1[item]);
+            Push(depth[item], label, totals0[item], selfs0[item], diff ? totals1[item] : 0, diff ? selfs1[item] : 0);
             var childTotal = start[item + 1] - start[item];
             if (work.SortKeys.Length < childTotal)
             {
@@ -426,3 +576,4 @@ public static class FlameGraphBuilder
         };
     }
 }
+

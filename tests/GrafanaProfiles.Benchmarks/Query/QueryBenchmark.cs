@@ -72,6 +72,11 @@ internal sealed class QueryBenchmark(DateTime day, string measuredService, Repor
         var tree = Timing.Median(warmups, runs, () => FlameGraphBuilder.Build(aggregate, null, reader.Options.DefaultMaxNodes, _ => names));
         report.Add("Query", $"  {name}: aggregate with frames (ProfileReader.Aggregate)", Timing.Ms(withStacks), Timing.Ms(bare), withStacks / bare);
         report.Add("Query", $"  {name}: C# tree build + node choice + emit (names excluded)", Timing.Ms(tree));
+        // The node choice before change 35 (a priority queue over the kept nodes' children), on the same tree.
+        var (buckets, heap) = Timing.Paired(warmups, runs,
+            () => FlameGraphBuilder.Build(aggregate, null, reader.Options.DefaultMaxNodes, _ => names),
+            () => FlameGraphBuilder.Build(aggregate, null, reader.Options.DefaultMaxNodes, _ => names, FlameGraphBuilder.NodeChoice.Heap));
+        report.Add("Query", $"  {name}: the same, nodes chosen by weight buckets vs by a heap", Timing.Ms(buckets), Timing.Ms(heap), buckets / heap);
         // The same bare SQL on the reader's own database and pooled connection: separates what the
         // database instance costs from what the reader's query path costs.
         var (readerBare, bareAgain) = Timing.Paired(warmups, runs,

@@ -15,8 +15,9 @@ public sealed class FlameGraphBuilderTests
     private static readonly IReadOnlyDictionary<ulong, string> NoNames = new Dictionary<ulong, string>();
 
     /// <summary>Stacks that share prefixes, recurse, and include an empty stack; values with many ties.</summary>
-    private static List<(ulong Id, ulong[] Frames, long Value)> RandomStacks(int seed, int count)
+    private static List<(ulong Id, ulong[] Frames, long Value)> RandomStacks(int seed, int count, Func<Random, long>? value = null)
     {
+        value ??= r => r.Next(1, 6) * 10;
         var random = new Random(seed);
         var stacks = new List<(ulong, ulong[], long)>();
         var seen = new HashSet<string>();
@@ -32,7 +33,7 @@ public sealed class FlameGraphBuilderTests
             if (seen.Add(string.Join(",", frames)))
             {
                 // Ids are content hashes in the store: the same id never names two different stacks.
-                stacks.Add((((ulong)seed << 32) + (ulong)stacks.Count, frames, random.Next(1, 6) * 10));
+                stacks.Add((((ulong)seed << 32) + (ulong)stacks.Count, frames, value(random)));
             }
         }
         return stacks;
@@ -181,5 +182,61 @@ public sealed class FlameGraphBuilderTests
         var expected = FlameGraphBuilder.Build(aggregate, null, 100, _ => NoNames);
         AssertSameGraph(expected, FlameGraphBuilder.Build(before, null, 100, _ => NoNames));
         AssertSameGraph(expected, FlameGraphBuilder.Build(after, null, 100, _ => NoNames));
+    }
+
+    /// <summary>Values from 1 to 2^50: nodes spread over many weight buckets, ties rarer.</summary>
+    private static long WideValue(Random random) => random.NextInt64(1, 1L << random.Next(1, 51));
+
+    [Theory]
+    [InlineData(7, 2)]
+    [InlineData(7, 3)]
+    [InlineData(7, 8)]
+    [InlineData(7, 61)]
+    [InlineData(8, 250)]
+    [InlineData(8, 900)]
+    [InlineData(9, 1_500)]
+    public void NodeChoice_ByWeightBuckets_KeepsWhatTheHeapKeeps(int seed, int maxNodes)
+    {
+        // Values with many ties (so the boundary bucket holds many nodes of one weight, ordered by
+        // depth and node), and values over 50 powers of two (so the rows cross the limit anywhere).
+        foreach (var stacks in new[] { RandomStacks(seed, 600), RandomStacks(seed, 600, WideValue) })
+        {
+            var (_, leaves) = Aggregates(stacks, new CallPaths());
+            var heap = FlameGraphBuilder.Build(leaves, null, maxNodes, _ => NoNames, FlameGraphBuilder.NodeChoice.Heap);
+            var buckets = FlameGraphBuilder.Build(leaves, null, maxNodes, _ => NoNames);
+            Assert.True(heap.FullNodeCount > maxNodes);
+            Assert.True(buckets.NodeCount <= maxNodes);
+            AssertSameGraph(heap, buckets);
+        }
+    }
+
+    [Theory]
+    [InlineData(10, 5)]
+    [InlineData(11, 120)]
+    [InlineData(12, 700)]
+    public void NodeChoice_ByWeightBuckets_OnADiff_KeepsWhatTheHeapKeeps(int seed, int maxNodes)
+    {
+        // Each node weighs the larger of its two sides.
+        var paths = new CallPaths();
+        var (_, left) = Aggregates(RandomStacks(seed, 400), paths);
+        var (_, right) = Aggregates(RandomStacks(seed + 100, 400, WideValue), paths);
+        var heap = FlameGraphBuilder.Build(left, right, maxNodes, _ => NoNames, FlameGraphBuilder.NodeChoice.Heap);
+        AssertSameGraph(heap, FlameGraphBuilder.Build(left, right, maxNodes, _ => NoNames));
+    }
+
+    [Fact]
+    public void NodeChoice_WithANegativeValue_StillKeepsEveryKeptNodesParent()
+    {
+        // A child (b, 60) outweighs its parent (a: -100 + 60 = -40). A choice by sorted weights
+        // would rank b before a; the nodes kept must still hang together, heaviest frontier first.
+        var stacks = new StackAggregate();
+        stacks.Add(1, -100, [1]);
+        stacks.Add(2, 60, [1, 2]);
+        stacks.Add(3, 10, [3]);
+        var names = new Dictionary<ulong, string> { [1] = "a", [2] = "b", [3] = "c" };
+        var graph = FlameGraphBuilder.Build(stacks, null, 3, _ => names);
+        Assert.Equal(["total", "c", FlameGraph.OtherLabel], Enumerable.Range(0, graph.NodeCount).Select(graph.LabelOf));
+        Assert.Equal([0, 1, 1], graph.Levels);
+        Assert.Equal([-30L, 10, -40], graph.Values);
     }
 }
