@@ -22,6 +22,11 @@ internal sealed partial class PprofConverter
     private PooledList<ulong> _locationIds = new(64);
     private PooledList<long> _values;
     private PooledList<ulong> _frames = new(64);
+
+    // Stacks new to the batch, in the order found: id, and where their frames start in _newStackFrames.
+    private PooledList<ulong> _newStacks = new(256);
+    private PooledList<int> _newStackStarts = new(256);
+    private PooledList<ulong> _newStackFrames = new(4096);
     /// <summary>The sample's series labels as (key, value) canonical string indexes, sorted by key.</summary>
     private PooledList<int> _labelPairs = new(8);
 
@@ -262,14 +267,53 @@ internal sealed partial class PprofConverter
         {
             _stackCache.TryAdd(key, (packed, stackId));
         }
-        ref var frameIds = ref CollectionsMarshal.GetValueRefOrAddDefault(_batch.Stacks, stackId, out var exists);
+        // A stack new to this batch gets its frames (the interner's shared array) after the last
+        // sample, in one pass over all of them (ResolveNewStacks); until then its value is null.
+        CollectionsMarshal.GetValueRefOrAddDefault(_batch.Stacks, stackId, out var exists);
         if (!exists)
         {
-            var shared = StackInterner.Get(stackId, stack);
-            frameIds = shared.Frames;
-            _batch.SharedStacks!.Add(shared);
+            _newStackStarts.Add(_newStackFrames.Count);
+            _newStacks.Add(stackId);
+            _newStackFrames.AddRange(stack);
         }
         return stackId;
+    }
+
+    /// <summary>Stacks interned this many places ahead of the one being resolved (their table slots, then their entries, fetched into the cache meanwhile).</summary>
+    private const int StackPrefetchDistance = 8;
+
+    /// <summary>
+    /// Gives each stack new to this batch its entry in the process's <see cref="StackInterner"/>.
+    /// Done here, after the samples, rather than as each stack is found: the interner's table and
+    /// entries (about 68,000 stacks at scale 1) are mostly out of the caches inside the write path,
+    /// and a profile's ~150 lookups, made one after another with the prefetch of later ones under
+    /// way, wait for memory together instead of one at a time (docs/benchmarks.md, change 36).
+    /// </summary>
+    private void ResolveNewStacks()
+    {
+        var ids = _newStacks.Span;
+        var starts = _newStackStarts.Span;
+        var frames = _newStackFrames.Span;
+        var shared = _batch.SharedStacks!;
+        for (var i = 0; i < Math.Min(2 * StackPrefetchDistance, ids.Length); i++)
+        {
+            StackInterner.PrefetchSlot(ids[i]);
+        }
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (i + (2 * StackPrefetchDistance) < ids.Length)
+            {
+                StackInterner.PrefetchSlot(ids[i + (2 * StackPrefetchDistance)]);
+            }
+            if (i + StackPrefetchDistance < ids.Length)
+            {
+                StackInterner.PrefetchEntry(ids[i + StackPrefetchDistance]);
+            }
+            var end = i + 1 < ids.Length ? starts[i + 1] : frames.Length;
+            var entry = StackInterner.Get(ids[i], frames[starts[i]..end]);
+            CollectionsMarshal.GetValueRefOrNullRef(_batch.Stacks, ids[i]) = entry.Frames;
+            shared.Add(entry);
+        }
     }
 
     /// <summary>

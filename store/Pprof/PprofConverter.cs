@@ -63,6 +63,7 @@ internal sealed partial class PprofConverter : IDisposable
             var range = samples[i];
             ReadSample(profile.Slice(range.Offset, range.Length), range.Offset, i, profile);
         }
+        ResolveNewStacks();
         BuildProfiles(timeNanos, durationNanos, typeIds);
         return _batch;
     }
@@ -132,6 +133,9 @@ internal sealed partial class PprofConverter : IDisposable
         _labelValuesChecked.Dispose();
         _locationIds.Dispose();
         _frames.Dispose();
+        _newStacks.Dispose();
+        _newStackStarts.Dispose();
+        _newStackFrames.Dispose();
         _labelPairs.Dispose();
         _rowKeys.Dispose();
         _rowValues.Dispose();

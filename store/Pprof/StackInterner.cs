@@ -18,6 +18,12 @@ internal static class StackInterner
 
     private static readonly IdTable<SharedStack> Stacks = new(MaxStacks, initialCapacity: 4096);
 
+    /// <summary>Starts bringing the table slot of <paramref name="stackId"/> into the cache.</summary>
+    public static void PrefetchSlot(ulong stackId) => Stacks.PrefetchSlot(stackId);
+
+    /// <summary>Starts bringing the entry of <paramref name="stackId"/> into the cache, if its slot says where it is.</summary>
+    public static void PrefetchEntry(ulong stackId) => Stacks.PrefetchValue(stackId);
+
     /// <summary>The shared entry of the stack, stored now if it was not known.</summary>
     public static SharedStack Get(ulong stackId, ReadOnlySpan<ulong> framesRootFirst) =>
         Stacks.TryGet(stackId, out var known) ? known : Stacks.GetOrAdd(stackId, new SharedStack(stackId, framesRootFirst.ToArray()));

@@ -50,6 +50,27 @@ public sealed class IdTableTests
     }
 
     [Fact]
+    public void Prefetches_AreOnlyHints_AndChangeNothing()
+    {
+        var table = new IdTable<Item>(maxEntries: 100_000, initialCapacity: 16);
+        var ids = Enumerable.Range(0, 2_000).Select(Hash).Concat(Enumerable.Range(1, 50).Select(i => (ulong)i << 32)).ToArray();
+        foreach (var id in ids)
+        {
+            // Before and after the id is stored, while the table grows; and for ids never stored, 0 included.
+            table.PrefetchSlot(id);
+            table.PrefetchValue(id);
+            table.GetOrAdd(id, new Item(id));
+            table.PrefetchValue(id);
+            table.PrefetchSlot(id ^ 1);
+            table.PrefetchValue(0);
+        }
+
+        Assert.Equal(ids.Length, table.Count);
+        Assert.All(ids, id => Assert.True(table.TryGet(id, out var item) && item.Id == id));
+        Assert.False(table.TryGet(0, out _));
+    }
+
+    [Fact]
     public void PastMaxEntries_StartsAgainEmpty()
     {
         var table = new IdTable<Item>(maxEntries: 100, initialCapacity: 16);

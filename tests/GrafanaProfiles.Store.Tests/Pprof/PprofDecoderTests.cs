@@ -165,6 +165,30 @@ public sealed partial class PprofDecoderTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(RealProfiles))]
+    public void Decode_RealProfile_EveryStackHasItsSharedFrames(string file)
+    {
+        // Stacks get their interned frames after the last sample, prefetched several at a time:
+        // each stack of the batch must still end up with frames whose hash is its id, shared with
+        // its entry, and every stack a row names must be there.
+        var batch = PprofDecoder.Decode(PprofTestData.Read("pprof/" + file), Options);
+
+        Assert.NotNull(batch.SharedStacks);
+        Assert.Equal(batch.Stacks.Keys.Order(), batch.SharedStacks.Select(s => s.Id).Order());
+        foreach (var shared in batch.SharedStacks)
+        {
+            Assert.Same(shared.Frames, batch.Stacks[shared.Id]);
+            Assert.Equal(shared.Id, ContentHash.Stack(shared.Frames));
+            Assert.All(shared.Frames, f => Assert.True(batch.Functions.ContainsKey(f)));
+        }
+        Assert.All(batch.Profiles.SelectMany(p => p.Samples), row => Assert.True(batch.Stacks.ContainsKey(row.StackId)));
+        // A second decode finds the same entries in the interner.
+        var again = PprofDecoder.Decode(PprofTestData.Read("pprof/" + file), Options);
+        var entries = batch.SharedStacks.ToDictionary(s => s.Id);
+        Assert.All(again.SharedStacks!, s => Assert.Same(entries[s.Id], s));
+    }
+
     [Fact]
     public void Decode_ProfileTime_ComesFromProfileUnlessOverridden()
     {
