@@ -76,21 +76,87 @@ public sealed class SeriesProfile
 /// </summary>
 public sealed class ProfileBatch
 {
-    /// <summary>function id → function.</summary>
-    public Dictionary<ulong, FunctionInfo> Functions { get; } = [];
+    private readonly Dictionary<ulong, FunctionInfo> _functions = [];
+    private readonly Dictionary<ulong, ulong[]> _stacks = [];
+    private List<FunctionInfo>? _functionsToIndex;
+    private List<SharedStack>? _sharedStacks;
+    private int _sharedStacksIndexed;
 
-    /// <summary>stack id → function ids, root first.</summary>
-    public Dictionary<ulong, ulong[]> Stacks { get; } = [];
+    /// <summary>
+    /// function id → function. A decoder may hand its functions over as a list
+    /// (<see cref="AddFunctionUnindexed"/>); they are put into the dictionary when it is first read
+    /// after that. A write buffer reads it only for functions it does not hold yet, a few times per
+    /// flush, while a pprof decode found ~480 functions per profile (scale-1 benchmark): filling the
+    /// dictionary every time cost about 14 KB and 480 inserts per profile (docs/benchmarks.md, change 37).
+    /// </summary>
+    public Dictionary<ulong, FunctionInfo> Functions
+    {
+        get
+        {
+            if (_functionsToIndex is { Count: > 0 } pending)
+            {
+                _functions.EnsureCapacity(_functions.Count + pending.Count);
+                foreach (var function in pending)
+                {
+                    _functions.TryAdd(function.Id, function);
+                }
+                pending.Clear();
+            }
+            return _functions;
+        }
+    }
+
+    /// <summary>stack id → function ids, root first. Includes the <see cref="SharedStacks"/>, put in when it is first read after they were added.</summary>
+    public Dictionary<ulong, ulong[]> Stacks
+    {
+        get
+        {
+            if (_sharedStacks is { } shared && _sharedStacksIndexed < shared.Count)
+            {
+                _stacks.EnsureCapacity(_stacks.Count + shared.Count - _sharedStacksIndexed);
+                for (; _sharedStacksIndexed < shared.Count; _sharedStacksIndexed++)
+                {
+                    _stacks.TryAdd(shared[_sharedStacksIndexed].Id, shared[_sharedStacksIndexed].Frames);
+                }
+            }
+            return _stacks;
+        }
+    }
 
     public List<SeriesProfile> Profiles { get; } = [];
 
     /// <summary>
-    /// The entries of <see cref="Stacks"/> as entries shared by every decode of the process, when
-    /// the decoder has them (pprof does): a write buffer then recognises the stacks it already
-    /// holds by a stamp on the entry instead of a lookup in its own dictionary. Null otherwise; code
-    /// that changes <see cref="Stacks"/> of a decoded batch sets it to null.
+    /// Stacks as entries shared by every decode of the process, when the decoder has them (pprof
+    /// does; each stack once): a write buffer then recognises the stacks it already holds by a stamp
+    /// on the entry instead of a lookup in its own dictionary, and <see cref="Stacks"/> is filled
+    /// from them only when something reads it. Null otherwise; code that changes
+    /// <see cref="Stacks"/> of a decoded batch reads it first (so it holds these entries) and then
+    /// sets this to null.
     /// </summary>
-    public List<SharedStack>? SharedStacks { get; set; }
+    public List<SharedStack>? SharedStacks
+    {
+        get => _sharedStacks;
+        set
+        {
+            if (ReferenceEquals(value, _sharedStacks))
+            {
+                return;
+            }
+            // The entries of the list being replaced stay in Stacks.
+            _ = Stacks;
+            _sharedStacks = value;
+            _sharedStacksIndexed = 0;
+        }
+    }
+
+    /// <summary>
+    /// Adds a function without indexing it now (see <see cref="Functions"/>); <paramref name="capacityHint"/>
+    /// sizes the list on the first call.
+    /// </summary>
+    public void AddFunctionUnindexed(FunctionInfo function, int capacityHint = 0)
+    {
+        (_functionsToIndex ??= new List<FunctionInfo>(capacityHint)).Add(function);
+    }
 
     public int SampleCount => Profiles.Sum(p => p.Samples.Count);
 

@@ -60,6 +60,7 @@ internal sealed partial class PprofConverter
 
         public Dictionary<ulong, (ByteRange Ids, ulong StackId)> StackCache { get; } = [];
         public Dictionary<RowKey, int> Rows { get; } = [];
+        public HashSet<ulong> Stacks { get; } = [];
 
         public static Scratch Take()
         {
@@ -70,12 +71,13 @@ internal sealed partial class PprofConverter
 
         public void Return()
         {
-            if (StackCache.Count > MaxKeptEntries || Rows.Count > MaxKeptEntries)
+            if (StackCache.Count > MaxKeptEntries || Rows.Count > MaxKeptEntries || Stacks.Count > MaxKeptEntries)
             {
                 return;
             }
             StackCache.Clear();
             Rows.Clear();
+            Stacks.Clear();
             _spare = this;
         }
     }
@@ -88,6 +90,9 @@ internal sealed partial class PprofConverter
     private bool _stackCacheEnabled = true;
     private int _stackCacheLookups;
     private int _stackCacheHits;
+
+    /// <summary>The stacks already found in this profile (each goes into the batch once).</summary>
+    private HashSet<ulong> _batchStacks => _scratch.Stacks;
 
     // Aggregated rows: (group, stack, span) → sums of each sample type.
     private Dictionary<RowKey, int> _rows => _scratch.Rows;
@@ -267,10 +272,9 @@ internal sealed partial class PprofConverter
         {
             _stackCache.TryAdd(key, (packed, stackId));
         }
-        // A stack new to this batch gets its frames (the interner's shared array) after the last
-        // sample, in one pass over all of them (ResolveNewStacks); until then its value is null.
-        CollectionsMarshal.GetValueRefOrAddDefault(_batch.Stacks, stackId, out var exists);
-        if (!exists)
+        // A stack new to this batch gets its entry in the interner after the last sample, in one
+        // pass over all of them (ResolveNewStacks).
+        if (_batchStacks.Add(stackId))
         {
             _newStackStarts.Add(_newStackFrames.Count);
             _newStacks.Add(stackId);
@@ -310,9 +314,7 @@ internal sealed partial class PprofConverter
                 StackInterner.PrefetchEntry(ids[i + StackPrefetchDistance]);
             }
             var end = i + 1 < ids.Length ? starts[i + 1] : frames.Length;
-            var entry = StackInterner.Get(ids[i], frames[starts[i]..end]);
-            CollectionsMarshal.GetValueRefOrNullRef(_batch.Stacks, ids[i]) = entry.Frames;
-            shared.Add(entry);
+            shared.Add(StackInterner.Get(ids[i], frames[starts[i]..end]));
         }
     }
 

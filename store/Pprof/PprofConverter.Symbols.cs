@@ -101,7 +101,7 @@ internal sealed partial class PprofConverter
             FunctionInterner.Add(info);
             id = info.Id;
         }
-        _batch.Functions.TryAdd(id, info);
+        _batch.AddFunctionUnindexed(info, _tables.Functions.Length);
         _functionFrames[functionIndex] = id;
         _functionBuilt[functionIndex] = true;
         return id;

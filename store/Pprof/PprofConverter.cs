@@ -41,12 +41,10 @@ internal sealed partial class PprofConverter : IDisposable
         _values = new PooledList<long>(_typeCount);
         _values.Resize(_typeCount);
         _rowValues = new PooledList<long>(256 * Math.Max(_typeCount, 1));
-        // Sized once from the function table instead of growing by doubling (each step a new
-        // array and a rehash; a Go CPU profile uses most of its functions). Stacks are sized from
-        // the sample count only up to a small cap: Go writes each stack once per label set, but
-        // V8 writes one sample per tick, mostly repeats (node-cpu.pb.gz: 1,539 samples, 37 stacks).
-        _batch.Functions.EnsureCapacity(tables.Functions.Length);
-        _batch.Stacks.EnsureCapacity(Math.Min(tables.Samples.Length, MaxPresizedStacks));
+        // The batch's functions go into a list sized once from the function table (a Go CPU
+        // profile uses most of its functions); its stacks into a list sized from the sample count
+        // only up to a small cap: Go writes each stack once per label set, but V8 writes one sample
+        // per tick, mostly repeats (node-cpu.pb.gz: 1,539 samples, 37 stacks).
         _batch.SharedStacks = new List<SharedStack>(Math.Min(tables.Samples.Length, MaxPresizedStacks));
     }
 
