@@ -17,7 +17,7 @@ internal sealed partial class PprofConverter : IDisposable
     private readonly ProfileBatch _batch = new();
     private readonly int _typeCount;
 
-    /// <summary>The batch's stack dictionary is sized for at most this many stacks up front.</summary>
+    /// <summary>The batch's list of shared stacks is sized for at most this many stacks up front.</summary>
     private const int MaxPresizedStacks = 256;
 
     public PprofConverter(PprofTables tables, PprofDecodeOptions options)

@@ -108,6 +108,16 @@ public sealed partial class ProfileReader
                 var values = chunk.Column(1).Values<long>();
                 for (var i = 0; i < ids.Length; i++)
                 {
+                    // Stacks further on are fetched into the cache meanwhile, from the file the last
+                    // one came from: index slots 16 ahead, then the rows of those 8 ahead.
+                    if (i + (2 * StackPrefetchDistance) < ids.Length)
+                    {
+                        tables[last].PrefetchSlot(ids[i + (2 * StackPrefetchDistance)]);
+                    }
+                    if (i + StackPrefetchDistance < ids.Length)
+                    {
+                        tables[last].PrefetchRow(ids[i + StackPrefetchDistance], paths);
+                    }
                     AddStack(aggregate, tables, paths, ids[i], values[i], ref last);
                 }
             }
@@ -121,6 +131,9 @@ public sealed partial class ProfileReader
             }
         }
     }
+
+    /// <summary>How far ahead the aggregate's stack lookups prefetch (see <see cref="StackTable.PrefetchRow"/>).</summary>
+    private const int StackPrefetchDistance = 8;
 
     /// <summary>A stack with its frames from whichever file has it (ids are content hashes: any copy is the same); no frames when no file has it.</summary>
     private static void AddStack(StackAggregate aggregate, StackTable[] tables, CallPaths paths, ulong stackId, long value, ref int last)

@@ -149,6 +149,51 @@ public sealed class FlameGraphBuilderTests
     }
 
     [Fact]
+    public async Task Aggregate_OverManyStacksInTwoFiles_FindsEveryStack_WithPrefetchesThatChangeNothing()
+    {
+        // 300 stacks in one flush, 300 more (and 100 of the first again) in a second: the reader's
+        // lookups prefetch from whichever file the last stack came from, which often lacks the
+        // next one.
+        await using var store = await StoreFixture.StartAsync();
+        (string, long)[] Stacks(int from, int count) =>
+            [.. Enumerable.Range(from, count).Select(i => ($"main;handle{i % 7};work{i}", (long)(i + 1)))];
+        await store.Writer.AppendAsync("default", Folded(BaseTime, "api", L("pod", "a"), Cpu, Stacks(0, 300)));
+        await store.Writer.FlushAsync();
+        await store.Writer.AppendAsync("default", Folded(BaseTime.AddMinutes(1), "api", L("pod", "a"), Cpu, [.. Stacks(300, 300), .. Stacks(0, 100)]));
+        await store.Writer.FlushAsync();
+        var files = store.Reader.FilesFor("default", BaseTime.AddHours(-1), BaseTime.AddHours(1));
+        Assert.Equal(2, files.Stacks.Count);
+
+        var aggregate = store.Reader.Aggregate(StoreFixture.Select("{service_name=\"api\"}"));
+
+        Assert.Equal(600, aggregate.Count);
+        var expected = Enumerable.Range(0, 600).ToDictionary(i => $"work{i}", i => (long)(i + 1) * (i < 100 ? 2 : 1));
+        Assert.Equal(expected.Values.Sum(), aggregate.Total);
+        var graph = FlameGraphBuilder.Build(aggregate, null, 100_000, _ => NoNames);
+        Assert.Equal(1 + 1 + 7 + 600, graph.NodeCount); // total, main, handle0..6, work0..599
+
+        // The hints themselves: for stacks a file has and lacks, with the trie the file has leaves
+        // for and with another, they leave every lookup as it was.
+        var cache = new SymbolCache(1 << 20);
+        using var database = DuckDbDatabase.Open();
+        using var connection = database.Connect();
+        var tables = files.Stacks.Select(f => cache.Stacks(connection, f)).ToArray();
+        var other = new CallPaths();
+        var found = new StackAggregate();
+        foreach (var id in aggregate.StackIds)
+        {
+            foreach (var table in tables)
+            {
+                table.PrefetchSlot(id);
+                table.PrefetchRow(id, cache.Paths);
+                table.PrefetchRow(id, other);
+            }
+            Assert.Single(tables, t => t.TryAddTo(found, id, 1, cache.Paths));
+        }
+        Assert.Equal(aggregate.StackIds.ToArray().Order(), found.StackIds.ToArray().Order());
+    }
+
+    [Fact]
     public async Task SymbolCache_PastItsCallPathLimit_StartsANewTrie_AndTablesInternAgain()
     {
         await using var store = await StoreFixture.StartAsync();
