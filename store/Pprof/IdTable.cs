@@ -1,6 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 
 namespace GrafanaProfiles.Store.Pprof;
 
@@ -68,33 +66,25 @@ internal sealed class IdTable<T> where T : class
 
     /// <summary>
     /// A hint: starts loading the slot where <paramref name="id"/> would be first looked for, so
-    /// that a lookup made a little later finds it in the cache. Does nothing where the processor
-    /// has no prefetch instruction the runtime exposes.
+    /// that a lookup made a little later finds it in the cache (see <see cref="CacheHint"/>).
     /// </summary>
-    public unsafe void PrefetchSlot(ulong id)
+    public void PrefetchSlot(ulong id)
     {
-        if (Sse.IsSupported)
-        {
-            var entries = _entries;
-            Sse.Prefetch0(Unsafe.AsPointer(ref entries[(int)id & (entries.Length - 1)]));
-        }
+        var entries = _entries;
+        CacheHint.Prefetch(ref entries[(int)id & (entries.Length - 1)]);
     }
 
     /// <summary>
     /// A hint: when the first slot looked at for <paramref name="id"/> holds it, starts loading the
     /// value object (best after <see cref="PrefetchSlot"/> has brought the slot in).
     /// </summary>
-    public unsafe void PrefetchValue(ulong id)
+    public void PrefetchValue(ulong id)
     {
-        if (Sse.IsSupported)
+        var entries = _entries;
+        ref var entry = ref entries[(int)id & (entries.Length - 1)];
+        if (CacheHint.Available && entry.Id == id && entry.Value is { } value)
         {
-            var entries = _entries;
-            ref var entry = ref entries[(int)id & (entries.Length - 1)];
-            if (entry.Id == id && entry.Value is { } value)
-            {
-                // The object's address: a moving collection in between makes this a useless hint, nothing worse.
-                Sse.Prefetch0(*(void**)Unsafe.AsPointer(ref value));
-            }
+            CacheHint.PrefetchObject(value);
         }
     }
 

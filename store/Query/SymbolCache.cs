@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics.X86;
 using GrafanaProfiles.Schema.Tables;
 using GrafanaProfiles.Store.DuckDb;
 
@@ -169,9 +167,9 @@ internal sealed class StackTable : ISymbolTable
     /// graph looks its stacks up right after DuckDB's aggregate has pushed these tables out of the
     /// caches; one after another, each lookup waited for three misses (docs/benchmarks.md, change 38).
     /// </summary>
-    public unsafe void PrefetchRow(ulong stackId, CallPaths paths)
+    public void PrefetchRow(ulong stackId, CallPaths paths)
     {
-        if (!Sse.IsSupported)
+        if (!CacheHint.Available)
         {
             return;
         }
@@ -180,10 +178,10 @@ internal sealed class StackTable : ISymbolTable
         {
             return;
         }
-        Sse.Prefetch0(Unsafe.AsPointer(ref _offsets[i]));
+        CacheHint.Prefetch(ref _offsets[i]);
         if (Volatile.Read(ref _leaves) is { } leaves && ReferenceEquals(leaves.Paths, paths))
         {
-            Sse.Prefetch0(Unsafe.AsPointer(ref leaves.Leaf[i]));
+            CacheHint.Prefetch(ref leaves.Leaf[i]);
         }
     }
 
@@ -270,13 +268,7 @@ internal sealed class StackIdIndex
     public long Bytes => _slots.Length * 16L;
 
     /// <summary>A hint: starts loading the slot where <paramref name="stackId"/> is first looked for.</summary>
-    public unsafe void PrefetchSlot(ulong stackId)
-    {
-        if (Sse.IsSupported)
-        {
-            Sse.Prefetch0(Unsafe.AsPointer(ref _slots[(int)stackId & _mask]));
-        }
-    }
+    public void PrefetchSlot(ulong stackId) => CacheHint.Prefetch(ref _slots[(int)stackId & _mask]);
 
     /// <summary>The row of <paramref name="stackId"/>, or -1.</summary>
     public int IndexOf(ulong stackId)

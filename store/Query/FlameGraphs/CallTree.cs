@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
-
 namespace GrafanaProfiles.Store.Query.FlameGraphs;
 
 /// <summary>
@@ -110,6 +107,9 @@ internal sealed class CallTree
 
     /// <summary>Sides that may hold values: 1 + the highest side added so far (0 when empty).</summary>
     private int _sides;
+
+    /// <summary>Whether the right side (a diff's) was added: then a node weighs the larger of its two totals.</summary>
+    public bool HasTwoSides => _sides > 1;
 
     // The per-node arrays: valid for indexes below NodeCount (they grow in steps).
     public int[] Parent => _parent;
@@ -226,12 +226,12 @@ internal sealed class CallTree
 
     private const int LeafPrefetchDistance = 8;
 
-    private static unsafe void PrefetchLeaf(int[] nodeOf, int[] trieParent, int leaf)
+    private static void PrefetchLeaf(int[] nodeOf, int[] trieParent, int leaf)
     {
-        if (Sse.IsSupported && (uint)leaf < (uint)nodeOf.Length && (uint)leaf < (uint)trieParent.Length)
+        if (CacheHint.Available && (uint)leaf < (uint)nodeOf.Length && (uint)leaf < (uint)trieParent.Length)
         {
-            Sse.Prefetch0(Unsafe.AsPointer(ref nodeOf[leaf]));
-            Sse.Prefetch0(Unsafe.AsPointer(ref trieParent[leaf]));
+            CacheHint.Prefetch(ref nodeOf[leaf]);
+            CacheHint.Prefetch(ref trieParent[leaf]);
         }
     }
 

@@ -52,7 +52,7 @@ public static class FlameGraphBuilder
             var work = Workspace.Rent();
             try
             {
-                var size = ChooseNodes(tree, maxNodes, work, right is not null, choice);
+                var size = ChooseNodes(tree, maxNodes, work, choice);
                 var kept = work.Kept;
                 var names = resolveNames(KeptFunctions(tree, kept));
                 return Emit(tree, work, size, names, right is not null);
@@ -104,7 +104,7 @@ public static class FlameGraphBuilder
     /// Both choose the same nodes wherever both apply. Fills <see cref="Workspace.Kept"/> and the
     /// children index; returns the rows to emit (kept nodes and the <c>other</c> nodes they need).
     /// </summary>
-    private static int ChooseNodes(CallTree tree, int maxNodes, Workspace work, bool twoSides, NodeChoice choice)
+    private static int ChooseNodes(CallTree tree, int maxNodes, Workspace work, NodeChoice choice)
     {
         var n = tree.NodeCount;
         work.Prepare(tree);
@@ -116,7 +116,7 @@ public static class FlameGraphBuilder
             return n;
         }
         return choice == NodeChoice.Fastest && !tree.HasNegativeValues
-            ? ChooseByWeightBuckets(tree, maxNodes, work, twoSides)
+            ? ChooseByWeightBuckets(tree, maxNodes, work)
             : ChooseByHeap(tree, maxNodes, work);
     }
 
@@ -173,17 +173,17 @@ public static class FlameGraphBuilder
     /// passed is the only one sorted. On the scale-1 benchmark's 1 h aggregate (25,922 nodes, limit
     /// 8,192): 0.25–0.34 ms against 0.98–1.02 ms for the heap (docs/benchmarks.md, change 35).
     /// </summary>
-    private static int ChooseByWeightBuckets(CallTree tree, int maxNodes, Workspace work, bool twoSides)
+    private static int ChooseByWeightBuckets(CallTree tree, int maxNodes, Workspace work)
     {
         var n = tree.NodeCount;
         var kept = work.Kept;
         var parent = tree.Parent;
         var depth = tree.Depth;
         var childCount = tree.ChildCount;
-        var weight = tree.Totals(0);
-        if (twoSides)
+        var totals0 = tree.Totals(0);
+        var weight = totals0;
+        if (tree.HasTwoSides)
         {
-            var totals0 = tree.Totals(0);
             var totals1 = tree.Totals(1);
             weight = work.Weights;
             for (var node = 0; node < n; node++)
