@@ -1,0 +1,83 @@
+// The query model and settings shared by the editors, the data source class and the backend.
+// Keys follow Grafana's Pyroscope data source (GrafanaPyroscopeDataQuery) so its saved queries open
+// unchanged; the backend's own keys (backend/GrafanaProfiles.Backend/Queries/README.md) extend them.
+import { DataQuery, DataSourceJsonData } from '@grafana/schema';
+
+/** Query types the backend answers (Data/QueryTypes.cs). */
+export type QueryType = 'metrics' | 'profile' | 'both' | 'diff' | 'top' | 'function' | 'sql';
+
+/** One side of a diff: what it leaves out comes from the top level and the dashboard's range. */
+export interface DiffSide {
+  labelSelector?: string;
+  profileTypeId?: string;
+  /** Epoch milliseconds or RFC 3339 (or a Grafana relative time such as `now-7d`, resolved before sending). */
+  from?: number | string;
+  to?: number | string;
+  /** Moves this side's range back: `30m`, `1h`, `1d`, `1w`. */
+  timeShift?: string;
+}
+
+/** SQL result formats (Sql/README.md). */
+export type SqlFormat = 'table' | 'time_series' | 'flamegraph';
+
+export type Aggregation = 'sum' | 'average';
+export type ValueKind = 'total' | 'self';
+
+export interface ProfilesQuery extends DataQuery {
+  queryType?: QueryType;
+  /** `name:sample_type:sample_unit:period_type:period_unit`, or a `$variable`. */
+  profileTypeId?: string;
+  /** `{service_name="api", env=~"prod|staging"}` */
+  labelSelector?: string;
+  groupBy?: string[];
+  /** Most series (metrics), most rows (top, changes). */
+  limit?: number;
+  maxNodes?: number;
+  /** Span ids (16 hex digits) — Pyroscope's span profiles. */
+  spanSelector?: string[];
+  aggregation?: Aggregation;
+  // diff
+  left?: DiffSide;
+  right?: DiffSide;
+  // function
+  function?: string;
+  functionRegex?: string;
+  valueKind?: ValueKind;
+  // sql
+  rawSql?: string;
+  format?: SqlFormat;
+}
+
+export interface ProfilesDataSourceOptions extends DataSourceJsonData {
+  /** The collector's data directory as Grafana's machine sees it. */
+  dataDirectory?: string;
+  /** The tenant to read (the collector's X-Scope-OrgID). secureJsonData.tenant wins when set. */
+  tenant?: string;
+  defaultProfileType?: string;
+  /** `30s`; 100ms–1h. */
+  queryTimeout?: string;
+  /** DuckDB memory limit of one query, e.g. `1GB`. */
+  memoryLimit?: string;
+  rowLimit?: number;
+  /** Smallest time-series step, e.g. `15s` (Pyroscope's setting of the same name). */
+  minStep?: string;
+}
+
+export interface ProfilesSecureJsonData {
+  /** A tenant whose name is a secret. */
+  tenant?: string;
+}
+
+/** `profileTypes` resource. */
+export interface ProfileTypeInfo {
+  id: string;
+  label: string;
+}
+
+/** Defaults the editors start from. */
+export const defaultQuery: Partial<ProfilesQuery> = {
+  labelSelector: '{}',
+  groupBy: [],
+};
+
+export const PLUGIN_ID = 'grafana-profiles-datasource';
