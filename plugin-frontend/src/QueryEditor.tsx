@@ -1,20 +1,40 @@
-import { QueryEditorProps } from '@grafana/data';
-import { InlineField, Input } from '@grafana/ui';
+import { RadioButtonGroup } from '@grafana/ui';
 
-import { ProfilesDataSource } from './datasource';
-import { ProfilesDataSourceOptions, ProfilesQuery } from './types';
+import { DiffEditor } from './editors/DiffEditor';
+import { FunctionEditor } from './editors/FunctionEditor';
+import { ProfileEditor } from './editors/ProfileEditor';
+import { SqlEditor } from './editors/SqlEditor';
+import { TopEditor } from './editors/TopEditor';
+import { ModeEditorProps } from './editors/types';
+import { EditorMode, modeOf, switchMode } from './modes';
 
-type Props = QueryEditorProps<ProfilesDataSource, ProfilesQuery, ProfilesDataSourceOptions>;
+const modes: Array<{ label: string; value: EditorMode; description: string }> = [
+  { label: 'Profile', value: 'profile', description: 'Flame graph and series of a selection' },
+  { label: 'Diff', value: 'diff', description: 'Compare two selections or two time ranges' },
+  { label: 'Top', value: 'top', description: 'The functions that take the most, untruncated' },
+  { label: 'Function', value: 'function', description: 'One function (or pattern) over time, for alerts' },
+  { label: 'SQL', value: 'sql', description: 'DuckDB SQL over the profile tables' },
+];
 
-export function QueryEditor({ query, onChange, onRunQuery }: Props) {
+export function QueryEditor(props: ModeEditorProps) {
+  const { query, onChange, app } = props;
+  const mode = modeOf(query.queryType);
   return (
-    <InlineField label="Label selector" labelWidth={16}>
-      <Input
-        data-testid="query-label-selector"
-        value={query.labelSelector ?? ''}
-        onChange={(e) => onChange({ ...query, labelSelector: e.currentTarget.value })}
-        onBlur={onRunQuery}
-      />
-    </InlineField>
+    <div data-testid="query-editor">
+      <div style={{ marginBottom: 8 }}>
+        <RadioButtonGroup
+          data-testid="query-mode"
+          size="sm"
+          options={modes}
+          value={mode}
+          onChange={(next) => onChange(switchMode(query, next, app))}
+        />
+      </div>
+      {mode === 'profile' && <ProfileEditor {...props} />}
+      {mode === 'diff' && <DiffEditor {...props} />}
+      {mode === 'top' && <TopEditor {...props} />}
+      {mode === 'function' && <FunctionEditor {...props} />}
+      {mode === 'sql' && <SqlEditor {...props} />}
+    </div>
   );
 }

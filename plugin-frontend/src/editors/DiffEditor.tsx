@@ -1,0 +1,14 @@
+// Interim: replaced by the full Diff mode editor.
+import { LabelSelectorInput } from '../components/LabelSelectorInput';
+import { ModeEditorProps } from './types';
+
+export function DiffEditor({ datasource, query, onChange, onRunQuery }: ModeEditorProps) {
+  return (
+    <LabelSelectorInput
+      datasource={datasource}
+      value={query.labelSelector ?? ''}
+      onChange={(labelSelector) => onChange({ ...query, labelSelector })}
+      onRunQuery={onRunQuery}
+    />
+  );
+}
