@@ -1,7 +1,20 @@
-import { DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
+import { DataSourceInstanceSettings, ScopedVars, TimeRange } from '@grafana/data';
 import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 
 import { ProfileTypeInfo, ProfilesDataSourceOptions, ProfilesQuery, defaultQuery } from './types';
+
+/** A time range for the resources: epoch milliseconds. */
+export interface ResourceRange {
+  from: number;
+  to: number;
+}
+
+/** The `sqlSchema` resource (backend Sql/SqlSchema.cs). */
+export interface SqlSchema {
+  views: Array<{ name: string; description?: string; columns: Array<{ name: string; type: string; description?: string }> }>;
+  macros: Array<{ name: string; signature?: string; description?: string }>;
+  [key: string]: unknown;
+}
 
 export class ProfilesDataSource extends DataSourceWithBackend<ProfilesQuery, ProfilesDataSourceOptions> {
   constructor(instanceSettings: DataSourceInstanceSettings<ProfilesDataSourceOptions>) {
@@ -21,7 +34,43 @@ export class ProfilesDataSource extends DataSourceWithBackend<ProfilesQuery, Pro
     };
   }
 
-  getProfileTypes(): Promise<ProfileTypeInfo[]> {
-    return this.getResource('profileTypes');
+  // Resources the editors call (backend/README.md "Resources"). A selector scoped to a profile type is
+  // written `<profileTypeId>{matchers}`.
+
+  getProfileTypes(range?: ResourceRange): Promise<ProfileTypeInfo[]> {
+    return this.getResource('profileTypes', { ...rangeParams(range) });
   }
+
+  getLabelNames(selector?: string, profileTypeId?: string, range?: ResourceRange): Promise<string[]> {
+    return this.getResource('labelNames', { ...scopeParams(selector, profileTypeId), ...rangeParams(range) });
+  }
+
+  getLabelValues(label: string, selector?: string, profileTypeId?: string, range?: ResourceRange): Promise<string[]> {
+    return this.getResource('labelValues', { label, ...scopeParams(selector, profileTypeId), ...rangeParams(range) });
+  }
+
+  getFunctions(search: string, limit = 100, range?: ResourceRange): Promise<string[]> {
+    return this.getResource('functions', { search, limit, ...rangeParams(range) });
+  }
+
+  getSqlSchema(): Promise<SqlSchema> {
+    return this.getResource('sqlSchema');
+  }
+}
+
+/** A dashboard TimeRange as resource milliseconds. */
+export function toResourceRange(range?: TimeRange): ResourceRange | undefined {
+  return range ? { from: range.from.valueOf(), to: range.to.valueOf() } : undefined;
+}
+
+function rangeParams(range?: ResourceRange): Record<string, number> {
+  return range ? { from: Math.floor(range.from), to: Math.ceil(range.to) } : {};
+}
+
+function scopeParams(selector?: string, profileTypeId?: string): Record<string, string> {
+  const matchers = selector && selector.trim() ? selector.trim() : '{}';
+  if (profileTypeId && !profileTypeId.startsWith('$') && !matchers.includes(':')) {
+    return { query: `${profileTypeId}${matchers.startsWith('{') ? matchers : `{${matchers}}`}` };
+  }
+  return matchers === '{}' ? {} : { query: matchers };
 }
