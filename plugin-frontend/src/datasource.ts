@@ -9,11 +9,11 @@ export interface ResourceRange {
   to: number;
 }
 
-/** The `sqlSchema` resource (backend Sql/SqlSchema.cs). */
+/** The `sqlSchema` resource (backend Sql/SqlSchema.cs): the views user SQL sees and the macros. */
 export interface SqlSchema {
-  views: Array<{ name: string; description?: string; columns: Array<{ name: string; type: string; description?: string }> }>;
-  macros: Array<{ name: string; signature?: string; description?: string }>;
-  [key: string]: unknown;
+  tenant: string;
+  tables: Array<{ name: string; description: string; columns: Array<{ name: string; type: string; description: string }> }>;
+  macros: Array<{ syntax: string; expansion: string }>;
 }
 
 export class ProfilesDataSource extends DataSourceWithBackend<ProfilesQuery, ProfilesDataSourceOptions> {
