@@ -67,15 +67,7 @@ module.exports = (env, argv) => {
     plugins: [
       new CopyWebpackPlugin({
         patterns: [
-          {
-            from: 'src/plugin.json',
-            to: 'plugin.json',
-            transform: (content) =>
-              content
-                .toString()
-                .replace(/%VERSION%/g, require('./package.json').version)
-                .replace(/%TODAY%/g, new Date().toISOString().slice(0, 10)),
-          },
+          { from: 'src/plugin.json', to: 'plugin.json' },
           { from: 'src/img', to: 'img' },
           { from: 'src/README.md', to: 'README.md' },
           { from: 'CHANGELOG.md', to: 'CHANGELOG.md' },

@@ -74,6 +74,17 @@ export interface ProfileTypeInfo {
   label: string;
 }
 
+/**
+ * A template variable's query (the data source's variable support). Chained: a profile type scopes
+ * label names, a label and selector scope its values; `sql` lists the first column of a SQL query
+ * (a second column, when present, is the value behind the shown text).
+ */
+export type VariableQuery =
+  | { refId?: string; type: 'profileTypes' }
+  | { refId?: string; type: 'labelNames'; profileTypeId?: string; labelSelector?: string }
+  | { refId?: string; type: 'labelValues'; label: string; profileTypeId?: string; labelSelector?: string }
+  | { refId?: string; type: 'sql'; rawSql: string };
+
 /** Defaults the editors start from. */
 export const defaultQuery: Partial<ProfilesQuery> = {
   labelSelector: '{}',
