@@ -19,13 +19,16 @@ public static class GoPluginHost
     private static readonly Lazy<string> Executable = new(Build);
 
     /// <summary>Runs the host against the built plugin: health, one raw call of <paramref name="method"/>, an unknown method, Kill.</summary>
-    public static async Task<JsonElement> RunAsync(string method, byte[] request)
+    public static Task<JsonElement> RunAsync(string method, byte[] request) => RunAsync(method, request, PluginProcess.ExecutablePath);
+
+    /// <summary>The same against the plugin executable at <paramref name="pluginPath"/> (e.g. the packaged one in the plugin folder).</summary>
+    public static async Task<JsonElement> RunAsync(string method, byte[] request, string pluginPath)
     {
         using var dir = new TempDirectory();
         var requestFile = Path.Combine(dir.Path, "request.bin");
         await File.WriteAllBytesAsync(requestFile, request);
         var start = new ProcessStartInfo(Executable.Value) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir.Path };
-        foreach (var argument in new[] { "-plugin", PluginProcess.ExecutablePath, "-method", method, "-request", requestFile })
+        foreach (var argument in new[] { "-plugin", pluginPath, "-method", method, "-request", requestFile })
         {
             start.ArgumentList.Add(argument);
         }
