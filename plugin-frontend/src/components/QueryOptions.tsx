@@ -1,0 +1,240 @@
+// The profile tab's options, collapsed to a one-line summary (as in Grafana's Pyroscope data source):
+// query type, group by, limit, max nodes, span ids. Every change here runs the query; the number and
+// span boxes commit when they lose focus or on Enter, after their check.
+import { css } from '@emotion/css';
+import { useState } from 'react';
+
+import { GrafanaTheme2, SelectableValue } from '@grafana/data';
+import { Icon, InlineField, InlineFieldRow, Input, MultiSelect, RadioButtonGroup, useStyles2 } from '@grafana/ui';
+
+import type { ProfilesDataSource } from '../datasource';
+import { errorMessage } from '../selector/errorMessage';
+import { scopeSelector } from '../selector/format';
+import { parseSelector } from '../selector/parse';
+import {
+  Checked,
+  MAX_NODES_LIMIT,
+  PROFILE_QUERY_TYPES,
+  effectiveQueryType,
+  optionsSummary,
+  parsePositiveInt,
+  parseSpanIds,
+} from '../selector/queryOptions';
+import { ProfilesQuery } from '../types';
+
+export interface QueryOptionsProps {
+  query: ProfilesQuery;
+  /** A change of an option; the caller runs the query. */
+  onChange: (query: ProfilesQuery) => void;
+  datasource: ProfilesDataSource;
+  /** Explore shows `both` when the query sets no type. */
+  explore: boolean;
+  range?: { from: number; to: number };
+  /** Open at first (collapsed by default). */
+  defaultOpen?: boolean;
+}
+
+const LABEL_WIDTH = 14;
+
+export function QueryOptions({ query, onChange, datasource, explore, range, defaultOpen = false }: QueryOptionsProps) {
+  const styles = useStyles2(getStyles);
+  const [open, setOpen] = useState(defaultOpen);
+  const summary = optionsSummary(query, explore);
+
+  return (
+    <div className={styles.group}>
+      <button type="button" className={styles.header} data-testid="options-toggle" aria-expanded={open} onClick={() => setOpen(!open)}>
+        <Icon name={open ? 'angle-down' : 'angle-right'} />
+        <span className={styles.title}>Options</span>
+        {!open && (
+          <span className={styles.summary} data-testid="options-summary">
+            {summary}
+          </span>
+        )}
+      </button>
+      {open && (
+        <div className={styles.body}>
+          <InlineFieldRow>
+            <InlineField label="Query type" labelWidth={LABEL_WIDTH} tooltip="Series over time, the flame graph, or both">
+              <div data-testid="query-type">
+                <RadioButtonGroup
+                  options={PROFILE_QUERY_TYPES}
+                  value={effectiveQueryType(query.queryType, explore)}
+                  onChange={(queryType) => onChange({ ...query, queryType })}
+                />
+              </div>
+            </InlineField>
+          </InlineFieldRow>
+          <InlineFieldRow>
+            <GroupBy query={query} onChange={onChange} datasource={datasource} range={range} />
+          </InlineFieldRow>
+          <InlineFieldRow>
+            <CheckedInput
+              label="Limit"
+              tooltip="Most series, the largest by sum are kept (series only; empty: all, up to 1,000)"
+              testId="limit"
+              placeholder="all"
+              committed={query.limit}
+              format={(v) => (v === undefined ? '' : String(v))}
+              parse={(text) => parsePositiveInt(text, 'Limit')}
+              onCommit={(limit) => onChange({ ...query, limit })}
+            />
+            <CheckedInput
+              label="Max nodes"
+              tooltip={`Most nodes of the flame graph (empty: 8,192; at most ${MAX_NODES_LIMIT.toLocaleString('en-US')})`}
+              testId="max-nodes"
+              placeholder="8192"
+              committed={query.maxNodes}
+              format={(v) => (v === undefined ? '' : String(v))}
+              parse={(text) => parsePositiveInt(text, 'Max nodes', MAX_NODES_LIMIT)}
+              onCommit={(maxNodes) => onChange({ ...query, maxNodes })}
+            />
+          </InlineFieldRow>
+          <InlineFieldRow>
+            <CheckedInput
+              label="Span ID"
+              tooltip="Only samples recorded in these spans: 16 hex digits each, separated by commas"
+              testId="span-selector"
+              placeholder="64f170a95f537095"
+              width={48}
+              committed={query.spanSelector}
+              format={(v) => (v ?? []).join(', ')}
+              parse={parseSpanIds}
+              onCommit={(ids) => onChange({ ...query, spanSelector: ids })}
+            />
+          </InlineFieldRow>
+        </div>
+      )}
+    </div>
+  );
+}
+
+interface GroupByProps {
+  query: ProfilesQuery;
+  onChange: (query: ProfilesQuery) => void;
+  datasource: ProfilesDataSource;
+  range?: { from: number; to: number };
+}
+
+/** Label names of the selection, loaded when the list opens; a name not listed can be typed. */
+function GroupBy({ query, onChange, datasource, range }: GroupByProps) {
+  const [names, setNames] = useState<string[]>();
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string>();
+  const selected = query.groupBy ?? [];
+
+  const load = async () => {
+    setLoading(true);
+    try {
+      const scope = scopeSelector(parseSelector(query.labelSelector ?? ''), -1, query.profileTypeId);
+      setNames(await datasource.getLabelNames(scope, undefined, range));
+      setError(undefined);
+    } catch (e) {
+      setError(`Label names could not be loaded: ${errorMessage(e)}`);
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  const options: Array<SelectableValue<string>> = Array.from(new Set([...(names ?? []), ...selected])).map((n) => ({ label: n, value: n }));
+  return (
+    <InlineField
+      label="Group by"
+      labelWidth={LABEL_WIDTH}
+      tooltip="Labels that split the series (series only)"
+      invalid={error !== undefined}
+      error={error}
+    >
+      <div data-testid="group-by">
+        <MultiSelect<string>
+          placeholder="Label names"
+          width={48}
+          allowCustomValue
+          isLoading={loading}
+          options={options}
+          value={selected.map((n) => ({ label: n, value: n }))}
+          onOpenMenu={load}
+          onChange={(values) => onChange({ ...query, groupBy: values.map((v) => v.value!).filter((v) => v !== undefined) })}
+          noOptionsMessage={error ?? 'No label names in this selection'}
+        />
+      </div>
+    </InlineField>
+  );
+}
+
+interface CheckedInputProps<T> {
+  label: string;
+  tooltip: string;
+  testId: string;
+  placeholder: string;
+  width?: number;
+  committed: T;
+  format: (value: T) => string;
+  parse: (text: string) => Checked<T>;
+  onCommit: (value: T) => void;
+}
+
+/** A text box whose content reaches the query only once it passes `parse`; otherwise it says why not. */
+function CheckedInput<T>(props: CheckedInputProps<T>) {
+  const committedText = props.format(props.committed);
+  // Typed text belongs to the committed value it was typed over; a change from outside starts again.
+  const [draft, setDraft] = useState<{ over: string; text: string }>();
+  const [error, setError] = useState<string>();
+  const text = draft && draft.over === committedText ? draft.text : committedText;
+
+  const commit = () => {
+    const checked = props.parse(text);
+    if (!checked.ok) {
+      setError(checked.error);
+      return;
+    }
+    setError(undefined);
+    setDraft(undefined);
+    if (props.format(checked.value) !== committedText) {
+      props.onCommit(checked.value);
+    }
+  };
+
+  return (
+    <InlineField label={props.label} labelWidth={LABEL_WIDTH} tooltip={props.tooltip} invalid={error !== undefined} error={error}>
+      <Input
+        data-testid={props.testId}
+        width={props.width ?? 16}
+        placeholder={props.placeholder}
+        value={text}
+        onChange={(e) => setDraft({ over: committedText, text: e.currentTarget.value })}
+        onBlur={commit}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') {
+            commit();
+          }
+        }}
+      />
+    </InlineField>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  group: css({ marginTop: theme.spacing(1) }),
+  header: css({
+    display: 'flex',
+    alignItems: 'center',
+    gap: theme.spacing(0.5),
+    background: 'none',
+    border: 'none',
+    padding: 0,
+    cursor: 'pointer',
+    color: theme.colors.text.primary,
+    maxWidth: '100%',
+  }),
+  title: css({ fontWeight: theme.typography.fontWeightMedium }),
+  summary: css({
+    color: theme.colors.text.secondary,
+    fontSize: theme.typography.bodySmall.fontSize,
+    marginLeft: theme.spacing(1),
+    whiteSpace: 'nowrap',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+  }),
+  body: css({ paddingTop: theme.spacing(1) }),
+});
