@@ -92,3 +92,6 @@ export const defaultQuery: Partial<ProfilesQuery> = {
 };
 
 export const PLUGIN_ID = 'grafana-profiles-datasource';
+
+/** A variable query as Grafana's variable support hands it over (a DataQuery, so `refId` is set). */
+export type VariableDataQuery = VariableQuery & { refId: string };
