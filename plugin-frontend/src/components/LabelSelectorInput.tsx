@@ -6,12 +6,12 @@ import { css } from '@emotion/css';
 import { useEffect, useRef, useState } from 'react';
 
 import { GrafanaTheme2 } from '@grafana/data';
-import { getTemplateSrv } from '@grafana/runtime';
 import { CodeEditor, Monaco, MonacoEditor, monacoTypes, useStyles2 } from '@grafana/ui';
 
 import type { ProfilesDataSource } from '../datasource';
 import { errorMessage } from '../selector/errorMessage';
 import { SelectorCompletionItem, SelectorCompletionKind, SelectorCompletionSources, selectorCompletions } from '../selector/completions';
+import { dashboardRange, templateVariableNames } from './templateScope';
 
 export interface LabelSelectorInputProps {
   datasource: ProfilesDataSource;
@@ -28,7 +28,7 @@ export interface LabelSelectorInputProps {
 }
 
 export const SELECTOR_LANGUAGE_ID = 'grafana-profiles-selector';
-export const SELECTOR_TRIGGER_CHARACTERS = ['{', ',', '=', '~', '"', '|'];
+export const SELECTOR_TRIGGER_CHARACTERS = ['{', ',', '=', '~', '"', '|', ' '];
 
 /** Completion for one mounted editor: the latest props, read when Monaco asks. */
 type CompletionHandler = () => SelectorCompletionSources & { onError: (message: string | undefined) => void };
@@ -47,7 +47,8 @@ export function LabelSelectorInput(props: LabelSelectorInputProps) {
   useEffect(() => () => unregister.current?.(), []);
 
   const sources: CompletionHandler = () => {
-    const { datasource, profileTypeId, range } = latest.current;
+    const { datasource, profileTypeId } = latest.current;
+    const range = latest.current.range ?? dashboardRange();
     return {
       profileTypeId,
       // The scope already carries the profile type, so it is not passed a second time.
@@ -274,16 +275,6 @@ function monacoKind(monaco: Monaco, kind: SelectorCompletionKind): monacoTypes.l
       return kinds.Operator;
     case 'variable':
       return kinds.Variable;
-  }
-}
-
-function templateVariableNames(): string[] {
-  try {
-    return getTemplateSrv()
-      .getVariables()
-      .map((v) => v.name);
-  } catch {
-    return []; // no template service outside a dashboard (tests, the config page)
   }
 }
 

@@ -5,13 +5,13 @@ import { css } from '@emotion/css';
 import { useEffect, useMemo, useState } from 'react';
 
 import { GrafanaTheme2 } from '@grafana/data';
-import { getTemplateSrv } from '@grafana/runtime';
 import { Cascader, CascaderOption, useStyles2 } from '@grafana/ui';
 
 import type { ProfilesDataSource } from '../datasource';
 import { errorMessage } from '../selector/errorMessage';
 import { profileTypeOptions } from '../selector/profileTypes';
 import { ProfileTypeInfo } from '../types';
+import { dashboardRange, templateVariableNames } from './templateScope';
 
 export interface ProfileTypeCascaderProps {
   datasource: ProfilesDataSource;
@@ -31,7 +31,7 @@ export const PROFILE_TYPE_SEPARATOR = ' - ';
 export function ProfileTypeCascader({ datasource, value, onChange, range, width, ...rest }: ProfileTypeCascaderProps) {
   const testId = rest['data-testid'] ?? 'profile-type';
   const styles = useStyles2(getStyles);
-  const loaded = useProfileTypes(datasource, range);
+  const loaded = useProfileTypes(datasource, range ?? dashboardRange());
 
   const options = useMemo<CascaderOption[]>(() => {
     const types = loaded.status === 'done' ? profileTypeOptions(loaded.types) : [];
@@ -99,16 +99,6 @@ function useProfileTypes(datasource: ProfilesDataSource, range?: { from: number;
     };
   }, [datasource, uid, from, to]);
   return result && result.uid === uid ? result.loaded : { status: 'loading' };
-}
-
-function templateVariableNames(): string[] {
-  try {
-    return getTemplateSrv()
-      .getVariables()
-      .map((v) => v.name);
-  } catch {
-    return [];
-  }
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
