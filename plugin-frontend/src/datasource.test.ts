@@ -80,6 +80,22 @@ describe('ProfilesDataSource', () => {
     expect(sent.labelSelector).toBe('{service_name=~"a\\\\.b|c", env!="dev"}');
   });
 
+  it('does not send queries with nothing to run, and adds Group by keys', async () => {
+    const bodies = fakeBackend();
+    const ds = new ProfilesDataSource(settings());
+    const targets: ProfilesQuery[] = [
+      { refId: 'A', queryType: 'sql', rawSql: '' },
+      { refId: 'B', queryType: 'metrics', labelSelector: '{}', groupBy: ['pod'] },
+      { refId: 'C', queryType: 'profile', hide: true },
+    ];
+    await new Promise((done) => ds.query(request(targets, { groupByKeys: ['region'] })).subscribe({ complete: () => done(undefined) }));
+    expect(bodies[0].queries.map((q) => q.refId)).toEqual(['B']);
+    expect(bodies[0].queries[0].groupBy).toEqual(['pod', 'region']);
+    const none = await new Promise((done) => ds.query(request([targets[0]])).subscribe({ next: done }));
+    expect(none).toEqual({ data: [] });
+    expect(bodies).toHaveLength(1);
+  });
+
   it('starts Explore with both and dashboards with the flame graph, from the default profile type', () => {
     const ds = new ProfilesDataSource(settings({ defaultProfileType: 'memory:alloc_space:bytes:space:bytes' }));
     expect(ds.getDefaultQuery(CoreApp.Explore)).toMatchObject({ queryType: 'both', profileTypeId: 'memory:alloc_space:bytes:space:bytes' });

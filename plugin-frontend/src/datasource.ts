@@ -1,4 +1,4 @@
-import { Observable, lastValueFrom } from 'rxjs';
+import { Observable, lastValueFrom, of } from 'rxjs';
 
 import {
   AbstractQuery,
@@ -21,7 +21,7 @@ import { DataSourceWithBackend, getTemplateSrv } from '@grafana/runtime';
 import { fromAbstractQuery, toAbstractQuery } from './migrations/abstractQuery';
 import { migrateQuery } from './migrations/migrateQuery';
 import { adHocMatcher } from './variables/adhoc';
-import { interpolateQuery, interpolateText } from './variables/query';
+import { applyGroupByKeys, interpolateQuery, interpolateText } from './variables/query';
 import { Resolve, templateResolver } from './variables/references';
 import { interpolateSelector } from './variables/selector';
 import { migrateVariableQuery } from './variables/variableQuery';
@@ -51,9 +51,19 @@ export class ProfilesDataSource extends DataSourceWithBackend<ProfilesQuery, Pro
     this.variables = new ProfilesVariableSupport(this);
   }
 
-  /** Saved queries of older shapes (and Pyroscope's) are normalised before they are sent. */
+  /**
+   * Saved queries of older shapes (and Pyroscope's) are normalised before they are sent, queries with
+   * nothing to run are skipped (also where Grafana did not ask filterQuery), and the labels of a
+   * dashboard's "Group by" variable are added to the builder queries' group-by.
+   */
   query(request: DataQueryRequest<ProfilesQuery>): Observable<DataQueryResponse> {
-    return super.query({ ...request, targets: request.targets.map((t) => migrateQuery(t)) });
+    const targets = request.targets
+      .map((t) => applyGroupByKeys(migrateQuery(t), request.groupByKeys))
+      .filter((t) => this.filterQuery(t));
+    if (targets.length === 0) {
+      return of({ data: [] });
+    }
+    return super.query({ ...request, targets });
   }
 
   getDefaultQuery(app: CoreApp): Partial<ProfilesQuery> {
@@ -115,6 +125,11 @@ export class ProfilesDataSource extends DataSourceWithBackend<ProfilesQuery, Pro
   async getTagKeys(options?: DataSourceGetTagKeysOptions<ProfilesQuery>): Promise<MetricFindValue[]> {
     const names = await this.getLabelNames(filterScope(options?.filters), undefined, toResourceRange(options?.timeRange));
     return names.map((text) => ({ text }));
+  }
+
+  /** Label names for a dashboard's "Group by" variable. */
+  async getGroupByKeys(options?: DataSourceGetTagKeysOptions<ProfilesQuery>): Promise<MetricFindValue[]> {
+    return this.getTagKeys(options);
   }
 
   async getTagValues(options: DataSourceGetTagValuesOptions<ProfilesQuery>): Promise<MetricFindValue[]> {

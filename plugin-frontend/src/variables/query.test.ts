@@ -1,6 +1,6 @@
 import { ProfilesQuery } from '../types';
 
-import { expandValues, interpolateQuery, resolveTime } from './query';
+import { applyGroupByKeys, expandValues, interpolateQuery, resolveTime } from './query';
 import { templateResolver } from './references';
 import { TestTemplateSrv } from './testTemplateSrv';
 
@@ -79,5 +79,14 @@ describe('interpolateQuery', () => {
 
   it('expands the cross product of multi values', () => {
     expect(expandValues('$groups-$versions', resolve)).toEqual(['pod-v1.2', 'pod-v2', 'region-v1.2', 'region-v2']);
+  });
+});
+
+describe('applyGroupByKeys', () => {
+  it("adds a Group by variable's labels after the query's own, without repeats, and not to SQL", () => {
+    expect(applyGroupByKeys({ refId: 'A', queryType: 'metrics', groupBy: ['pod'] }, ['region', 'pod']).groupBy).toEqual(['pod', 'region']);
+    expect(applyGroupByKeys({ refId: 'A', queryType: 'metrics' }, ['region']).groupBy).toEqual(['region']);
+    const sql: ProfilesQuery = { refId: 'A', queryType: 'sql', rawSql: 'SELECT 1' };
+    expect(applyGroupByKeys(sql, ['region'])).toBe(sql);
   });
 });

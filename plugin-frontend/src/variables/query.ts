@@ -128,3 +128,16 @@ export function interpolateQuery(query: ProfilesQuery, resolve: Resolve, filters
   }
   return dropUndefined(result);
 }
+
+/**
+ * The labels of a dashboard's "Group by" variable added to a builder query's group-by (after the
+ * query's own, without repeats). SQL queries group as their SQL says.
+ */
+export function applyGroupByKeys(query: ProfilesQuery, keys: string[] | undefined): ProfilesQuery {
+  if (!keys || keys.length === 0 || query.queryType === 'sql') {
+    return query;
+  }
+  const own = query.groupBy ?? [];
+  const added = keys.filter((k) => k && !own.includes(k));
+  return added.length === 0 ? query : { ...query, groupBy: [...own, ...added] };
+}
