@@ -1,4 +1,5 @@
 import { RadioButtonGroup } from '@grafana/ui';
+import { useEffect } from 'react';
 
 import { DiffEditor } from './editors/DiffEditor';
 import { FunctionEditor } from './editors/FunctionEditor';
@@ -6,6 +7,7 @@ import { ProfileEditor } from './editors/ProfileEditor';
 import { SqlEditor } from './editors/SqlEditor';
 import { TopEditor } from './editors/TopEditor';
 import { ModeEditorProps } from './editors/types';
+import { migrateQuery } from './migrations/migrateQuery';
 import { EditorMode, modeOf, switchMode } from './modes';
 
 const modes: Array<{ label: string; value: EditorMode; description: string }> = [
@@ -16,8 +18,17 @@ const modes: Array<{ label: string; value: EditorMode; description: string }> = 
   { label: 'SQL', value: 'sql', description: 'DuckDB SQL over the profile tables' },
 ];
 
-export function QueryEditor(props: ModeEditorProps) {
-  const { query, onChange, app } = props;
+export function QueryEditor(incoming: ModeEditorProps) {
+  // A query saved in an older shape (or by Grafana's Pyroscope data source with aliases) opens in
+  // today's shape; migrateQuery returns the same object when there is nothing to change.
+  const query = migrateQuery(incoming.query);
+  const props = query === incoming.query ? incoming : { ...incoming, query };
+  const { onChange, app } = props;
+  useEffect(() => {
+    if (query !== incoming.query) {
+      onChange(query);
+    }
+  }, [query, incoming.query, onChange]);
   const mode = modeOf(query.queryType);
   return (
     <div data-testid="query-editor">
