@@ -1,5 +1,5 @@
 import { RadioButtonGroup } from '@grafana/ui';
-import { useEffect } from 'react';
+import { useEffect, useMemo } from 'react';
 
 import { DiffEditor } from './editors/DiffEditor';
 import { FunctionEditor } from './editors/FunctionEditor';
@@ -21,7 +21,7 @@ const modes: Array<{ label: string; value: EditorMode; description: string }> = 
 export function QueryEditor(incoming: ModeEditorProps) {
   // A query saved in an older shape (or by Grafana's Pyroscope data source with aliases) opens in
   // today's shape; migrateQuery returns the same object when there is nothing to change.
-  const query = migrateQuery(incoming.query);
+  const query = useMemo(() => migrateQuery(incoming.query), [incoming.query]);
   const props = query === incoming.query ? incoming : { ...incoming, query };
   const { onChange, app } = props;
   useEffect(() => {
