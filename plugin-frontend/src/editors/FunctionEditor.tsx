@@ -1,14 +1,196 @@
-// Interim: replaced by the full Function mode editor.
+// The Function tab: one function (or a pattern of them) over time, as its total or self, one series
+// per group-by combination — plain JSON with no panel-side work, so alert rules can run it.
+import { css } from '@emotion/css';
+import { useState } from 'react';
+
+import { GrafanaTheme2, SelectableValue } from '@grafana/data';
+import { Combobox, ComboboxOption, InlineField, InlineFieldRow, InlineSwitch, MultiSelect, RadioButtonGroup, useStyles2 } from '@grafana/ui';
+
 import { LabelSelectorInput } from '../components/LabelSelectorInput';
+import { ProfileTypeCascader } from '../components/ProfileTypeCascader';
+import { ResourceRange, toResourceRange } from '../datasource';
+import { CheckedInput } from '../diff/CheckedInput';
+import { checkFunctionRegex, functionSummary, toggleRegex, usesRegex } from '../diff/functionQuery';
+import { errorMessage } from '../selector/errorMessage';
+import { scopeSelector } from '../selector/format';
+import { parseSelector } from '../selector/parse';
+import { parsePositiveInt } from '../selector/queryOptions';
+import { ProfilesQuery, ValueKind } from '../types';
 import { ModeEditorProps } from './types';
 
-export function FunctionEditor({ datasource, query, onChange, onRunQuery }: ModeEditorProps) {
+const LABEL_WIDTH = 14;
+/** Names offered per keystroke: enough to choose from, few enough to list at once. */
+const FUNCTION_SUGGESTIONS = 100;
+
+const VALUE_KINDS: Array<{ value: ValueKind; label: string; description: string }> = [
+  { value: 'total', label: 'Total', description: 'The function and everything it calls' },
+  { value: 'self', label: 'Self', description: 'The function alone, without its callees' },
+];
+
+export function FunctionEditor({ datasource, query, onChange, onRunQuery, range }: ModeEditorProps) {
+  const styles = useStyles2(getStyles);
+  const resourceRange = toResourceRange(range);
+  const regex = usesRegex(query);
+  const [loadError, setLoadError] = useState<string>();
+  const changeAndRun = (next: ProfilesQuery) => {
+    onChange(next);
+    onRunQuery();
+  };
+
+  const loadFunctions = async (search: string): Promise<Array<ComboboxOption<string>>> => {
+    try {
+      const names = await datasource.getFunctions(search, FUNCTION_SUGGESTIONS, resourceRange);
+      setLoadError(undefined);
+      return names.map((n) => ({ label: n, value: n }));
+    } catch (e) {
+      setLoadError(`Function names could not be loaded: ${errorMessage(e)}`);
+      return [];
+    }
+  };
+
   return (
-    <LabelSelectorInput
-      datasource={datasource}
-      value={query.labelSelector ?? ''}
-      onChange={(labelSelector) => onChange({ ...query, labelSelector })}
-      onRunQuery={onRunQuery}
-    />
+    <div data-testid="function-editor">
+      <div className={styles.row}>
+        <ProfileTypeCascader
+          datasource={datasource}
+          value={query.profileTypeId}
+          range={resourceRange}
+          onChange={(profileTypeId) => changeAndRun({ ...query, profileTypeId })}
+        />
+        <LabelSelectorInput
+          data-testid="function-selector"
+          datasource={datasource}
+          value={query.labelSelector ?? ''}
+          profileTypeId={query.profileTypeId}
+          range={resourceRange}
+          onChange={(labelSelector) => onChange({ ...query, labelSelector })}
+          onRunQuery={onRunQuery}
+        />
+      </div>
+      <InlineFieldRow className={styles.options}>
+        {regex ? (
+          <CheckedInput
+            label="Pattern"
+            labelWidth={LABEL_WIDTH}
+            tooltip="RE2, matching the whole function name; the matching functions are summed, each stack once"
+            testId="function-regex"
+            placeholder="encoding/json\..*"
+            width={48}
+            committed={query.functionRegex ?? ''}
+            format={(v) => v}
+            parse={checkFunctionRegex}
+            onCommit={(functionRegex) => changeAndRun({ ...query, functionRegex })}
+          />
+        ) : (
+          <InlineField
+            label="Function"
+            labelWidth={LABEL_WIDTH}
+            tooltip="The function's full name as the profiles record it; type to search, or enter a name not listed"
+            invalid={loadError !== undefined}
+            error={loadError}
+          >
+            <Combobox<string>
+              data-testid="function-name"
+              width={48}
+              placeholder="main.handler"
+              createCustomValue
+              customValueDescription="Use this name"
+              options={loadFunctions}
+              value={query.function ? { label: query.function, value: query.function } : null}
+              onChange={(option) => changeAndRun({ ...query, function: option.value })}
+              noOptionsMessage="No function with this text in its name"
+            />
+          </InlineField>
+        )}
+        <InlineField label="Regex" tooltip="Select functions by a pattern instead of one name">
+          <InlineSwitch
+            data-testid="function-regex-toggle"
+            value={regex}
+            onChange={(e) => onChange(toggleRegex(query, e.currentTarget.checked))}
+          />
+        </InlineField>
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <InlineField label="Value" labelWidth={LABEL_WIDTH} tooltip="Total: with its callees (pprof's cum); self: the function alone">
+          <div data-testid="function-value-kind">
+            <RadioButtonGroup
+              options={VALUE_KINDS}
+              value={query.valueKind ?? 'total'}
+              onChange={(valueKind) => changeAndRun({ ...query, valueKind })}
+            />
+          </div>
+        </InlineField>
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <FunctionGroupBy query={query} onChange={changeAndRun} datasource={datasource} range={resourceRange} />
+        <CheckedInput
+          label="Limit"
+          labelWidth={8}
+          tooltip="Most series, the largest by sum are kept (empty: all, up to 1,000)"
+          testId="function-limit"
+          placeholder="all"
+          committed={query.limit}
+          format={(v) => (v === undefined ? '' : String(v))}
+          parse={(text) => parsePositiveInt(text, 'Limit')}
+          onCommit={(limit) => changeAndRun({ ...query, limit })}
+        />
+      </InlineFieldRow>
+      <div className={styles.hint} data-testid="function-summary">
+        {functionSummary(query)}
+      </div>
+    </div>
   );
 }
+
+interface FunctionGroupByProps {
+  query: ProfilesQuery;
+  onChange: (query: ProfilesQuery) => void;
+  datasource: ModeEditorProps['datasource'];
+  range?: ResourceRange;
+}
+
+/** Label names of the selection (scoped by its profile type), loaded when the list opens; others can be typed. */
+function FunctionGroupBy({ query, onChange, datasource, range }: FunctionGroupByProps) {
+  const [names, setNames] = useState<string[]>();
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string>();
+  const selected = query.groupBy ?? [];
+
+  const load = async () => {
+    setLoading(true);
+    try {
+      const scope = scopeSelector(parseSelector(query.labelSelector ?? ''), -1, query.profileTypeId);
+      setNames(await datasource.getLabelNames(scope, undefined, range));
+      setError(undefined);
+    } catch (e) {
+      setError(`Label names could not be loaded: ${errorMessage(e)}`);
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  const options: Array<SelectableValue<string>> = Array.from(new Set([...(names ?? []), ...selected])).map((n) => ({ label: n, value: n }));
+  return (
+    <InlineField label="Group by" labelWidth={LABEL_WIDTH} tooltip="One series per combination of these labels" invalid={error !== undefined} error={error}>
+      <div data-testid="function-group-by">
+        <MultiSelect<string>
+          placeholder="Label names"
+          width={40}
+          allowCustomValue
+          isLoading={loading}
+          options={options}
+          value={selected.map((n) => ({ label: n, value: n }))}
+          onOpenMenu={load}
+          onChange={(values) => onChange({ ...query, groupBy: values.map((v) => v.value!).filter((v) => v !== undefined) })}
+          noOptionsMessage={error ?? 'No label names in this selection'}
+        />
+      </div>
+    </InlineField>
+  );
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  row: css({ display: 'flex', alignItems: 'flex-start', gap: theme.spacing(1), flexWrap: 'wrap' }),
+  options: css({ marginTop: theme.spacing(1) }),
+  hint: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize, marginTop: theme.spacing(0.5) }),
+});
