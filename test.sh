@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Builds everything and runs every test suite. Needs the .NET 10 SDK and Node.js/npm (the build
-# fetches DuckDB's libduckdb.so from npm by itself). Two suites build real Go programs: the scrape
-# tests a net/http/pprof server, the plugin tests a host that starts the plugin with
-# hashicorp/go-plugin's client (as Grafana does). When Go or those libraries are missing, this
-# installs Debian's packages (as root, or through sudo).
+# Builds everything and runs every test suite: the frontend's typecheck, lint and unit tests, the
+# plugin folder (frontend + backend for linux amd64 and arm64), the .NET suites (among them the
+# plugin folder's layout and the provisioned dashboards against the real plugin), the browser test
+# (headless Chromium loading dist/module.js as Grafana does, backed by the real plugin executable)
+# and the docker-compose file's validation.
+#
+# Needs the .NET 10 SDK and Node.js/npm. Installs what is missing from Debian's packages (as root,
+# or through sudo): Go and the Go libraries for the test programs (a net/http/pprof server, and a
+# host that starts the plugin with hashicorp/go-plugin as Grafana does), Chromium for the browser
+# test, and docker-compose to validate docker-compose.yml (no Docker engine is needed).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -11,12 +16,29 @@ packages=()
 command -v go >/dev/null 2>&1 || packages+=(golang-go)
 [ -d /usr/share/gocode/src/github.com/hashicorp/go-plugin ] || packages+=(golang-github-hashicorp-go-plugin-dev)
 [ -d /usr/share/gocode/src/google.golang.org/grpc ] || packages+=(golang-google-grpc-dev)
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+command -v docker-compose >/dev/null 2>&1 || packages+=(docker-compose)
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "Installing Debian packages for the Go test programs: ${packages[*]}..."
+  echo "Installing Debian packages for the tests: ${packages[*]}..."
   $sudo apt-get install -y "${packages[@]}" >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y "${packages[@]}" >/dev/null; }
 fi
 
+echo "== frontend: install, typecheck, lint, unit tests"
+(cd plugin-frontend && npm ci --no-audit --no-fund && npm run typecheck && npm run lint && npx jest --ci)
+
+echo "== .NET build"
 dotnet build GrafanaProfiles.sln -c Release -warnaserror
+
+echo "== plugin folder (dist/)"
+bash build/package-plugin.sh
+
+echo "== .NET tests"
 dotnet test GrafanaProfiles.sln -c Release --no-build
+
+echo "== browser test"
+(cd plugin-frontend && npm run e2e)
+
+echo "== docker-compose.yml"
+bash build/check-compose.sh
