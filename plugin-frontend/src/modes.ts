@@ -1,6 +1,6 @@
 import { CoreApp } from '@grafana/data';
 
-import { profileQueryToSql } from './sql/fromProfileQuery';
+import { profileQueryToSql, sqlFormatFor } from './sql/fromProfileQuery';
 import { ProfilesQuery, QueryType } from './types';
 
 /** The editor's tabs; `profile` covers the query types metrics, profile and both. */
@@ -30,7 +30,10 @@ export function switchMode(query: ProfilesQuery, mode: EditorMode, app?: CoreApp
     case 'profile':
       return { ...query, queryType: app === CoreApp.Explore ? 'both' : 'profile' };
     case 'sql':
-      return { ...query, queryType: 'sql', rawSql: query.rawSql || profileQueryToSql(query), format: query.format ?? 'table' };
+      if (query.rawSql) {
+        return { ...query, queryType: 'sql', format: query.format ?? 'table' };
+      }
+      return { ...query, queryType: 'sql', rawSql: profileQueryToSql(query), format: sqlFormatFor(query) };
     default:
       return { ...query, queryType: mode };
   }

@@ -171,8 +171,9 @@ function FunctionGroupBy({ query, onChange, datasource, range }: FunctionGroupBy
 
   const options: Array<SelectableValue<string>> = Array.from(new Set([...(names ?? []), ...selected])).map((n) => ({ label: n, value: n }));
   return (
-    <InlineField label="Group by" labelWidth={LABEL_WIDTH} tooltip="One series per combination of these labels" invalid={error !== undefined} error={error}>
-      <div data-testid="function-group-by">
+    // The test id sits outside the field: InlineField hands its `invalid` to its child.
+    <div data-testid="function-group-by">
+      <InlineField label="Group by" labelWidth={LABEL_WIDTH} tooltip="One series per combination of these labels" invalid={error !== undefined} error={error}>
         <MultiSelect<string>
           placeholder="Label names"
           width={40}
@@ -184,8 +185,8 @@ function FunctionGroupBy({ query, onChange, datasource, range }: FunctionGroupBy
           onChange={(values) => onChange({ ...query, groupBy: values.map((v) => v.value!).filter((v) => v !== undefined) })}
           noOptionsMessage={error ?? 'No label names in this selection'}
         />
-      </div>
-    </InlineField>
+      </InlineField>
+    </div>
   );
 }
 

@@ -1,14 +1,332 @@
-// Interim: replaced by the full Sql mode editor.
-import { LabelSelectorInput } from '../components/LabelSelectorInput';
+// The SQL tab: DuckDB SQL over the plugin's views in Grafana's code editor (Monaco), with completion
+// of views, columns, functions, macros and variables (src/sql/completions.ts), Ctrl/Cmd+Enter to run,
+// the result format, and the backend's error shown as a marker where DuckDB points.
+import { css } from '@emotion/css';
+import { useEffect, useRef, useState } from 'react';
+
+import { DataQueryError, GrafanaTheme2, LoadingState, PanelData } from '@grafana/data';
+import { Button, CodeEditor, InlineField, Input, Monaco, MonacoEditor, RadioButtonGroup, monacoTypes, useStyles2 } from '@grafana/ui';
+
+import { ProfileTypeCascader } from '../components/ProfileTypeCascader';
+import { templateVariableNames } from '../components/templateScope';
+import { type ProfilesDataSource, type SqlSchema, toResourceRange } from '../datasource';
+import { errorMessage } from '../selector/errorMessage';
+import { SqlCompletionItem, SqlCompletionKind, sqlCompletions } from '../sql/completions';
+import { SqlErrorMarker, sqlErrorMarker } from '../sql/errorPosition';
+import { SqlFormat } from '../types';
 import { ModeEditorProps } from './types';
 
-export function SqlEditor({ datasource, query, onChange, onRunQuery }: ModeEditorProps) {
+export const SQL_FORMATS: Array<{ label: string; value: SqlFormat; description: string }> = [
+  { label: 'Table', value: 'table', description: 'One row per result row' },
+  { label: 'Time series', value: 'time_series', description: 'Needs a time column: $__timeGroupAlias(time, $__interval)' },
+  { label: 'Flame graph', value: 'flamegraph', description: 'A stack_id (or stack) column and a numeric value column' },
+];
+
+const MARKER_OWNER = 'grafana-profiles-sql';
+const SQL_TRIGGER_CHARACTERS = ['.', ' ', '$', ','];
+
+export function SqlEditor({ datasource, query, onChange, onRunQuery, data, range }: ModeEditorProps) {
+  const styles = useStyles2(getStyles);
+  const format = query.format ?? 'table';
+  const [schemaError, setSchemaError] = useState<string>();
+  const editorRef = useRef<{ editor: MonacoEditor; monaco: Monaco }>(undefined);
+  const latest = useRef({ datasource, query, onChange, onRunQuery });
+  useEffect(() => {
+    latest.current = { datasource, query, onChange, onRunQuery };
+  });
+  const unregister = useRef<() => void>(undefined);
+  useEffect(() => () => unregister.current?.(), []);
+
+  /** Takes the editor's text into the query, then runs it. */
+  const run = () => {
+    const { query: q, onChange: change, onRunQuery: runQuery } = latest.current;
+    const text = editorRef.current?.editor.getValue() ?? q.rawSql ?? '';
+    if (text !== (q.rawSql ?? '')) {
+      change({ ...q, rawSql: text });
+    }
+    runQuery();
+  };
+
+  // The backend's error for this query as a marker; a later answer without one clears it.
+  const marker = markerFor(data, query.refId, query.rawSql ?? '');
+  useEffect(() => {
+    const mounted = editorRef.current;
+    const model = mounted?.editor.getModel();
+    if (!mounted || !model || (data && data.state === LoadingState.Loading)) {
+      return;
+    }
+    mounted.monaco.editor.setModelMarkers(model, MARKER_OWNER, marker ? [toMonacoMarker(mounted.monaco, marker)] : []);
+  }, [marker?.startLine, marker?.startColumn, marker?.endColumn, marker?.message, data]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const onEditorDidMount = (editor: MonacoEditor, monaco: Monaco) => {
+    editorRef.current = { editor, monaco };
+    const model = editor.getModel();
+    if (model) {
+      unregister.current = registerSqlCompletion(monaco, model.id, () => ({
+        schema: () => cachedSchema(latest.current.datasource),
+        variables: templateVariableNames(),
+        onError: setSchemaError,
+      }));
+      if (marker) {
+        monaco.editor.setModelMarkers(model, MARKER_OWNER, [toMonacoMarker(monaco, marker)]);
+      }
+    }
+    editor.addAction({
+      id: 'grafana-profiles.sql.run-query',
+      label: 'Run query',
+      keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter],
+      run,
+    });
+  };
+
   return (
-    <LabelSelectorInput
-      datasource={datasource}
-      value={query.labelSelector ?? ''}
-      onChange={(labelSelector) => onChange({ ...query, labelSelector })}
-      onRunQuery={onRunQuery}
-    />
+    <div data-testid="sql-tab">
+      <div className={styles.editorRow}>
+        <div className={styles.editor} data-testid="sql-editor">
+          <CodeEditor
+            value={query.rawSql ?? ''}
+            language="sql"
+            height={200}
+            showMiniMap={false}
+            showLineNumbers
+            onEditorDidMount={onEditorDidMount}
+            onBlur={(value) => {
+              const { query: q, onChange: change } = latest.current;
+              if (value !== (q.rawSql ?? '')) {
+                change({ ...q, rawSql: value });
+              }
+            }}
+            monacoOptions={{
+              fontSize: 14,
+              scrollBeyondLastLine: false,
+              suggestOnTriggerCharacters: true,
+              quickSuggestions: { other: true, strings: true, comments: false },
+              suggest: { showWords: false },
+              placeholder: 'SELECT … FROM samples WHERE $__timeFilter(time) — Ctrl/Cmd+Enter runs the query',
+            } as monacoTypes.editor.IStandaloneEditorConstructionOptions}
+          />
+        </div>
+        <Button data-testid="sql-run" icon="play" variant="primary" size="sm" onClick={run} tooltip="Run query (Ctrl/Cmd+Enter)">
+          Run
+        </Button>
+      </div>
+      {schemaError && (
+        <div className={styles.error} role="alert" data-testid="sql-schema-error">
+          {schemaError}
+        </div>
+      )}
+      <div className={styles.optionsRow}>
+        <InlineField label="Format" tooltip="How the backend shapes the result (Sql/README.md: formats)">
+          <div data-testid="sql-format">
+            <RadioButtonGroup<SqlFormat>
+              options={SQL_FORMATS}
+              value={format}
+              onChange={(next) => {
+                latest.current.onChange({ ...latest.current.query, format: next });
+                latest.current.onRunQuery();
+              }}
+            />
+          </div>
+        </InlineField>
+        {format === 'flamegraph' && (
+          <>
+            <InlineField label="Profile type" tooltip="The unit of the flame graph's values; the data source's default when empty">
+              <ProfileTypeCascader
+                data-testid="sql-profile-type"
+                datasource={datasource}
+                value={query.profileTypeId}
+                range={toResourceRange(range)}
+                onChange={(profileTypeId) => {
+                  latest.current.onChange({ ...latest.current.query, profileTypeId });
+                  latest.current.onRunQuery();
+                }}
+              />
+            </InlineField>
+            <MaxNodesField
+              value={query.maxNodes}
+              onChange={(maxNodes) => {
+                latest.current.onChange({ ...latest.current.query, maxNodes });
+                latest.current.onRunQuery();
+              }}
+            />
+          </>
+        )}
+      </div>
+    </div>
   );
 }
+
+function MaxNodesField({ value, onChange }: { value?: number; onChange: (value: number | undefined) => void }) {
+  const [text, setText] = useState(value === undefined ? '' : String(value));
+  const [invalid, setInvalid] = useState<string>();
+  // A new value from outside (another editor, a migration) replaces the text being edited.
+  const [shown, setShown] = useState(value);
+  if (shown !== value) {
+    setShown(value);
+    setText(value === undefined ? '' : String(value));
+  }
+  const commit = () => {
+    const trimmed = text.trim();
+    if (trimmed === '') {
+      setInvalid(undefined);
+      if (value !== undefined) {
+        onChange(undefined);
+      }
+      return;
+    }
+    const n = Number(trimmed);
+    if (!Number.isInteger(n) || n <= 0) {
+      setInvalid(`Max nodes must be a whole number above 0, not '${trimmed}'.`);
+      return;
+    }
+    setInvalid(undefined);
+    if (n !== value) {
+      onChange(n);
+    }
+  };
+  return (
+    <InlineField label="Max nodes" tooltip="Most nodes in the flame graph; the backend's default when empty" invalid={!!invalid} error={invalid}>
+      <Input
+        data-testid="sql-max-nodes"
+        width={12}
+        value={text}
+        placeholder="default"
+        onChange={(e) => setText(e.currentTarget.value)}
+        onBlur={commit}
+        onKeyDown={(e) => e.key === 'Enter' && commit()}
+      />
+    </InlineField>
+  );
+}
+
+/** The error of this query's refId in a response, placed in the SQL that was run. */
+export function markerFor(data: PanelData | undefined, refId: string, sql: string): SqlErrorMarker | undefined {
+  if (!data) {
+    return undefined;
+  }
+  const errors: DataQueryError[] = [...(data.errors ?? []), ...(data.error ? [data.error] : [])];
+  const error = errors.find((e) => e.refId === refId) ?? errors.find((e) => !e.refId);
+  const text = error?.message ?? error?.data?.message;
+  if (!text) {
+    return undefined;
+  }
+  const executed = data.series.find((s) => s.refId === refId)?.meta?.executedQueryString;
+  return sqlErrorMarker(text, sql, executed);
+}
+
+function toMonacoMarker(monaco: Monaco, m: SqlErrorMarker): monacoTypes.editor.IMarkerData {
+  return {
+    startLineNumber: m.startLine,
+    startColumn: m.startColumn,
+    endLineNumber: m.endLine,
+    endColumn: m.endColumn,
+    message: m.message,
+    severity: monaco.MarkerSeverity.Error,
+    source: 'DuckDB',
+  };
+}
+
+/** The schema per data source, loaded once; a failed load is tried again at the next completion. */
+const schemas = new WeakMap<ProfilesDataSource, Promise<SqlSchema>>();
+
+export function cachedSchema(datasource: ProfilesDataSource): Promise<SqlSchema> {
+  let schema = schemas.get(datasource);
+  if (!schema) {
+    schema = datasource.getSqlSchema();
+    schemas.set(datasource, schema);
+    schema.catch(() => schemas.delete(datasource));
+  }
+  return schema;
+}
+
+type CompletionHandler = () => {
+  schema: () => Promise<SqlSchema>;
+  variables: string[];
+  onError: (message: string | undefined) => void;
+};
+
+/**
+ * One completion provider for `sql` per Monaco instance, dispatching by model id: Monaco's providers
+ * are global per language, so one per editor would list every item once per SQL editor on the page.
+ */
+const registries = new WeakMap<Monaco, { handlers: Map<string, CompletionHandler>; provider?: monacoTypes.IDisposable }>();
+
+function registerSqlCompletion(monaco: Monaco, modelId: string, handler: CompletionHandler): () => void {
+  let registry = registries.get(monaco);
+  if (!registry) {
+    registry = { handlers: new Map() };
+    registries.set(monaco, registry);
+  }
+  const reg = registry;
+  reg.handlers.set(modelId, handler);
+  if (!reg.provider) {
+    reg.provider = monaco.languages.registerCompletionItemProvider('sql', {
+      triggerCharacters: SQL_TRIGGER_CHARACTERS,
+      provideCompletionItems: async (model, position) => {
+        const handle = reg.handlers.get(model.id);
+        if (!handle) {
+          return { suggestions: [] };
+        }
+        const sources = handle();
+        let schema: SqlSchema | undefined;
+        try {
+          schema = await sources.schema();
+          sources.onError(undefined);
+        } catch (e) {
+          // Keywords, functions and variables still complete without the schema.
+          sources.onError(`Completion could not load the SQL schema: ${errorMessage(e)}`);
+        }
+        const items = sqlCompletions(model.getValue(), model.getOffsetAt(position), schema, sources.variables);
+        return { suggestions: items.map((item) => toMonacoItem(monaco, model, item)) };
+      },
+    });
+  }
+  return () => {
+    reg.handlers.delete(modelId);
+    if (reg.handlers.size === 0) {
+      reg.provider?.dispose();
+      reg.provider = undefined;
+    }
+  };
+}
+
+function toMonacoItem(monaco: Monaco, model: monacoTypes.editor.ITextModel, item: SqlCompletionItem): monacoTypes.languages.CompletionItem {
+  const start = model.getPositionAt(item.range.start);
+  const end = model.getPositionAt(item.range.end);
+  return {
+    label: item.label,
+    kind: monacoKind(monaco, item.kind),
+    insertText: item.insertText,
+    insertTextRules: item.snippet ? monaco.languages.CompletionItemInsertTextRule.InsertAsSnippet : undefined,
+    detail: item.detail,
+    documentation: item.documentation,
+    sortText: item.sortText,
+    range: new monaco.Range(start.lineNumber, start.column, end.lineNumber, end.column),
+  };
+}
+
+function monacoKind(monaco: Monaco, kind: SqlCompletionKind): monacoTypes.languages.CompletionItemKind {
+  const kinds = monaco.languages.CompletionItemKind;
+  switch (kind) {
+    case 'view':
+      return kinds.Class;
+    case 'column':
+      return kinds.Field;
+    case 'function':
+      return kinds.Function;
+    case 'keyword':
+      return kinds.Keyword;
+    case 'macro':
+      return kinds.Snippet;
+    case 'variable':
+      return kinds.Variable;
+  }
+}
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  editorRow: css({ display: 'flex', alignItems: 'flex-start', gap: theme.spacing(1) }),
+  // Without a small width the editor grows with its container but never shrinks back.
+  editor: css({ flex: 1, width: '100px' }),
+  optionsRow: css({ display: 'flex', flexWrap: 'wrap', alignItems: 'flex-start', gap: theme.spacing(1), marginTop: theme.spacing(1) }),
+  error: css({ color: theme.colors.error.text, fontSize: theme.typography.bodySmall.fontSize, marginTop: theme.spacing(0.5) }),
+});

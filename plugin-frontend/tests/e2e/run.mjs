@@ -34,7 +34,7 @@ const only = args.includes('--only') ? new RegExp(args[args.indexOf('--only') + 
 const updateDocs = args.includes('--update-docs');
 
 /** Screenshots that document the editors (docs/images/, shown in the README). */
-const DOC_IMAGES = ['config-editor.png', 'profile-editor.png', 'diff-editor.png', 'sql-editor.png'];
+const DOC_IMAGES = ['config-editor.png', 'query-editor-profile.png', 'query-editor-diff.png', 'query-editor-sql.png'];
 
 function step(message) {
   console.log(`# ${message}`);
@@ -66,6 +66,12 @@ async function main() {
     });
   }
 
+  // Ctrl+C or a CI timeout: stop the browser and the plugin before leaving.
+  const interrupted = new Promise((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+      process.once(signal, () => resolve(signal));
+    }
+  });
   const logLines = [];
   const log = (line) => logLines.push(`${new Date().toISOString()} ${line}`);
   let standin;
@@ -94,7 +100,11 @@ async function main() {
         suite.test(scenario.name, scenario.run);
       }
     }
-    const { passed, failed } = await suite.run(context);
+    const outcome = await Promise.race([suite.run(context), interrupted]);
+    if (typeof outcome === 'string') {
+      throw new Error(`interrupted by ${outcome}`);
+    }
+    const { passed, failed } = outcome;
     if (updateDocs) {
       const docs = path.join(repoRoot, 'docs', 'images');
       mkdirSync(docs, { recursive: true });

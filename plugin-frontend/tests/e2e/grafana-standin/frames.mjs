@@ -112,6 +112,8 @@ function readColumn(batches, index, arrowType, type) {
         } else if (typeof v === 'number' && !Number.isFinite(v)) {
           values.push(null);
           (Number.isNaN(v) ? entity.NaN : v > 0 ? entity.Inf : entity.NegInf).push(row);
+        } else if (arrowType.typeId === Type.Float && arrowType.precision === 1) {
+          values.push(shortestFloat32(v));
         } else {
           values.push(v);
         }
@@ -122,6 +124,17 @@ function readColumn(batches, index, arrowType, type) {
     ? Object.fromEntries(Object.entries(entity).filter(([, rows]) => rows.length > 0))
     : null;
   return { values, entities, nanos: arrowType.typeId === Type.Timestamp && nanos.some((n) => n !== 0) ? nanos : null };
+}
+
+/** The shortest decimal that reads back as the same float32, as Go writes a float32 (1e-45, not 1.4012984e-45). */
+function shortestFloat32(v) {
+  for (let digits = 1; digits < 17; digits++) {
+    const candidate = Number(v.toPrecision(digits));
+    if (Math.fround(candidate) === v) {
+      return candidate;
+    }
+  }
+  return v;
 }
 
 function isValid(data, r) {

@@ -93,6 +93,10 @@ export class PluginProcess {
       PLUGIN_PROTOCOL_VERSIONS: '2',
     });
     const child = spawn(file, [], { cwd: workDir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Last resort if this process ends without stop(): never leave the plugin running.
+    const killOnExit = () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.removeListener('exit', killOnExit));
     const plugin = new PluginProcess(child, workDir, pluginJson, onLog);
     try {
       const line = await plugin.#firstLine(file);

@@ -4,9 +4,18 @@
 // everything else in the Table panel; query errors as text.
 import { useMemo } from 'react';
 
-import { DataFrame, DataQueryError, FieldType, GrafanaTheme2, TimeRange, applyFieldOverrides } from '@grafana/data';
+import {
+  DataFrame,
+  DataQueryError,
+  FieldColorModeId,
+  FieldConfigSource,
+  FieldType,
+  GrafanaTheme2,
+  TimeRange,
+  applyFieldOverrides,
+} from '@grafana/data';
 import { FlameGraph } from '@grafana/flamegraph';
-import { LegendDisplayMode } from '@grafana/schema';
+import { AxisPlacement, GraphDrawStyle, LegendDisplayMode, LineInterpolation, VisibilityMode } from '@grafana/schema';
 import { Table, TimeSeries, useTheme2 } from '@grafana/ui';
 
 interface Props {
@@ -28,10 +37,40 @@ function kindOf(frame: DataFrame): 'flamegraph' | 'graph' | 'table' {
   return 'table';
 }
 
-function withOverrides(frames: DataFrame[], theme: GrafanaTheme2): DataFrame[] {
+// The field defaults of Grafana's time series panel (classic palette, lines with points), and none for tables.
+const GRAPH_DEFAULTS: FieldConfigSource = {
+  defaults: {
+    color: { mode: FieldColorModeId.PaletteClassic },
+    custom: {
+      drawStyle: GraphDrawStyle.Line,
+      lineInterpolation: LineInterpolation.Linear,
+      lineWidth: 1,
+      fillOpacity: 0,
+      showPoints: VisibilityMode.Auto,
+      pointSize: 5,
+      spanNulls: false,
+      axisPlacement: AxisPlacement.Auto,
+    },
+  },
+  overrides: [],
+};
+
+const TABLE_DEFAULTS: FieldConfigSource = { defaults: {}, overrides: [] };
+
+function withOverrides(frames: DataFrame[], theme: GrafanaTheme2, fieldConfig: FieldConfigSource): DataFrame[] {
+  // Grafana merges a panel's defaults through the standard field config registry its core fills at start;
+  // outside Grafana that registry is empty, so the defaults are merged here (the frame's own config wins).
+  const { custom, ...defaults } = fieldConfig.defaults;
+  const configured = frames.map((frame) => ({
+    ...frame,
+    fields: frame.fields.map((field) => ({
+      ...field,
+      config: { ...defaults, ...field.config, custom: { ...custom, ...field.config.custom } },
+    })),
+  }));
   return applyFieldOverrides({
-    data: frames,
-    fieldConfig: { defaults: {}, overrides: [] },
+    data: configured,
+    fieldConfig,
     replaceVariables: (value: string) => value,
     theme,
     timeZone: 'utc',
@@ -40,8 +79,8 @@ function withOverrides(frames: DataFrame[], theme: GrafanaTheme2): DataFrame[] {
 
 export function Panels({ series, errors, range, width }: Props) {
   const theme = useTheme2();
-  const graphs = useMemo(() => withOverrides(series.filter((f) => kindOf(f) === 'graph'), theme), [series, theme]);
-  const tables = useMemo(() => withOverrides(series.filter((f) => kindOf(f) === 'table'), theme), [series, theme]);
+  const graphs = useMemo(() => withOverrides(series.filter((f) => kindOf(f) === 'graph'), theme, GRAPH_DEFAULTS), [series, theme]);
+  const tables = useMemo(() => withOverrides(series.filter((f) => kindOf(f) === 'table'), theme, TABLE_DEFAULTS), [series, theme]);
   const flames = series.filter((f) => kindOf(f) === 'flamegraph');
 
   return (

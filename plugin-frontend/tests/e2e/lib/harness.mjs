@@ -56,6 +56,8 @@ export class Suite {
       const consoleErrors = [];
       page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
       page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`));
+      // The console says only "Failed to load resource": name what failed.
+      page.on('response', (r) => r.status() >= 400 && consoleErrors.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`));
       const started = Date.now();
       try {
         let timer;

@@ -72,7 +72,7 @@ export default [
       }, { seen: () => visibleText(page, '[data-testid="panel-table-changes"]') });
       await panel.scrollIntoViewIfNeeded();
       await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path: path.join(outputDir, 'diff-editor.png') });
+      await page.screenshot({ path: path.join(outputDir, 'query-editor-diff.png') });
     },
   },
 ];

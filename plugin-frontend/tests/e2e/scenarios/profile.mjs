@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { assert, waitFor } from '../lib/harness.mjs';
-import { UID, monacoIn, openEditor, runQuery, typeInMonaco, visibleText, waitForSuggestions } from '../lib/pages.mjs';
+import { UID, monacoIn, openEditor, runCount, runQuery, typeInMonaco, visibleText, waitForRun, waitForSuggestions } from '../lib/pages.mjs';
 
 export const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
 
@@ -54,6 +54,30 @@ async function canvasColours(page) {
 
 export { canvasColours, topTableSymbols };
 
+function cascaderInput(page) {
+  return page.locator('[data-testid="profile-type"] input, input[data-testid="profile-type"]').first();
+}
+
+function cascaderMenuText(page) {
+  return visibleText(page, '.rc-cascader-menus', 2000);
+}
+
+/** Opens the profile type cascader and picks `name` → `sampleType`, as a person does. */
+async function chooseProfileType(page, name, sampleType) {
+  const input = cascaderInput(page);
+  await waitFor('the profile type cascader', () => input.isVisible(), { seen: () => visibleText(page, '[data-testid="query-editor"]') });
+  await input.click();
+  const first = page.locator('.rc-cascader-menu').first().locator('.rc-cascader-menu-item', { hasText: new RegExp(`^${name}$`) });
+  await waitFor(`"${name}" in the profile type cascader`, () => first.isVisible(), { seen: () => cascaderMenuText(page) });
+  await first.click();
+  const second = page.locator('.rc-cascader-menu').nth(1).locator('.rc-cascader-menu-item', { hasText: new RegExp(`^${sampleType}$`) });
+  await waitFor(`"${sampleType}" under ${name}`, () => second.isVisible(), { seen: () => cascaderMenuText(page) });
+  await second.click();
+  await waitFor(`the cascader to show ${name} - ${sampleType}`, async () => (await input.inputValue()).includes(sampleType), {
+    seen: () => visibleText(page, '[data-testid="query-editor"]'),
+  });
+}
+
 export default [
   {
     name: 'profile editor: the profile type cascader lists the profile types of the real data',
@@ -61,27 +85,21 @@ export default [
       const types = await resource(baseUrl, `profileTypes?${rangeQuery(range)}`);
       assert(types.length >= 6, `the ingested data should have several profile types, the backend lists ${types.length}`);
       await openEditor(page, baseUrl, range);
-      const cascader = page.locator('[data-testid="profile-type"]').first();
-      await waitFor('the profile type cascader', () => cascader.isVisible(), { seen: () => visibleText(page, '[data-testid="query-editor"]') });
-      const input = page.locator('[data-testid="profile-type"] input, input[data-testid="profile-type"]').first();
-      await (await input.count() ? input : cascader).click();
+      const input = cascaderInput(page);
+      await waitFor('the profile type cascader', () => input.isVisible(), { seen: () => visibleText(page, '[data-testid="query-editor"]') });
+      await input.click();
       const names = [...new Set(types.map((t) => t.id.split(':')[0]))];
-      const menuText = () => visibleText(page, '.rc-cascader-menus, [role="menu"], body', 2000);
       await waitFor(`the cascader's first level to list ${names.join(', ')}`, async () => {
-        const text = await menuText();
-        return names.every((n) => text.includes(n));
-      }, { seen: menuText });
+        const items = (await page.locator('.rc-cascader-menu').first().locator('.rc-cascader-menu-item').allInnerTexts()).map((i) => i.trim());
+        return names.every((n) => items.includes(n));
+      }, { seen: () => cascaderMenuText(page) });
       // The second level: the sample types of process_cpu, as the data has them.
       await page.locator('.rc-cascader-menu-item', { hasText: /^process_cpu$/ }).first().click();
       const cpuSampleTypes = types.filter((t) => t.id.startsWith('process_cpu:')).map((t) => t.id.split(':')[1]);
       await waitFor(`process_cpu's sample types ${cpuSampleTypes.join(', ')}`, async () => {
         const items = await page.locator('.rc-cascader-menu').nth(1).locator('.rc-cascader-menu-item').allInnerTexts();
-        return cpuSampleTypes.every((s) => items.map((i) => i.trim()).includes(s));
-      }, { seen: menuText });
-      await page.locator('.rc-cascader-menu').nth(1).locator('.rc-cascader-menu-item', { hasText: /^cpu$/ }).click();
-      await waitFor('the chosen type in the cascader', async () => (await input.inputValue().catch(() => '')).includes('cpu'), {
-        seen: () => visibleText(page, '[data-testid="query-editor"]'),
-      });
+        return cpuSampleTypes.every((t) => items.map((i) => i.trim()).includes(t));
+      }, { seen: () => cascaderMenuText(page) });
     },
   },
   {
@@ -110,12 +128,20 @@ export default [
     },
   },
   {
-    name: 'profile editor: a profile query draws a flame graph with the real functions of the Go CPU profile',
+    name: 'profile editor: a new Explore query (type, selector, Shift+Enter) draws the series and a flame graph of the real Go CPU profile',
     async run({ page, baseUrl, range, repoRoot, outputDir }) {
-      await openEditor(page, baseUrl, range, {
-        query: { refId: 'A', queryType: 'profile', profileTypeId: CPU, labelSelector: '{service_name="shop"}' },
-      });
-      await runQuery(page);
+      // A new query row, as Explore opens it: pick the type, type the selector, Shift+Enter.
+      await openEditor(page, baseUrl, range);
+      await chooseProfileType(page, 'process_cpu', 'cpu');
+      const editor = monacoIn(page, 'label-selector');
+      await waitFor('the label selector as a code editor (Monaco)', () => editor.isVisible(), { seen: () => visibleText(page, '[data-testid="query-editor"]') });
+      await typeInMonaco(page, editor, '{service_name="shop"}');
+      await page.keyboard.press('Escape');
+      const typed = await visibleText(page, '[data-testid="label-selector"]');
+      assert(typed.replace(/\s/g, '') === '{service_name="shop"}', `the selector should read {service_name="shop"}, it reads ${typed}`);
+      const before = await runCount(page);
+      await page.keyboard.press('Shift+Enter');
+      await waitForRun(page, before);
       const panel = page.locator('[data-testid="panel-flamegraph"]');
       await waitFor('a flame graph panel', () => panel.isVisible(), { seen: () => visibleText(page, '[data-testid="results"]') });
       const expected = topFunctions(repoRoot, 'go-cpu.cpu.top.tsv', 3);
@@ -130,16 +156,38 @@ export default [
       assert(rows.length >= 10, `the top table should list many functions, it shows ${rows.length}`);
       const colours = await canvasColours(page);
       assert(colours.length > 10, `the flame graph canvas should be drawn with many bar colours, it has ${colours.length}`);
-      await page.screenshot({ path: path.join(outputDir, 'profile-editor.png') });
+      // In Explore a new query is of type "both": its series are drawn above the flame graph.
+      await waitFor('the series of the selection above the flame graph (query type Both in Explore)', () => page.locator('[data-testid="panel-timeseries"] .uplot').isVisible(), {
+        seen: () => visibleText(page, '[data-testid="results"]', 300),
+      });
+      const summary = await visibleText(page, '[data-testid="options-toggle"]');
+      assert(/Both/.test(summary), `the options' summary should say the query type is Both, it reads: ${summary}`);
+      await page.screenshot({ path: path.join(outputDir, 'query-editor-profile.png') });
     },
   },
   {
     name: 'profile editor: a metrics query draws a time series with one series per group',
     async run({ page, baseUrl, range, outputDir }) {
+      // A saved profile query; the options switch it to series grouped by the pprof label `worker`.
       await openEditor(page, baseUrl, range, {
-        query: { refId: 'A', queryType: 'metrics', profileTypeId: CPU, labelSelector: '{service_name="shop"}', groupBy: ['worker'] },
+        query: { refId: 'A', queryType: 'profile', profileTypeId: CPU, labelSelector: '{service_name="shop"}' },
       });
-      await runQuery(page);
+      await page.locator('[data-testid="options-toggle"]').click();
+      let before = await runCount(page);
+      await page.locator('[data-testid="query-type"]').getByRole('radio', { name: /^Metrics?$/ }).click();
+      await waitForRun(page, before);
+      const groupBy = page.locator('[data-testid="group-by"]');
+      await groupBy.click();
+      const option = page.getByRole('option', { name: 'worker', exact: true });
+      await waitFor('"worker" among the group-by label names', () => option.isVisible(), { seen: () => visibleText(page, '[data-testid="group-by"]') });
+      before = await runCount(page);
+      await option.click();
+      await waitForRun(page, before);
+      await page.keyboard.press('Escape');
+      // Collapsed, the options show as one line.
+      await page.locator('[data-testid="options-toggle"]').click();
+      const summary = await visibleText(page, '[data-testid="options-toggle"]');
+      assert(/worker/.test(summary) && /Metric/.test(summary), `the options' summary line should show the choices, it reads: ${summary}`);
       const panel = page.locator('[data-testid="panel-timeseries"]');
       await waitFor('a time series panel', () => panel.isVisible(), { seen: () => visibleText(page, '[data-testid="results"]') });
       await waitFor('the uPlot canvas of the time series', async () => (await panel.locator('.uplot canvas').count()) > 0, {
@@ -151,6 +199,17 @@ export default [
         const legend = await visibleText(page, '[data-testid="panel-timeseries"]', 2000);
         return workers.every((w) => legend.includes(w));
       }, { seen: () => visibleText(page, '[data-testid="panel-timeseries"]') });
+      const drawn = await panel.locator('.uplot canvas').first().evaluate((canvas) => {
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        let coloured = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          const max = Math.max(data[i], data[i + 1], data[i + 2]);
+          const min = Math.min(data[i], data[i + 1], data[i + 2]);
+          coloured += max - min > 80 ? 1 : 0; // grid and axes are grey; series take the classic palette
+        }
+        return coloured;
+      });
+      assert(drawn > 20, `the series should be drawn in colour on the uPlot canvas, ${drawn} coloured pixels`);
       await page.screenshot({ path: path.join(outputDir, 'timeseries.png') });
     },
   },

@@ -40,14 +40,18 @@ export default [
       const sql =
         "SELECT f.name, sum(s.value) AS self FROM samples s JOIN stack_frames f ON f.stack_id = s.stack_id AND f.is_leaf " +
         `WHERE $__timeFilter(s.time) AND s.profile_type = '${CPU}' GROUP BY 1 ORDER BY 2 DESC LIMIT 20`;
+      // Switched from a profile query, the tab starts with its SQL as a flame graph; this one is a table.
+      const format = page.locator('[data-testid="sql-format"]');
+      assert((await format.getByRole('radio', { name: 'Flame graph' }).isChecked()), 'a profile query switched to SQL should start in the flame graph format');
       await typeInMonaco(page, editor, sql);
       await page.keyboard.press('Escape');
+      await format.getByRole('radio', { name: 'Table' }).click();
       await runQuery(page);
       await waitFor('a table with main.fibonacci (the Go profile\'s hottest function)', async () => {
         const text = await visibleText(page, '[data-testid="results"]', 4000);
         return text.includes('main.fibonacci');
       }, { seen: () => visibleText(page, '[data-testid="results"]') });
-      await page.screenshot({ path: path.join(outputDir, 'sql-editor.png') });
+      await page.screenshot({ path: path.join(outputDir, 'query-editor-sql.png') });
     },
   },
   {
