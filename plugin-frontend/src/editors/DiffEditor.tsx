@@ -29,7 +29,7 @@ import { MAX_NODES_LIMIT, parsePositiveInt } from '../selector/queryOptions';
 import { ProfilesQuery } from '../types';
 import { ModeEditorProps } from './types';
 
-const LABEL_WIDTH = 12;
+const LABEL_WIDTH = 14;
 
 export function DiffEditor({ datasource, query, onChange, onRunQuery, range }: ModeEditorProps) {
   const styles = useStyles2(getStyles);
