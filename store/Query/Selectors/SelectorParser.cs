@@ -10,7 +10,7 @@ namespace GrafanaProfiles.Store.Query.Selectors;
 /// </summary>
 internal sealed partial class SelectorParser(string text)
 {
-    private const string LabelNameExpected = "expected a label name (a letter or '_', then letters, digits, '_' or '.')";
+    private const string LabelNameExpected = "expected a label name (a letter or '_', then letters, digits, '_' or '.'; any other name in double quotes)";
     private const string OperatorExpected = "expected an operator (=, !=, =~ or !~)";
 
     private readonly string _text = text;
@@ -35,6 +35,13 @@ internal sealed partial class SelectorParser(string text)
 
         string? profileTypeId = null;
         var matchers = new List<LabelMatcher>();
+        if (Peek == '"')
+        {
+            // A selector without braces whose first label name is quoted.
+            var quotedStart = _pos;
+            ReadUnbraced(matchers, ReadQuotedName(), quotedStart);
+            return new LabelSelector(matchers);
+        }
         if (Peek != '{')
         {
             if (!IsNameStart(Peek) && Peek != ':')
@@ -96,7 +103,7 @@ internal sealed partial class SelectorParser(string text)
                 _pos++;
                 return;
             }
-            if (!IsNameStart(Peek))
+            if (!IsNameStart(Peek) && Peek != '"')
             {
                 throw Unexpected(LabelNameExpected + " or '}'");
             }
@@ -145,7 +152,7 @@ internal sealed partial class SelectorParser(string text)
             {
                 return; // trailing comma
             }
-            if (!IsNameStart(Peek))
+            if (!IsNameStart(Peek) && Peek != '"')
             {
                 throw Unexpected(LabelNameExpected);
             }
@@ -166,7 +173,7 @@ internal sealed partial class SelectorParser(string text)
     /// <summary>Reads <c>name op value</c>; <paramref name="name"/> is given when the caller already read it.</summary>
     private (LabelMatcher, int) ReadMatcher(string? name, int start)
     {
-        name ??= ReadName(allowColon: false);
+        name ??= Peek == '"' ? ReadQuotedName() : ReadName(allowColon: false);
         SkipWhitespace();
         if (AtEnd)
         {
@@ -221,6 +228,22 @@ internal sealed partial class SelectorParser(string text)
             _pos++;
         }
         return _text[start.._pos];
+    }
+
+    /// <summary>
+    /// A label name in double quotes, as Prometheus 3 writes names that are not identifiers
+    /// (<c>{"k8s.pod.name"="api-0"}</c>, <c>{"service/name"="shop"}</c>); the same escapes as values.
+    /// </summary>
+    private string ReadQuotedName()
+    {
+        var start = _pos;
+        var name = ReadString();
+        if (name.Length == 0)
+        {
+            _pos = start;
+            throw Unexpected("expected a label name inside the quotes, not an empty name");
+        }
+        return name;
     }
 
     private string CheckProfileType(string id, int start) =>

@@ -23,6 +23,38 @@ public sealed class LabelSelectorTests
     }
 
     [Theory]
+    [InlineData("""{"k8s.pod.name"="api-0"}""", "k8s.pod.name")]
+    [InlineData("""{"service/name"="api-0"}""", "service/name")]
+    [InlineData("""{ "名前" = "api-0" }""", "名前")]
+    [InlineData("""{"quo\"te"="api-0"}""", "quo\"te")]
+    [InlineData(""" "k8s.pod"="api-0" """, "k8s.pod")]
+    public void Parse_QuotedLabelName_ReadsTheNameWithoutQuotes(string text, string name)
+    {
+        var selector = LabelSelector.Parse(text);
+
+        Assert.Equal([new LabelMatcher(name, MatchOperator.Equal, "api-0")], selector.Matchers);
+    }
+
+    [Fact]
+    public void Parse_QuotedLabelNameAfterAProfileType_KeepsBoth()
+    {
+        var selector = LabelSelector.Parse($$"""{{CpuType}}{service_name="api", "k8s.ns"=~"prod-.*"}""");
+
+        Assert.Equal(CpuType, selector.ProfileTypeId);
+        Assert.Equal([new LabelMatcher("service_name", MatchOperator.Equal, "api"), new LabelMatcher("k8s.ns", MatchOperator.Regex, "prod-.*")], selector.Matchers);
+    }
+
+    [Fact]
+    public void Parse_EmptyQuotedLabelName_NamesTheProblemAtItsColumn()
+    {
+        var error = Assert.Throws<SelectorParseException>(() => LabelSelector.Parse("""{""="x"}"""));
+
+        Assert.Equal(SelectorError.UnexpectedCharacter, error.Reason);
+        Assert.Equal(2, error.Column);
+        Assert.Contains("not an empty name", error.Summary, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("""{a="x y"}""", "x y")]
     [InlineData("""{a='x y'}""", "x y")]
     [InlineData("{a=`x y`}", "x y")]
@@ -149,13 +181,13 @@ public sealed class LabelSelectorTests
     [InlineData("""{env "x"}""", SelectorError.UnexpectedCharacter, 6, "unexpected '\"' at column 6: expected an operator (=, !=, =~ or !~)")]
     [InlineData("""{env-x="a"}""", SelectorError.UnexpectedCharacter, 5, "unexpected '-' at column 5: expected an operator (=, !=, =~ or !~)")]
     [InlineData("""env:x="a" """, SelectorError.UnexpectedCharacter, 4, "unexpected ':' at column 4: expected an operator (=, !=, =~ or !~)")]
-    [InlineData("""{1env="x"}""", SelectorError.UnexpectedCharacter, 2, "unexpected '1' at column 2: expected a label name (a letter or '_', then letters, digits, '_' or '.') or '}'")]
-    [InlineData("""{.env="x"}""", SelectorError.UnexpectedCharacter, 2, "unexpected '.' at column 2: expected a label name (a letter or '_', then letters, digits, '_' or '.') or '}'")]
-    [InlineData("""{éa="x"}""", SelectorError.UnexpectedCharacter, 2, "unexpected 'é' at column 2: expected a label name (a letter or '_', then letters, digits, '_' or '.') or '}'")]
-    [InlineData("""{="x"}""", SelectorError.UnexpectedCharacter, 2, "unexpected '=' at column 2: expected a label name (a letter or '_', then letters, digits, '_' or '.') or '}'")]
-    [InlineData("""{a="1",,b="2"}""", SelectorError.UnexpectedCharacter, 8, "unexpected ',' at column 8: expected a label name (a letter or '_', then letters, digits, '_' or '.') or '}'")]
-    [InlineData("{,}", SelectorError.UnexpectedCharacter, 2, "unexpected ',' at column 2: expected a label name (a letter or '_', then letters, digits, '_' or '.') or '}'")]
-    [InlineData("""a="1",,b="2" """, SelectorError.UnexpectedCharacter, 7, "unexpected ',' at column 7: expected a label name (a letter or '_', then letters, digits, '_' or '.')")]
+    [InlineData("""{1env="x"}""", SelectorError.UnexpectedCharacter, 2, "unexpected '1' at column 2: expected a label name (a letter or '_', then letters, digits, '_' or '.'; any other name in double quotes) or '}'")]
+    [InlineData("""{.env="x"}""", SelectorError.UnexpectedCharacter, 2, "unexpected '.' at column 2: expected a label name (a letter or '_', then letters, digits, '_' or '.'; any other name in double quotes) or '}'")]
+    [InlineData("""{éa="x"}""", SelectorError.UnexpectedCharacter, 2, "unexpected 'é' at column 2: expected a label name (a letter or '_', then letters, digits, '_' or '.'; any other name in double quotes) or '}'")]
+    [InlineData("""{="x"}""", SelectorError.UnexpectedCharacter, 2, "unexpected '=' at column 2: expected a label name (a letter or '_', then letters, digits, '_' or '.'; any other name in double quotes) or '}'")]
+    [InlineData("""{a="1",,b="2"}""", SelectorError.UnexpectedCharacter, 8, "unexpected ',' at column 8: expected a label name (a letter or '_', then letters, digits, '_' or '.'; any other name in double quotes) or '}'")]
+    [InlineData("{,}", SelectorError.UnexpectedCharacter, 2, "unexpected ',' at column 2: expected a label name (a letter or '_', then letters, digits, '_' or '.'; any other name in double quotes) or '}'")]
+    [InlineData("""a="1",,b="2" """, SelectorError.UnexpectedCharacter, 7, "unexpected ',' at column 7: expected a label name (a letter or '_', then letters, digits, '_' or '.'; any other name in double quotes)")]
     [InlineData("""{env="x" region="y"}""", SelectorError.UnexpectedCharacter, 10, "unexpected 'r' at column 10: expected ',' or '}'")]
     [InlineData("""env="x"}""", SelectorError.UnexpectedCharacter, 8, "unexpected '}' at column 8: the selector has no opening '{'")]
     [InlineData("""env="x" region="y" """, SelectorError.UnexpectedCharacter, 9, "unexpected 'r' at column 9: expected ',' or the end of the selector")]
