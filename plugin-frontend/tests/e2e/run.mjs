@@ -35,6 +35,8 @@ const updateDocs = args.includes('--update-docs');
 
 /** Screenshots that document the editors (docs/images/, shown in the README). */
 const DOC_IMAGES = ['config-editor.png', 'query-editor-profile.png', 'query-editor-diff.png', 'query-editor-sql.png'];
+/** The screenshots plugin.json names (Grafana's plugin page shows them): src/img/screenshot-<name>. */
+const PLUGIN_SCREENSHOTS = ['query-editor-profile.png', 'query-editor-diff.png', 'query-editor-sql.png'];
 
 function step(message) {
   console.log(`# ${message}`);
@@ -112,6 +114,12 @@ async function main() {
         if (existsSync(path.join(outputDir, name))) {
           copyFileSync(path.join(outputDir, name), path.join(docs, name));
           step(`docs/images/${name} updated`);
+        }
+      }
+      for (const name of PLUGIN_SCREENSHOTS) {
+        if (existsSync(path.join(outputDir, name))) {
+          copyFileSync(path.join(outputDir, name), path.join(repoRoot, 'plugin-frontend', 'src', 'img', `screenshot-${name}`));
+          step(`plugin-frontend/src/img/screenshot-${name} updated`);
         }
       }
     }
