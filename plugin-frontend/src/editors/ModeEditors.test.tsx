@@ -6,6 +6,7 @@ import type { ProfilesDataSource } from '../datasource';
 import { ProfilesQuery } from '../types';
 import { DiffEditor } from './DiffEditor';
 import { FunctionEditor } from './FunctionEditor';
+import { SqlEditor, markerFor } from './SqlEditor';
 import { TopEditor } from './TopEditor';
 import { ModeEditorProps } from './types';
 
@@ -202,5 +203,50 @@ describe('FunctionEditor', () => {
     await waitFor(() => expect(datasource.getLabelNames).toHaveBeenCalledWith(`${CPU}{service_name="api"}`, undefined, RANGE));
     await act(async () => fireEvent.click(await screen.findByText('region')));
     expect(onChange).toHaveBeenLastCalledWith(expect.objectContaining({ groupBy: ['region'], function: 'main.handler' }));
+  });
+});
+
+describe('SqlEditor', () => {
+  const sql = 'SELECT f.name, sum(s.value) AS self FROM samples s JOIN stack_frames f ON f.stack_id = s.stack_id GROUP BY 1';
+
+  it('takes the edited SQL on blur and runs it from the Run button', () => {
+    const { onChange, onRunQuery } = setup(SqlEditor, { queryType: 'sql', rawSql: 'SELECT 1', format: 'table' });
+    type(screen.getByLabelText('code editor'), sql);
+    expect(onChange).toHaveBeenLastCalledWith(expect.objectContaining({ rawSql: sql, queryType: 'sql' }));
+    fireEvent.click(screen.getByTestId('sql-run'));
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+  });
+
+  it('changes the format and runs; the flame graph format asks for a profile type and max nodes', async () => {
+    const { onChange, onRunQuery, view } = setup(SqlEditor, { queryType: 'sql', rawSql: sql, format: 'table' });
+    expect(within(screen.getByTestId('sql-format')).getByLabelText('Table')).toBeChecked();
+    expect(screen.queryByTestId('sql-max-nodes')).not.toBeInTheDocument();
+    fireEvent.click(within(screen.getByTestId('sql-format')).getByLabelText('Time series'));
+    expect(onChange).toHaveBeenLastCalledWith(expect.objectContaining({ format: 'time_series' }));
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+
+    view.unmount();
+    const flame = setup(SqlEditor, { queryType: 'sql', rawSql: sql, format: 'flamegraph' });
+    const maxNodes = screen.getByTestId('sql-max-nodes');
+    type(maxNodes, '0');
+    expect(screen.getByText("Max nodes must be a whole number above 0, not '0'.")).toBeInTheDocument();
+    expect(flame.onChange).not.toHaveBeenCalled();
+    type(maxNodes, '2048');
+    expect(flame.onChange).toHaveBeenLastCalledWith(expect.objectContaining({ maxNodes: 2048 }));
+    await waitFor(() => expect(flame.datasource.getProfileTypes).toHaveBeenCalled());
+  });
+});
+
+describe('markerFor', () => {
+  const error = 'Binder Error: Referenced column "nmae" not found in FROM clause!\n\nLINE 1: SELECT nmae FROM functions\n               ^';
+
+  it('places the error of the query\'s refId in its SQL', () => {
+    const data = { state: 'Error', series: [], errors: [{ refId: 'B', message: 'other' }, { refId: 'A', message: error }] };
+    expect(markerFor(data as never, 'A', 'SELECT nmae FROM functions')).toMatchObject({ startLine: 1, startColumn: 8, endColumn: 12 });
+  });
+
+  it('has no marker without an error for the query', () => {
+    expect(markerFor(undefined, 'A', 'SELECT 1')).toBeUndefined();
+    expect(markerFor({ state: 'Done', series: [], errors: [{ refId: 'B', message: error }] } as never, 'A', 'SELECT 1')).toBeUndefined();
   });
 });

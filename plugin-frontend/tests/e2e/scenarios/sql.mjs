@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { assert, waitFor } from '../lib/harness.mjs';
 import { monacoIn, openEditor, runQuery, typeInMonaco, visibleText, waitForSuggestions } from '../lib/pages.mjs';
-import { CPU, resource } from './profile.mjs';
+import { CPU, resource, topFunctions, topTableSymbols } from './profile.mjs';
 
 async function openSqlTab(page, baseUrl, range) {
   await openEditor(page, baseUrl, range, { query: { refId: 'A', queryType: 'profile', profileTypeId: CPU, labelSelector: '{service_name="shop"}' } });
@@ -19,6 +19,29 @@ async function openSqlTab(page, baseUrl, range) {
 }
 
 export default [
+  {
+    name: 'sql editor: a profile query switched to SQL starts from its equivalent SQL, which draws the same flame graph',
+    async run({ page, baseUrl, range, repoRoot }) {
+      await openSqlTab(page, baseUrl, range);
+      const text = await visibleText(page, '[data-testid="sql-editor"]');
+      for (const part of ['FROM samples', "service_name = 'shop'", 'GROUP BY stack_id']) {
+        // Monaco renders spaces as non-breaking spaces.
+        assert(text.replace(/\u00a0/g, ' ').includes(part), `the SQL offered for {service_name="shop"} should contain ${part}; the editor shows: ${text}`);
+      }
+      await page.locator('[data-testid="sql-run"]').click();
+      const panel = page.locator('[data-testid="panel-flamegraph"]');
+      await waitFor('a flame graph panel from the SQL', () => panel.isVisible(), { seen: () => visibleText(page, '[data-testid="results"]') });
+      const expected = topFunctions(repoRoot, 'go-cpu.cpu.top.tsv', 3);
+      await waitFor(
+        `the SQL flame graph's top table to list ${expected.join(', ')}`,
+        async () => {
+          const symbols = await topTableSymbols(page);
+          return expected.every((f) => symbols.some((s) => s.includes(f)));
+        },
+        { seen: async () => (await topTableSymbols(page)).slice(0, 8).join(' | ') || visibleText(page, '[data-testid="results"]') }
+      );
+    },
+  },
   {
     name: 'sql editor: typing "SELECT * FROM " offers our views',
     async run({ page, baseUrl, range }) {
