@@ -22,6 +22,7 @@ import { Suite } from './lib/harness.mjs';
 import { UID } from './lib/pages.mjs';
 import configScenarios from './scenarios/config.mjs';
 import diffScenarios from './scenarios/diff.mjs';
+import modeScenarios from './scenarios/modes.mjs';
 import profileScenarios from './scenarios/profile.mjs';
 import sqlScenarios from './scenarios/sql.mjs';
 
@@ -97,7 +98,7 @@ async function main() {
     });
     const suite = new Suite({ browser, outputDir });
     const context = { baseUrl: standin.url, standin, range, dataDir, outputDir, repoRoot };
-    for (const scenario of [...configScenarios, ...profileScenarios, ...diffScenarios, ...sqlScenarios]) {
+    for (const scenario of [...configScenarios, ...profileScenarios, ...diffScenarios, ...modeScenarios, ...sqlScenarios]) {
       if (!only || only.test(scenario.name)) {
         suite.test(scenario.name, scenario.run);
       }
