@@ -4,13 +4,10 @@
 import { css } from '@emotion/css';
 import { useState } from 'react';
 
-import { GrafanaTheme2, SelectableValue } from '@grafana/data';
-import { Icon, InlineField, InlineFieldRow, Input, MultiSelect, RadioButtonGroup, useStyles2 } from '@grafana/ui';
+import { GrafanaTheme2 } from '@grafana/data';
+import { Icon, InlineField, InlineFieldRow, Input, RadioButtonGroup, useStyles2 } from '@grafana/ui';
 
 import type { ProfilesDataSource } from '../datasource';
-import { errorMessage } from '../selector/errorMessage';
-import { scopeSelector } from '../selector/format';
-import { parseSelector } from '../selector/parse';
 import {
   Checked,
   MAX_NODES_LIMIT,
@@ -21,6 +18,7 @@ import {
   parseSpanIds,
 } from '../selector/queryOptions';
 import { ProfilesQuery } from '../types';
+import { GroupBySelect } from './GroupBySelect';
 
 export interface QueryOptionsProps {
   query: ProfilesQuery;
@@ -66,7 +64,16 @@ export function QueryOptions({ query, onChange, datasource, explore, range, defa
             </InlineField>
           </InlineFieldRow>
           <InlineFieldRow>
-            <GroupBy query={query} onChange={onChange} datasource={datasource} range={range} />
+            <GroupBySelect
+              data-testid="group-by"
+              query={query}
+              onChange={onChange}
+              datasource={datasource}
+              range={range}
+              tooltip="Labels that split the series (series only)"
+              labelWidth={LABEL_WIDTH}
+              width={48}
+            />
           </InlineFieldRow>
           <InlineFieldRow>
             <CheckedInput
@@ -106,59 +113,6 @@ export function QueryOptions({ query, onChange, datasource, explore, range, defa
         </div>
       )}
     </div>
-  );
-}
-
-interface GroupByProps {
-  query: ProfilesQuery;
-  onChange: (query: ProfilesQuery) => void;
-  datasource: ProfilesDataSource;
-  range?: { from: number; to: number };
-}
-
-/** Label names of the selection, loaded when the list opens; a name not listed can be typed. */
-function GroupBy({ query, onChange, datasource, range }: GroupByProps) {
-  const [names, setNames] = useState<string[]>();
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<string>();
-  const selected = query.groupBy ?? [];
-
-  const load = async () => {
-    setLoading(true);
-    try {
-      const scope = scopeSelector(parseSelector(query.labelSelector ?? ''), -1, query.profileTypeId);
-      setNames(await datasource.getLabelNames(scope, undefined, range));
-      setError(undefined);
-    } catch (e) {
-      setError(`Label names could not be loaded: ${errorMessage(e)}`);
-    } finally {
-      setLoading(false);
-    }
-  };
-
-  const options: Array<SelectableValue<string>> = Array.from(new Set([...(names ?? []), ...selected])).map((n) => ({ label: n, value: n }));
-  return (
-    <InlineField
-      label="Group by"
-      labelWidth={LABEL_WIDTH}
-      tooltip="Labels that split the series (series only)"
-      invalid={error !== undefined}
-      error={error}
-    >
-      <div data-testid="group-by">
-        <MultiSelect<string>
-          placeholder="Label names"
-          width={48}
-          allowCustomValue
-          isLoading={loading}
-          options={options}
-          value={selected.map((n) => ({ label: n, value: n }))}
-          onOpenMenu={load}
-          onChange={(values) => onChange({ ...query, groupBy: values.map((v) => v.value!).filter((v) => v !== undefined) })}
-          noOptionsMessage={error ?? 'No label names in this selection'}
-        />
-      </div>
-    </InlineField>
   );
 }
 

@@ -3,17 +3,16 @@
 import { css } from '@emotion/css';
 import { useState } from 'react';
 
-import { GrafanaTheme2, SelectableValue } from '@grafana/data';
-import { Combobox, ComboboxOption, InlineField, InlineFieldRow, InlineSwitch, MultiSelect, RadioButtonGroup, useStyles2 } from '@grafana/ui';
+import { GrafanaTheme2 } from '@grafana/data';
+import { Combobox, ComboboxOption, InlineField, InlineFieldRow, InlineSwitch, RadioButtonGroup, useStyles2 } from '@grafana/ui';
 
+import { GroupBySelect } from '../components/GroupBySelect';
 import { LabelSelectorInput } from '../components/LabelSelectorInput';
 import { ProfileTypeCascader } from '../components/ProfileTypeCascader';
-import { ResourceRange, toResourceRange } from '../datasource';
+import { toResourceRange } from '../datasource';
 import { CheckedInput } from '../diff/CheckedInput';
 import { checkFunctionRegex, functionSummary, toggleRegex, usesRegex } from '../diff/functionQuery';
 import { errorMessage } from '../selector/errorMessage';
-import { scopeSelector } from '../selector/format';
-import { parseSelector } from '../selector/parse';
 import { parsePositiveInt } from '../selector/queryOptions';
 import { ProfilesQuery, ValueKind } from '../types';
 import { ModeEditorProps } from './types';
@@ -122,7 +121,16 @@ export function FunctionEditor({ datasource, query, onChange, onRunQuery, range 
         </InlineField>
       </InlineFieldRow>
       <InlineFieldRow>
-        <FunctionGroupBy query={query} onChange={changeAndRun} datasource={datasource} range={resourceRange} />
+        <GroupBySelect
+          data-testid="function-group-by"
+          query={query}
+          onChange={changeAndRun}
+          datasource={datasource}
+          range={resourceRange}
+          tooltip="One series per combination of these labels"
+          labelWidth={LABEL_WIDTH}
+          width={40}
+        />
         <CheckedInput
           label="Limit"
           labelWidth={8}
@@ -138,54 +146,6 @@ export function FunctionEditor({ datasource, query, onChange, onRunQuery, range 
       <div className={styles.hint} data-testid="function-summary">
         {functionSummary(query)}
       </div>
-    </div>
-  );
-}
-
-interface FunctionGroupByProps {
-  query: ProfilesQuery;
-  onChange: (query: ProfilesQuery) => void;
-  datasource: ModeEditorProps['datasource'];
-  range?: ResourceRange;
-}
-
-/** Label names of the selection (scoped by its profile type), loaded when the list opens; others can be typed. */
-function FunctionGroupBy({ query, onChange, datasource, range }: FunctionGroupByProps) {
-  const [names, setNames] = useState<string[]>();
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<string>();
-  const selected = query.groupBy ?? [];
-
-  const load = async () => {
-    setLoading(true);
-    try {
-      const scope = scopeSelector(parseSelector(query.labelSelector ?? ''), -1, query.profileTypeId);
-      setNames(await datasource.getLabelNames(scope, undefined, range));
-      setError(undefined);
-    } catch (e) {
-      setError(`Label names could not be loaded: ${errorMessage(e)}`);
-    } finally {
-      setLoading(false);
-    }
-  };
-
-  const options: Array<SelectableValue<string>> = Array.from(new Set([...(names ?? []), ...selected])).map((n) => ({ label: n, value: n }));
-  return (
-    // The test id sits outside the field: InlineField hands its `invalid` to its child.
-    <div data-testid="function-group-by">
-      <InlineField label="Group by" labelWidth={LABEL_WIDTH} tooltip="One series per combination of these labels" invalid={error !== undefined} error={error}>
-        <MultiSelect<string>
-          placeholder="Label names"
-          width={40}
-          allowCustomValue
-          isLoading={loading}
-          options={options}
-          value={selected.map((n) => ({ label: n, value: n }))}
-          onOpenMenu={load}
-          onChange={(values) => onChange({ ...query, groupBy: values.map((v) => v.value!).filter((v) => v !== undefined) })}
-          noOptionsMessage={error ?? 'No label names in this selection'}
-        />
-      </InlineField>
     </div>
   );
 }
