@@ -11,6 +11,7 @@ import { CodeEditor, Monaco, MonacoEditor, monacoTypes, useStyles2 } from '@graf
 import type { ProfilesDataSource } from '../datasource';
 import { errorMessage } from '../selector/errorMessage';
 import { SelectorCompletionItem, SelectorCompletionKind, SelectorCompletionSources, selectorCompletions } from '../selector/completions';
+import { CompletionLanguage, registerModelCompletion } from './modelCompletion';
 import { dashboardRange, templateVariableNames } from './templateScope';
 
 export interface LabelSelectorInputProps {
@@ -30,8 +31,9 @@ export interface LabelSelectorInputProps {
 export const SELECTOR_LANGUAGE_ID = 'grafana-profiles-selector';
 export const SELECTOR_TRIGGER_CHARACTERS = ['{', ',', '=', '~', '"', '|', ' '];
 
-/** Completion for one mounted editor: the latest props, read when Monaco asks. */
-type CompletionHandler = () => SelectorCompletionSources & { onError: (message: string | undefined) => void };
+const SELECTOR_COMPLETION: CompletionLanguage = { id: SELECTOR_LANGUAGE_ID, triggerCharacters: SELECTOR_TRIGGER_CHARACTERS };
+
+type CompletionSources = SelectorCompletionSources & { onError: (message: string | undefined) => void };
 
 export function LabelSelectorInput(props: LabelSelectorInputProps) {
   const styles = useStyles2(getStyles);
@@ -46,7 +48,8 @@ export function LabelSelectorInput(props: LabelSelectorInputProps) {
 
   useEffect(() => () => unregister.current?.(), []);
 
-  const sources: CompletionHandler = () => {
+  /** What completion reads from the latest props when Monaco asks. */
+  const sources = (): CompletionSources => {
     const { datasource, profileTypeId } = latest.current;
     const range = latest.current.range ?? dashboardRange();
     return {
@@ -62,7 +65,9 @@ export function LabelSelectorInput(props: LabelSelectorInputProps) {
   const onEditorDidMount = (editor: MonacoEditor, monaco: Monaco) => {
     const model = editor.getModel();
     if (model) {
-      unregister.current = registerCompletion(monaco, model.id, sources);
+      unregister.current = registerModelCompletion(monaco, SELECTOR_COMPLETION, model.id, (m, position) =>
+        completeSelector(monaco, m, position, sources())
+      );
     }
 
     // Grow with the text (a selector is one line until it is not).
@@ -195,48 +200,21 @@ export function ensureSelectorLanguage(monaco: Monaco) {
   });
 }
 
-/**
- * Completion providers are global per language: one provider per Monaco instance serves every mounted
- * selector editor, dispatching by model id. It is registered with the first editor and disposed with
- * the last, so several editors on a page never list an item twice.
- */
-const registries = new WeakMap<Monaco, { handlers: Map<string, CompletionHandler>; provider?: monacoTypes.IDisposable }>();
-
-function registerCompletion(monaco: Monaco, modelId: string, handler: CompletionHandler): () => void {
-  let registry = registries.get(monaco);
-  if (!registry) {
-    registry = { handlers: new Map() };
-    registries.set(monaco, registry);
+/** Monaco's items for the selector at `position`; a failed load of labels shows under the editor. */
+async function completeSelector(
+  monaco: Monaco,
+  model: monacoTypes.editor.ITextModel,
+  position: monacoTypes.Position,
+  sources: CompletionSources
+): Promise<monacoTypes.languages.CompletionItem[]> {
+  try {
+    const items = await selectorCompletions(model.getValue(), model.getOffsetAt(position), sources);
+    sources.onError(undefined);
+    return items.map((item) => toMonacoItem(monaco, model, position, item));
+  } catch (e) {
+    sources.onError(`Completion could not load labels: ${errorMessage(e)}`);
+    return [];
   }
-  const reg = registry;
-  reg.handlers.set(modelId, handler);
-  if (!reg.provider) {
-    reg.provider = monaco.languages.registerCompletionItemProvider(SELECTOR_LANGUAGE_ID, {
-      triggerCharacters: SELECTOR_TRIGGER_CHARACTERS,
-      provideCompletionItems: async (model, position) => {
-        const handle = reg.handlers.get(model.id);
-        if (!handle) {
-          return { suggestions: [] };
-        }
-        const sources = handle();
-        try {
-          const items = await selectorCompletions(model.getValue(), model.getOffsetAt(position), sources);
-          sources.onError(undefined);
-          return { suggestions: items.map((item) => toMonacoItem(monaco, model, position, item)) };
-        } catch (e) {
-          sources.onError(`Completion could not load labels: ${errorMessage(e)}`);
-          return { suggestions: [] };
-        }
-      },
-    });
-  }
-  return () => {
-    reg.handlers.delete(modelId);
-    if (reg.handlers.size === 0) {
-      reg.provider?.dispose();
-      reg.provider = undefined;
-    }
-  };
 }
 
 function toMonacoItem(

@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'react';
 import { DataQueryError, GrafanaTheme2, LoadingState, PanelData } from '@grafana/data';
 import { Button, CodeEditor, InlineField, Input, Monaco, MonacoEditor, RadioButtonGroup, monacoTypes, useStyles2 } from '@grafana/ui';
 
+import { CompletionLanguage, registerModelCompletion } from '../components/modelCompletion';
 import { ProfileTypeCascader } from '../components/ProfileTypeCascader';
 import { templateVariableNames } from '../components/templateScope';
 import { type ProfilesDataSource, type SqlSchema, toResourceRange } from '../datasource';
@@ -23,7 +24,7 @@ export const SQL_FORMATS: Array<{ label: string; value: SqlFormat; description: 
 ];
 
 const MARKER_OWNER = 'grafana-profiles-sql';
-const SQL_TRIGGER_CHARACTERS = ['.', ' ', '$', ','];
+const SQL_COMPLETION: CompletionLanguage = { id: 'sql', triggerCharacters: ['.', ' ', '$', ','] };
 
 export function SqlEditor({ datasource, query, onChange, onRunQuery, data, range }: ModeEditorProps) {
   const styles = useStyles2(getStyles);
@@ -62,11 +63,13 @@ export function SqlEditor({ datasource, query, onChange, onRunQuery, data, range
     editorRef.current = { editor, monaco };
     const model = editor.getModel();
     if (model) {
-      unregister.current = registerSqlCompletion(monaco, model.id, () => ({
-        schema: () => cachedSchema(latest.current.datasource),
-        variables: templateVariableNames(),
-        onError: setSchemaError,
-      }));
+      unregister.current = registerModelCompletion(monaco, SQL_COMPLETION, model.id, (m, position) =>
+        completeSql(monaco, m, position, {
+          schema: () => cachedSchema(latest.current.datasource),
+          variables: templateVariableNames(),
+          onError: setSchemaError,
+        })
+      );
       if (marker) {
         monaco.editor.setModelMarkers(model, MARKER_OWNER, [toMonacoMarker(monaco, marker)]);
       }
@@ -239,55 +242,28 @@ export function cachedSchema(datasource: ProfilesDataSource): Promise<SqlSchema>
   return schema;
 }
 
-type CompletionHandler = () => {
+interface SqlCompletionSources {
   schema: () => Promise<SqlSchema>;
   variables: string[];
   onError: (message: string | undefined) => void;
-};
+}
 
-/**
- * One completion provider for `sql` per Monaco instance, dispatching by model id: Monaco's providers
- * are global per language, so one per editor would list every item once per SQL editor on the page.
- */
-const registries = new WeakMap<Monaco, { handlers: Map<string, CompletionHandler>; provider?: monacoTypes.IDisposable }>();
-
-function registerSqlCompletion(monaco: Monaco, modelId: string, handler: CompletionHandler): () => void {
-  let registry = registries.get(monaco);
-  if (!registry) {
-    registry = { handlers: new Map() };
-    registries.set(monaco, registry);
+/** Monaco's items for the SQL at `position`; without the schema, keywords, functions and variables still complete. */
+async function completeSql(
+  monaco: Monaco,
+  model: monacoTypes.editor.ITextModel,
+  position: monacoTypes.Position,
+  sources: SqlCompletionSources
+): Promise<monacoTypes.languages.CompletionItem[]> {
+  let schema: SqlSchema | undefined;
+  try {
+    schema = await sources.schema();
+    sources.onError(undefined);
+  } catch (e) {
+    sources.onError(`Completion could not load the SQL schema: ${errorMessage(e)}`);
   }
-  const reg = registry;
-  reg.handlers.set(modelId, handler);
-  if (!reg.provider) {
-    reg.provider = monaco.languages.registerCompletionItemProvider('sql', {
-      triggerCharacters: SQL_TRIGGER_CHARACTERS,
-      provideCompletionItems: async (model, position) => {
-        const handle = reg.handlers.get(model.id);
-        if (!handle) {
-          return { suggestions: [] };
-        }
-        const sources = handle();
-        let schema: SqlSchema | undefined;
-        try {
-          schema = await sources.schema();
-          sources.onError(undefined);
-        } catch (e) {
-          // Keywords, functions and variables still complete without the schema.
-          sources.onError(`Completion could not load the SQL schema: ${errorMessage(e)}`);
-        }
-        const items = sqlCompletions(model.getValue(), model.getOffsetAt(position), schema, sources.variables);
-        return { suggestions: items.map((item) => toMonacoItem(monaco, model, item)) };
-      },
-    });
-  }
-  return () => {
-    reg.handlers.delete(modelId);
-    if (reg.handlers.size === 0) {
-      reg.provider?.dispose();
-      reg.provider = undefined;
-    }
-  };
+  const items = sqlCompletions(model.getValue(), model.getOffsetAt(position), schema, sources.variables);
+  return items.map((item) => toMonacoItem(monaco, model, item));
 }
 
 function toMonacoItem(monaco: Monaco, model: monacoTypes.editor.ITextModel, item: SqlCompletionItem): monacoTypes.languages.CompletionItem {
