@@ -31,6 +31,9 @@ echo "== frontend: install, typecheck, lint, unit tests"
 echo "== .NET build"
 dotnet build GrafanaProfiles.sln -c Release -warnaserror
 
+echo "== .NET code style (dotnet format --verify-no-changes)"
+dotnet format GrafanaProfiles.sln --verify-no-changes --no-restore
+
 echo "== plugin folder (dist/)"
 bash build/package-plugin.sh
 
