@@ -1,5 +1,5 @@
-// A text box of the Diff, Top and Function tabs whose content reaches the query only once it passes
-// its check; otherwise the message says under the field what to change. It commits on blur and Enter.
+// A text box whose content reaches the query only once it passes its check (a limit, a span id, a time,
+// a pattern); otherwise the message says under the field what to change. It commits on blur and Enter.
 import { useState } from 'react';
 
 import { InlineField, Input } from '@grafana/ui';

@@ -5,11 +5,10 @@ import { css } from '@emotion/css';
 import { useState } from 'react';
 
 import { GrafanaTheme2 } from '@grafana/data';
-import { Icon, InlineField, InlineFieldRow, Input, RadioButtonGroup, useStyles2 } from '@grafana/ui';
+import { Icon, InlineField, InlineFieldRow, RadioButtonGroup, useStyles2 } from '@grafana/ui';
 
 import type { ProfilesDataSource } from '../datasource';
 import {
-  Checked,
   MAX_NODES_LIMIT,
   PROFILE_QUERY_TYPES,
   effectiveQueryType,
@@ -18,6 +17,7 @@ import {
   parseSpanIds,
 } from '../selector/queryOptions';
 import { ProfilesQuery } from '../types';
+import { CheckedInput } from './CheckedInput';
 import { GroupBySelect } from './GroupBySelect';
 
 export interface QueryOptionsProps {
@@ -78,6 +78,7 @@ export function QueryOptions({ query, onChange, datasource, explore, range, defa
           <InlineFieldRow>
             <CheckedInput
               label="Limit"
+              labelWidth={LABEL_WIDTH}
               tooltip="Most series, the largest by sum are kept (series only; empty: all, up to 1,000)"
               testId="limit"
               placeholder="all"
@@ -88,6 +89,7 @@ export function QueryOptions({ query, onChange, datasource, explore, range, defa
             />
             <CheckedInput
               label="Max nodes"
+              labelWidth={LABEL_WIDTH}
               tooltip={`Most nodes of the flame graph (empty: 8,192; at most ${MAX_NODES_LIMIT.toLocaleString('en-US')})`}
               testId="max-nodes"
               placeholder="8192"
@@ -100,6 +102,7 @@ export function QueryOptions({ query, onChange, datasource, explore, range, defa
           <InlineFieldRow>
             <CheckedInput
               label="Span ID"
+              labelWidth={LABEL_WIDTH}
               tooltip="Only samples recorded in these spans: 16 hex digits each, separated by commas"
               testId="span-selector"
               placeholder="64f170a95f537095"
@@ -113,58 +116,6 @@ export function QueryOptions({ query, onChange, datasource, explore, range, defa
         </div>
       )}
     </div>
-  );
-}
-
-interface CheckedInputProps<T> {
-  label: string;
-  tooltip: string;
-  testId: string;
-  placeholder: string;
-  width?: number;
-  committed: T;
-  format: (value: T) => string;
-  parse: (text: string) => Checked<T>;
-  onCommit: (value: T) => void;
-}
-
-/** A text box whose content reaches the query only once it passes `parse`; otherwise it says why not. */
-function CheckedInput<T>(props: CheckedInputProps<T>) {
-  const committedText = props.format(props.committed);
-  // Typed text belongs to the committed value it was typed over; a change from outside starts again.
-  const [draft, setDraft] = useState<{ over: string; text: string }>();
-  const [error, setError] = useState<string>();
-  const text = draft && draft.over === committedText ? draft.text : committedText;
-
-  const commit = () => {
-    const checked = props.parse(text);
-    if (!checked.ok) {
-      setError(checked.error);
-      return;
-    }
-    setError(undefined);
-    setDraft(undefined);
-    if (props.format(checked.value) !== committedText) {
-      props.onCommit(checked.value);
-    }
-  };
-
-  return (
-    <InlineField label={props.label} labelWidth={LABEL_WIDTH} tooltip={props.tooltip} invalid={error !== undefined} error={error}>
-      <Input
-        data-testid={props.testId}
-        width={props.width ?? 16}
-        placeholder={props.placeholder}
-        value={text}
-        onChange={(e) => setDraft({ over: committedText, text: e.currentTarget.value })}
-        onBlur={commit}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') {
-            commit();
-          }
-        }}
-      />
-    </InlineField>
   );
 }
 

@@ -10,7 +10,7 @@ import { InlineField, InlineFieldRow, RadioButtonGroup, useStyles2 } from '@graf
 import { LabelSelectorInput } from '../components/LabelSelectorInput';
 import { ProfileTypeCascader } from '../components/ProfileTypeCascader';
 import { ResourceRange, toResourceRange } from '../datasource';
-import { CheckedInput } from '../diff/CheckedInput';
+import { CheckedInput } from '../components/CheckedInput';
 import {
   DiffSideName,
   SIDE_TIME_MODES,

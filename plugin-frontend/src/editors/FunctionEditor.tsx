@@ -10,7 +10,7 @@ import { GroupBySelect } from '../components/GroupBySelect';
 import { LabelSelectorInput } from '../components/LabelSelectorInput';
 import { ProfileTypeCascader } from '../components/ProfileTypeCascader';
 import { toResourceRange } from '../datasource';
-import { CheckedInput } from '../diff/CheckedInput';
+import { CheckedInput } from '../components/CheckedInput';
 import { checkFunctionRegex, functionSummary, toggleRegex, usesRegex } from '../diff/functionQuery';
 import { errorMessage } from '../selector/errorMessage';
 import { parsePositiveInt } from '../selector/queryOptions';

@@ -8,7 +8,7 @@ import { InlineFieldRow, useStyles2 } from '@grafana/ui';
 import { LabelSelectorInput } from '../components/LabelSelectorInput';
 import { ProfileTypeCascader } from '../components/ProfileTypeCascader';
 import { toResourceRange } from '../datasource';
-import { CheckedInput } from '../diff/CheckedInput';
+import { CheckedInput } from '../components/CheckedInput';
 import { parsePositiveInt } from '../selector/queryOptions';
 import { ProfilesQuery } from '../types';
 import { ModeEditorProps } from './types';
