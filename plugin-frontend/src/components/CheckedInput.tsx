@@ -11,7 +11,7 @@ export interface CheckedInputProps<T> {
   tooltip: string;
   testId: string;
   placeholder: string;
-  labelWidth: number;
+  labelWidth?: number;
   width?: number;
   committed: T;
   format: (value: T) => string;

@@ -13,11 +13,11 @@ import {
   PROFILE_QUERY_TYPES,
   effectiveQueryType,
   optionsSummary,
-  parsePositiveInt,
   parseSpanIds,
 } from '../selector/queryOptions';
 import { ProfilesQuery } from '../types';
 import { CheckedInput } from './CheckedInput';
+import { CountField } from './CountField';
 import { GroupBySelect } from './GroupBySelect';
 
 export interface QueryOptionsProps {
@@ -76,27 +76,24 @@ export function QueryOptions({ query, onChange, datasource, explore, range, defa
             />
           </InlineFieldRow>
           <InlineFieldRow>
-            <CheckedInput
+            <CountField
               label="Limit"
               labelWidth={LABEL_WIDTH}
               tooltip="Most series, the largest by sum are kept (series only; empty: all, up to 1,000)"
               testId="limit"
               placeholder="all"
-              committed={query.limit}
-              format={(v) => (v === undefined ? '' : String(v))}
-              parse={(text) => parsePositiveInt(text, 'Limit')}
-              onCommit={(limit) => onChange({ ...query, limit })}
+              value={query.limit}
+              onChange={(limit) => onChange({ ...query, limit })}
             />
-            <CheckedInput
+            <CountField
               label="Max nodes"
               labelWidth={LABEL_WIDTH}
               tooltip={`Most nodes of the flame graph (empty: 8,192; at most ${MAX_NODES_LIMIT.toLocaleString('en-US')})`}
               testId="max-nodes"
               placeholder="8192"
-              committed={query.maxNodes}
-              format={(v) => (v === undefined ? '' : String(v))}
-              parse={(text) => parsePositiveInt(text, 'Max nodes', MAX_NODES_LIMIT)}
-              onCommit={(maxNodes) => onChange({ ...query, maxNodes })}
+              value={query.maxNodes}
+              max={MAX_NODES_LIMIT}
+              onChange={(maxNodes) => onChange({ ...query, maxNodes })}
             />
           </InlineFieldRow>
           <InlineFieldRow>

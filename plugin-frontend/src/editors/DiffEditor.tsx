@@ -11,6 +11,7 @@ import { LabelSelectorInput } from '../components/LabelSelectorInput';
 import { ProfileTypeCascader } from '../components/ProfileTypeCascader';
 import { ResourceRange, toResourceRange } from '../datasource';
 import { CheckedInput } from '../components/CheckedInput';
+import { CountField } from '../components/CountField';
 import {
   DiffSideName,
   SIDE_TIME_MODES,
@@ -25,7 +26,7 @@ import {
 } from '../diff/sides';
 import { TIME_EXAMPLES, checkRange, parseTimeInput } from '../diff/timeRange';
 import { TIME_SHIFT_EXAMPLES, parseTimeShift } from '../diff/timeShift';
-import { MAX_NODES_LIMIT, parsePositiveInt } from '../selector/queryOptions';
+import { MAX_NODES_LIMIT } from '../selector/queryOptions';
 import { ProfilesQuery } from '../types';
 import { ModeEditorProps } from './types';
 
@@ -66,27 +67,24 @@ export function DiffEditor({ datasource, query, onChange, onRunQuery, range }: M
         ))}
       </div>
       <InlineFieldRow>
-        <CheckedInput
+        <CountField
           label="Max nodes"
           labelWidth={LABEL_WIDTH}
           tooltip={`Most nodes of the diff flame graph (empty: 8,192; at most ${MAX_NODES_LIMIT.toLocaleString('en-US')})`}
           testId="diff-max-nodes"
           placeholder="8192"
-          committed={query.maxNodes}
-          format={(v) => (v === undefined ? '' : String(v))}
-          parse={(text) => parsePositiveInt(text, 'Max nodes', MAX_NODES_LIMIT)}
-          onCommit={(maxNodes) => changeAndRun({ ...query, maxNodes })}
+          value={query.maxNodes}
+          max={MAX_NODES_LIMIT}
+          onChange={(maxNodes) => changeAndRun({ ...query, maxNodes })}
         />
-        <CheckedInput
+        <CountField
           label="Limit"
           labelWidth={LABEL_WIDTH}
           tooltip="Most rows of the changes table, the largest changes first (empty: all)"
           testId="diff-limit"
           placeholder="all"
-          committed={query.limit}
-          format={(v) => (v === undefined ? '' : String(v))}
-          parse={(text) => parsePositiveInt(text, 'Limit')}
-          onCommit={(limit) => changeAndRun({ ...query, limit })}
+          value={query.limit}
+          onChange={(limit) => changeAndRun({ ...query, limit })}
         />
       </InlineFieldRow>
       <div className={styles.hint} data-testid="diff-summary">

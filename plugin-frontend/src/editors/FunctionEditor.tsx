@@ -11,9 +11,9 @@ import { LabelSelectorInput } from '../components/LabelSelectorInput';
 import { ProfileTypeCascader } from '../components/ProfileTypeCascader';
 import { toResourceRange } from '../datasource';
 import { CheckedInput } from '../components/CheckedInput';
+import { CountField } from '../components/CountField';
 import { checkFunctionRegex, functionSummary, toggleRegex, usesRegex } from '../diff/functionQuery';
 import { errorMessage } from '../selector/errorMessage';
-import { parsePositiveInt } from '../selector/queryOptions';
 import { ProfilesQuery, ValueKind } from '../types';
 import { ModeEditorProps } from './types';
 
@@ -131,16 +131,14 @@ export function FunctionEditor({ datasource, query, onChange, onRunQuery, range 
           labelWidth={LABEL_WIDTH}
           width={40}
         />
-        <CheckedInput
+        <CountField
           label="Limit"
           labelWidth={8}
           tooltip="Most series, the largest by sum are kept (empty: all, up to 1,000)"
           testId="function-limit"
           placeholder="all"
-          committed={query.limit}
-          format={(v) => (v === undefined ? '' : String(v))}
-          parse={(text) => parsePositiveInt(text, 'Limit')}
-          onCommit={(limit) => changeAndRun({ ...query, limit })}
+          value={query.limit}
+          onChange={(limit) => changeAndRun({ ...query, limit })}
         />
       </InlineFieldRow>
       <div className={styles.hint} data-testid="function-summary">

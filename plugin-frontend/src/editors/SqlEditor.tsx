@@ -5,13 +5,15 @@ import { css } from '@emotion/css';
 import { useEffect, useRef, useState } from 'react';
 
 import { DataQueryError, GrafanaTheme2, LoadingState, PanelData } from '@grafana/data';
-import { Button, CodeEditor, InlineField, Input, Monaco, MonacoEditor, RadioButtonGroup, monacoTypes, useStyles2 } from '@grafana/ui';
+import { Button, CodeEditor, InlineField, Monaco, MonacoEditor, RadioButtonGroup, monacoTypes, useStyles2 } from '@grafana/ui';
 
+import { CountField } from '../components/CountField';
 import { CompletionLanguage, registerModelCompletion } from '../components/modelCompletion';
 import { ProfileTypeCascader } from '../components/ProfileTypeCascader';
 import { templateVariableNames } from '../components/templateScope';
 import { type ProfilesDataSource, type SqlSchema, toResourceRange } from '../datasource';
 import { errorMessage } from '../selector/errorMessage';
+import { parseSqlMaxNodes } from '../selector/queryOptions';
 import { SqlCompletionItem, SqlCompletionKind, sqlCompletions } from '../sql/completions';
 import { SqlErrorMarker, sqlErrorMarker } from '../sql/errorPosition';
 import { SqlFormat } from '../types';
@@ -145,8 +147,14 @@ export function SqlEditor({ datasource, query, onChange, onRunQuery, data, range
                 }}
               />
             </InlineField>
-            <MaxNodesField
+            <CountField
+              label="Max nodes"
+              tooltip="Most nodes in the flame graph; the backend's default when empty"
+              testId="sql-max-nodes"
+              placeholder="default"
+              width={12}
               value={query.maxNodes}
+              parse={parseSqlMaxNodes}
               onChange={(maxNodes) => {
                 latest.current.onChange({ ...latest.current.query, maxNodes });
                 latest.current.onRunQuery();
@@ -156,49 +164,6 @@ export function SqlEditor({ datasource, query, onChange, onRunQuery, data, range
         )}
       </div>
     </div>
-  );
-}
-
-function MaxNodesField({ value, onChange }: { value?: number; onChange: (value: number | undefined) => void }) {
-  const [text, setText] = useState(value === undefined ? '' : String(value));
-  const [invalid, setInvalid] = useState<string>();
-  // A new value from outside (another editor, a migration) replaces the text being edited.
-  const [shown, setShown] = useState(value);
-  if (shown !== value) {
-    setShown(value);
-    setText(value === undefined ? '' : String(value));
-  }
-  const commit = () => {
-    const trimmed = text.trim();
-    if (trimmed === '') {
-      setInvalid(undefined);
-      if (value !== undefined) {
-        onChange(undefined);
-      }
-      return;
-    }
-    const n = Number(trimmed);
-    if (!Number.isInteger(n) || n <= 0) {
-      setInvalid(`Max nodes must be a whole number above 0, not '${trimmed}'.`);
-      return;
-    }
-    setInvalid(undefined);
-    if (n !== value) {
-      onChange(n);
-    }
-  };
-  return (
-    <InlineField label="Max nodes" tooltip="Most nodes in the flame graph; the backend's default when empty" invalid={!!invalid} error={invalid}>
-      <Input
-        data-testid="sql-max-nodes"
-        width={12}
-        value={text}
-        placeholder="default"
-        onChange={(e) => setText(e.currentTarget.value)}
-        onBlur={commit}
-        onKeyDown={(e) => e.key === 'Enter' && commit()}
-      />
-    </InlineField>
   );
 }
 

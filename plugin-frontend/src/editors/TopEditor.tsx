@@ -8,8 +8,7 @@ import { InlineFieldRow, useStyles2 } from '@grafana/ui';
 import { LabelSelectorInput } from '../components/LabelSelectorInput';
 import { ProfileTypeCascader } from '../components/ProfileTypeCascader';
 import { toResourceRange } from '../datasource';
-import { CheckedInput } from '../components/CheckedInput';
-import { parsePositiveInt } from '../selector/queryOptions';
+import { CountField } from '../components/CountField';
 import { ProfilesQuery } from '../types';
 import { ModeEditorProps } from './types';
 
@@ -41,16 +40,14 @@ export function TopEditor({ datasource, query, onChange, onRunQuery, range }: Mo
         />
       </div>
       <InlineFieldRow className={styles.options}>
-        <CheckedInput
+        <CountField
           label="Limit"
           labelWidth={14}
           tooltip="Most functions, the largest self first (empty: all)"
           testId="top-limit"
           placeholder="all"
-          committed={query.limit}
-          format={(v) => (v === undefined ? '' : String(v))}
-          parse={(text) => parsePositiveInt(text, 'Limit')}
-          onCommit={(limit) => changeAndRun({ ...query, limit })}
+          value={query.limit}
+          onChange={(limit) => changeAndRun({ ...query, limit })}
         />
       </InlineFieldRow>
     </div>

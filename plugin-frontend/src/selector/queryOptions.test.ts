@@ -1,4 +1,4 @@
-import { effectiveQueryType, optionsSummary, parsePositiveInt, parseSpanIds } from './queryOptions';
+import { effectiveQueryType, optionsSummary, parsePositiveInt, parseSpanIds, parseSqlMaxNodes } from './queryOptions';
 
 describe('query options', () => {
   it('summarises what is set', () => {
@@ -25,6 +25,14 @@ describe('query options', () => {
       ok: false,
       error: 'Max nodes must be at most 1,048,576, not 2,000,000',
     });
+  });
+
+  it('takes the SQL tab\'s max nodes as any whole number above 0, or empty', () => {
+    expect(parseSqlMaxNodes(' 2048 ')).toEqual({ ok: true, value: 2048 });
+    expect(parseSqlMaxNodes('1e3')).toEqual({ ok: true, value: 1000 });
+    expect(parseSqlMaxNodes('')).toEqual({ ok: true, value: undefined });
+    expect(parseSqlMaxNodes('0')).toEqual({ ok: false, error: "Max nodes must be a whole number above 0, not '0'." });
+    expect(parseSqlMaxNodes('1.5').ok).toBe(false);
   });
 
   it('reads span ids separated by commas or spaces, as 16 hex digits', () => {

@@ -69,6 +69,22 @@ export function parsePositiveInt(text: string, field: string, max?: number): Che
   return { ok: true, value: n };
 }
 
+/**
+ * The SQL tab's max nodes: a whole number above 0 as JavaScript reads numbers (`1e3` too), or undefined
+ * when the box is empty (the backend's default).
+ */
+export function parseSqlMaxNodes(text: string): Checked<number | undefined> {
+  const t = text.trim();
+  if (t === '') {
+    return { ok: true, value: undefined };
+  }
+  const n = Number(t);
+  if (!Number.isInteger(n) || n <= 0) {
+    return { ok: false, error: `Max nodes must be a whole number above 0, not '${t}'.` };
+  }
+  return { ok: true, value: n };
+}
+
 const SPAN_ID = /^[0-9a-fA-F]{16}$/;
 
 /** Span ids separated by commas or spaces, each 16 hex digits (as OpenTelemetry writes them). */
