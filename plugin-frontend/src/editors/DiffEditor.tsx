@@ -7,11 +7,11 @@ import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { InlineField, InlineFieldRow, RadioButtonGroup, useStyles2 } from '@grafana/ui';
 
+import { CheckedInput } from '../components/CheckedInput';
+import { CountField } from '../components/CountField';
 import { LabelSelectorInput } from '../components/LabelSelectorInput';
 import { ProfileTypeCascader } from '../components/ProfileTypeCascader';
 import { ResourceRange, toResourceRange } from '../datasource';
-import { CheckedInput } from '../components/CheckedInput';
-import { CountField } from '../components/CountField';
 import {
   DiffSideName,
   SIDE_TIME_MODES,

@@ -6,12 +6,11 @@ import { useState } from 'react';
 import { GrafanaTheme2 } from '@grafana/data';
 import { Combobox, ComboboxOption, InlineField, InlineFieldRow, InlineSwitch, RadioButtonGroup, useStyles2 } from '@grafana/ui';
 
-import { GroupBySelect } from '../components/GroupBySelect';
-import { LabelSelectorInput } from '../components/LabelSelectorInput';
-import { ProfileTypeCascader } from '../components/ProfileTypeCascader';
-import { toResourceRange } from '../datasource';
 import { CheckedInput } from '../components/CheckedInput';
 import { CountField } from '../components/CountField';
+import { GroupBySelect } from '../components/GroupBySelect';
+import { ProfileSelection } from '../components/ProfileSelection';
+import { toResourceRange } from '../datasource';
 import { checkFunctionRegex, functionSummary, toggleRegex, usesRegex } from '../diff/functionQuery';
 import { errorMessage } from '../selector/errorMessage';
 import { ProfilesQuery, ValueKind } from '../types';
@@ -49,23 +48,14 @@ export function FunctionEditor({ datasource, query, onChange, onRunQuery, range 
 
   return (
     <div data-testid="function-editor">
-      <div className={styles.row}>
-        <ProfileTypeCascader
-          datasource={datasource}
-          value={query.profileTypeId}
-          range={resourceRange}
-          onChange={(profileTypeId) => changeAndRun({ ...query, profileTypeId })}
-        />
-        <LabelSelectorInput
-          data-testid="function-selector"
-          datasource={datasource}
-          value={query.labelSelector ?? ''}
-          profileTypeId={query.profileTypeId}
-          range={resourceRange}
-          onChange={(labelSelector) => onChange({ ...query, labelSelector })}
-          onRunQuery={onRunQuery}
-        />
-      </div>
+      <ProfileSelection
+        datasource={datasource}
+        query={query}
+        onChange={onChange}
+        onRunQuery={onRunQuery}
+        range={resourceRange}
+        selectorTestId="function-selector"
+      />
       <InlineFieldRow className={styles.options}>
         {regex ? (
           <CheckedInput
@@ -149,7 +139,6 @@ export function FunctionEditor({ datasource, query, onChange, onRunQuery, range 
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  row: css({ display: 'flex', alignItems: 'flex-start', gap: theme.spacing(1), flexWrap: 'wrap' }),
   options: css({ marginTop: theme.spacing(1) }),
   hint: css({ color: theme.colors.text.secondary, fontSize: theme.typography.bodySmall.fontSize, marginTop: theme.spacing(0.5) }),
 });

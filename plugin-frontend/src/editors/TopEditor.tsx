@@ -5,10 +5,9 @@ import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { InlineFieldRow, useStyles2 } from '@grafana/ui';
 
-import { LabelSelectorInput } from '../components/LabelSelectorInput';
-import { ProfileTypeCascader } from '../components/ProfileTypeCascader';
-import { toResourceRange } from '../datasource';
 import { CountField } from '../components/CountField';
+import { ProfileSelection } from '../components/ProfileSelection';
+import { toResourceRange } from '../datasource';
 import { ProfilesQuery } from '../types';
 import { ModeEditorProps } from './types';
 
@@ -22,23 +21,14 @@ export function TopEditor({ datasource, query, onChange, onRunQuery, range }: Mo
 
   return (
     <div data-testid="top-editor">
-      <div className={styles.row}>
-        <ProfileTypeCascader
-          datasource={datasource}
-          value={query.profileTypeId}
-          range={resourceRange}
-          onChange={(profileTypeId) => changeAndRun({ ...query, profileTypeId })}
-        />
-        <LabelSelectorInput
-          data-testid="top-selector"
-          datasource={datasource}
-          value={query.labelSelector ?? ''}
-          profileTypeId={query.profileTypeId}
-          range={resourceRange}
-          onChange={(labelSelector) => onChange({ ...query, labelSelector })}
-          onRunQuery={onRunQuery}
-        />
-      </div>
+      <ProfileSelection
+        datasource={datasource}
+        query={query}
+        onChange={onChange}
+        onRunQuery={onRunQuery}
+        range={resourceRange}
+        selectorTestId="top-selector"
+      />
       <InlineFieldRow className={styles.options}>
         <CountField
           label="Limit"
@@ -55,6 +45,5 @@ export function TopEditor({ datasource, query, onChange, onRunQuery, range }: Mo
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  row: css({ display: 'flex', alignItems: 'flex-start', gap: theme.spacing(1), flexWrap: 'wrap' }),
   options: css({ marginTop: theme.spacing(1) }),
 });
