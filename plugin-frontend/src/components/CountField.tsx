@@ -1,24 +1,20 @@
 // A count of a query (a limit, max nodes) in a checked box: empty is the backend's default, anything
 // else reaches the query only once it is a whole number of at least 1 (and at most `max`).
 import { Checked, parsePositiveInt } from '../selector/queryOptions';
-import { CheckedInput } from './CheckedInput';
+import { CheckedInput, CheckedInputProps } from './CheckedInput';
 
-export interface CountFieldProps {
-  label: string;
-  tooltip: string;
-  testId: string;
-  placeholder: string;
-  labelWidth?: number;
-  width?: number;
-  value: number | undefined;
-  onChange: (value: number | undefined) => void;
+type Count = number | undefined;
+
+export interface CountFieldProps extends Pick<CheckedInputProps<Count>, 'label' | 'tooltip' | 'testId' | 'placeholder' | 'labelWidth' | 'width'> {
+  value: Count;
+  onChange: (value: Count) => void;
   /** The most the backend takes. */
   max?: number;
   /** A check of its own instead of a whole number of at least 1 up to `max`. */
-  parse?: (text: string) => Checked<number | undefined>;
+  parse?: (text: string) => Checked<Count>;
 }
 
-const formatCount = (value: number | undefined) => (value === undefined ? '' : String(value));
+const formatCount = (value: Count) => (value === undefined ? '' : String(value));
 
 export function CountField({ value, onChange, max, parse, ...field }: CountFieldProps) {
   return (

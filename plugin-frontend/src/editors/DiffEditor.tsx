@@ -28,17 +28,14 @@ import { TIME_EXAMPLES, checkRange, parseTimeInput } from '../diff/timeRange';
 import { TIME_SHIFT_EXAMPLES, parseTimeShift } from '../diff/timeShift';
 import { MAX_NODES_LIMIT } from '../selector/queryOptions';
 import { ProfilesQuery } from '../types';
-import { ModeEditorProps } from './types';
+import { ModeEditorProps, runOnChange } from './types';
 
 const LABEL_WIDTH = 14;
 
 export function DiffEditor({ datasource, query, onChange, onRunQuery, range }: ModeEditorProps) {
   const styles = useStyles2(getStyles);
   const resourceRange = toResourceRange(range);
-  const changeAndRun = (next: ProfilesQuery) => {
-    onChange(next);
-    onRunQuery();
-  };
+  const changeAndRun = runOnChange(onChange, onRunQuery);
   const warning = sameSidesWarning(query);
 
   return (
@@ -112,10 +109,7 @@ function DiffSideEditor({ name, query, onChange, onRunQuery, datasource, range }
   const styles = useStyles2(getStyles);
   const side = query[name] ?? {};
   const mode = sideTimeMode(side);
-  const changeAndRun = (next: ProfilesQuery) => {
-    onChange(next);
-    onRunQuery();
-  };
+  const changeAndRun = runOnChange(onChange, onRunQuery);
   const rangeProblem = mode === 'range' ? checkRange(side.from, side.to, range) : undefined;
   const formatTime = (v: number | string | undefined) => (v === undefined ? '' : String(v));
 

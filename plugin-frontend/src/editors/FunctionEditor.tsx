@@ -9,12 +9,12 @@ import { Combobox, ComboboxOption, InlineField, InlineFieldRow, InlineSwitch, Ra
 import { CheckedInput } from '../components/CheckedInput';
 import { CountField } from '../components/CountField';
 import { GroupBySelect } from '../components/GroupBySelect';
-import { ProfileSelection } from '../components/ProfileSelection';
 import { toResourceRange } from '../datasource';
 import { checkFunctionRegex, functionSummary, toggleRegex, usesRegex } from '../diff/functionQuery';
 import { errorMessage } from '../selector/errorMessage';
-import { ProfilesQuery, ValueKind } from '../types';
-import { ModeEditorProps } from './types';
+import { ValueKind } from '../types';
+import { ProfileSelection } from './ProfileSelection';
+import { ModeEditorProps, runOnChange } from './types';
 
 const LABEL_WIDTH = 14;
 /** Names offered per keystroke: enough to choose from, few enough to list at once. */
@@ -25,15 +25,13 @@ const VALUE_KINDS: Array<{ value: ValueKind; label: string; description: string 
   { value: 'self', label: 'Self', description: 'The function alone, without its callees' },
 ];
 
-export function FunctionEditor({ datasource, query, onChange, onRunQuery, range }: ModeEditorProps) {
+export function FunctionEditor(props: ModeEditorProps) {
+  const { datasource, query, onChange, onRunQuery, range } = props;
   const styles = useStyles2(getStyles);
   const resourceRange = toResourceRange(range);
   const regex = usesRegex(query);
   const [loadError, setLoadError] = useState<string>();
-  const changeAndRun = (next: ProfilesQuery) => {
-    onChange(next);
-    onRunQuery();
-  };
+  const changeAndRun = runOnChange(onChange, onRunQuery);
 
   const loadFunctions = async (search: string): Promise<Array<ComboboxOption<string>>> => {
     try {
@@ -48,14 +46,7 @@ export function FunctionEditor({ datasource, query, onChange, onRunQuery, range 
 
   return (
     <div data-testid="function-editor">
-      <ProfileSelection
-        datasource={datasource}
-        query={query}
-        onChange={onChange}
-        onRunQuery={onRunQuery}
-        range={resourceRange}
-        selectorTestId="function-selector"
-      />
+      <ProfileSelection {...props} selectorTestId="function-selector" />
       <InlineFieldRow className={styles.options}>
         {regex ? (
           <CheckedInput

@@ -6,29 +6,17 @@ import { GrafanaTheme2 } from '@grafana/data';
 import { InlineFieldRow, useStyles2 } from '@grafana/ui';
 
 import { CountField } from '../components/CountField';
-import { ProfileSelection } from '../components/ProfileSelection';
-import { toResourceRange } from '../datasource';
-import { ProfilesQuery } from '../types';
-import { ModeEditorProps } from './types';
+import { ProfileSelection } from './ProfileSelection';
+import { ModeEditorProps, runOnChange } from './types';
 
-export function TopEditor({ datasource, query, onChange, onRunQuery, range }: ModeEditorProps) {
+export function TopEditor(props: ModeEditorProps) {
+  const { query, onChange, onRunQuery } = props;
   const styles = useStyles2(getStyles);
-  const resourceRange = toResourceRange(range);
-  const changeAndRun = (next: ProfilesQuery) => {
-    onChange(next);
-    onRunQuery();
-  };
+  const changeAndRun = runOnChange(onChange, onRunQuery);
 
   return (
     <div data-testid="top-editor">
-      <ProfileSelection
-        datasource={datasource}
-        query={query}
-        onChange={onChange}
-        onRunQuery={onRunQuery}
-        range={resourceRange}
-        selectorTestId="top-selector"
-      />
+      <ProfileSelection {...props} selectorTestId="top-selector" />
       <InlineFieldRow className={styles.options}>
         <CountField
           label="Limit"

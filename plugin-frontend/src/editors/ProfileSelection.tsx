@@ -5,40 +5,34 @@ import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2 } from '@grafana/ui';
 
-import type { ProfilesDataSource, ResourceRange } from '../datasource';
-import { ProfilesQuery } from '../types';
-import { LabelSelectorInput } from './LabelSelectorInput';
-import { ProfileTypeCascader } from './ProfileTypeCascader';
+import { LabelSelectorInput } from '../components/LabelSelectorInput';
+import { ProfileTypeCascader } from '../components/ProfileTypeCascader';
+import { toResourceRange } from '../datasource';
+import { ModeEditorProps, runOnChange } from './types';
 
-export interface ProfileSelectionProps {
-  datasource: ProfilesDataSource;
-  query: ProfilesQuery;
-  onChange: (query: ProfilesQuery) => void;
-  onRunQuery: () => void;
-  range?: ResourceRange;
+export interface ProfileSelectionProps extends ModeEditorProps {
   /** The selector's test id; `label-selector` when absent. */
   selectorTestId?: string;
 }
 
 export function ProfileSelection({ datasource, query, onChange, onRunQuery, range, selectorTestId }: ProfileSelectionProps) {
   const styles = useStyles2(getStyles);
+  const resourceRange = toResourceRange(range);
+  const changeAndRun = runOnChange(onChange, onRunQuery);
   return (
     <div className={styles.row}>
       <ProfileTypeCascader
         datasource={datasource}
         value={query.profileTypeId}
-        range={range}
-        onChange={(profileTypeId) => {
-          onChange({ ...query, profileTypeId });
-          onRunQuery();
-        }}
+        range={resourceRange}
+        onChange={(profileTypeId) => changeAndRun({ ...query, profileTypeId })}
       />
       <LabelSelectorInput
         data-testid={selectorTestId}
         datasource={datasource}
         value={query.labelSelector ?? ''}
         profileTypeId={query.profileTypeId}
-        range={range}
+        range={resourceRange}
         onChange={(labelSelector) => onChange({ ...query, labelSelector })}
         onRunQuery={onRunQuery}
       />
