@@ -7,17 +7,8 @@ import { ProfilesQuery } from '../types';
 import { ProfileEditor } from './ProfileEditor';
 import { ModeEditorProps } from './types';
 
-// Monaco does not run in jsdom: the code editor is a text box that reports its value on blur, as
-// CodeEditor does. The browser test drives the real one.
-jest.mock('@grafana/ui', () => {
-  const actual = jest.requireActual('@grafana/ui');
-  return {
-    ...actual,
-    CodeEditor: (p: { value: string; onBlur?: (v: string) => void }) => (
-      <textarea aria-label="code editor" defaultValue={p.value} onBlur={(e) => p.onBlur?.(e.currentTarget.value)} />
-    ),
-  };
-});
+// The code editor is a text box (Monaco does not run in jsdom).
+jest.mock('@grafana/ui', () => jest.requireActual('../../tests/jest/textCodeEditor').grafanaUiWithTextCodeEditor());
 
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
 
