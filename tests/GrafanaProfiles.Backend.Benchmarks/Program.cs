@@ -21,6 +21,7 @@ var pods = 4;
 var unpaired = false;
 var startup = false;
 string? baseline = null;
+string? pluginPath = null;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -30,14 +31,15 @@ for (int i = 0; i < args.Length; i++)
         case "--unpaired": unpaired = true; break;
         case "--startup": startup = true; break;
         case "--baseline": baseline = args[++i]; break;
+        case "--plugin": pluginPath = args[++i]; break;
         default:
-            Console.Error.WriteLine("usage: GrafanaProfiles.Backend.Benchmarks [--runs N] [--pods N] [--unpaired] | --startup [--runs N] [--baseline PLUGIN_EXECUTABLE]");
+            Console.Error.WriteLine("usage: GrafanaProfiles.Backend.Benchmarks [--runs N] [--pods N] [--unpaired] | --startup [--runs N] [--plugin PLUGIN_EXECUTABLE] [--baseline PLUGIN_EXECUTABLE]");
             return 2;
     }
 }
 if (startup)
 {
-    return await Startup.RunAsync(runs, baseline);
+    return await Startup.RunAsync(runs, pluginPath, baseline);
 }
 
 var day = new DateTime(2026, 11, 21, 0, 0, 0, DateTimeKind.Utc);

@@ -7,20 +7,22 @@ using GrafanaProfiles.TestSupport;
 
 /// <summary>
 /// Plugin start-up as Grafana sees it: from process start to the handshake line on stdout, to the first
-/// answered CheckHealth, to the first answered QueryData (a 1 h flame graph), the resident set after
-/// the handshake and after the query, and how long the process takes to exit after Shutdown. With
-/// <c>--baseline PATH</c> another build of the executable is started in the same run, alternating
-/// with this one, and the ratio printed.
+/// answered CheckHealth, to the first answered QueryData (a 1 h flame graph), the plugin's own CPU time
+/// until the handshake and until that answer (steadier than wall time on a busy machine), the resident set after
+/// the handshake and after the query, and how long the process takes to exit after Shutdown. The
+/// executable is this checkout's build, or <c>--plugin PATH</c> (e.g. a published single file); with
+/// <c>--baseline PATH</c> another build is started in the same run, alternating with it, and the
+/// ratio printed.
 /// </summary>
 internal static class Startup
 {
-    public static async Task<int> RunAsync(int runs, string? baseline)
+    public static async Task<int> RunAsync(int runs, string? plugin, string? baseline)
     {
         var day = new DateTime(2026, 11, 21, 0, 0, 0, DateTimeKind.Utc);
         using var store = new TestStore();
         var rows = await Dataset.WriteAsync(store, day, pods: 1);
         Console.WriteLine($"start-up: {rows:N0} rows over 24 h; {runs} runs of each executable; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
-        var executables = new List<(string Name, string Path)> { ("this build", PluginProcess.ExecutablePath) };
+        var executables = new List<(string Name, string Path)> { ("this build", plugin is null ? PluginProcess.ExecutablePath : Path.GetFullPath(plugin)) };
         if (baseline is not null)
         {
             executables.Insert(0, ("baseline", Path.GetFullPath(baseline)));
@@ -41,17 +43,17 @@ internal static class Startup
         }
 
         Console.WriteLine();
-        Console.WriteLine("| executable | handshake line | first CheckHealth answered | first QueryData answered | RSS after handshake | RSS after the query | exit after Shutdown |");
-        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
+        Console.WriteLine("| executable | handshake line | first CheckHealth answered | first QueryData answered | CPU until the handshake | CPU until the query's answer | RSS after handshake | RSS after the query | exit after Shutdown |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var (name, path) in executables)
         {
             var s = samples[name];
-            Console.WriteLine($"| {name} | {Ms(s, x => x.Handshake)} | {Ms(s, x => x.Health)} | {Ms(s, x => x.Query)} | {Mib(s, x => x.RssStarted)} | {Mib(s, x => x.RssQueried)} | {Ms(s, x => x.Exit)} |");
+            Console.WriteLine($"| {name} | {Ms(s, x => x.Handshake)} | {Ms(s, x => x.Health)} | {Ms(s, x => x.Query)} | {Ms(s, x => x.CpuStarted)} | {Ms(s, x => x.CpuQueried)} | {Mib(s, x => x.RssStarted)} | {Mib(s, x => x.RssQueried)} | {Ms(s, x => x.Exit)} |");
         }
         if (baseline is not null)
         {
             var (b, a) = (samples["baseline"], samples["this build"]);
-            Console.WriteLine($"| ratio (this build / baseline, medians) | {Ratio(a, b, x => x.Handshake)} | {Ratio(a, b, x => x.Health)} | {Ratio(a, b, x => x.Query)} | {Ratio(a, b, x => x.RssStarted)} | {Ratio(a, b, x => x.RssQueried)} | {Ratio(a, b, x => x.Exit)} |");
+            Console.WriteLine($"| ratio (this build / baseline, medians) | {Ratio(a, b, x => x.Handshake)} | {Ratio(a, b, x => x.Health)} | {Ratio(a, b, x => x.Query)} | {Ratio(a, b, x => x.CpuStarted)} | {Ratio(a, b, x => x.CpuQueried)} | {Ratio(a, b, x => x.RssStarted)} | {Ratio(a, b, x => x.RssQueried)} | {Ratio(a, b, x => x.Exit)} |");
         }
         Console.WriteLine($"\nmedian (min–max) of {runs} starts each after one warm-up start; load average at end {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         foreach (var (name, path) in executables)
@@ -82,6 +84,7 @@ internal static class Startup
             ?? throw new InvalidOperationException($"{executable} closed stdout before the handshake: {await stderr}");
         var handshake = clock.Elapsed;
         long rssStarted = Rss(process.Id);
+        var cpuStarted = Cpu(process);
         var (network, address) = PluginProcess.ParseHandshake(line);
         using var client = new GrpcClient(network, address);
         var context = new PluginContext
@@ -123,6 +126,7 @@ internal static class Startup
             $"QueryData: {answer.Status} {answer.Message}");
         var queryTime = clock.Elapsed;
         long rssQueried = Rss(process.Id);
+        var cpuQueried = Cpu(process);
 
         var stopping = Stopwatch.StartNew();
         await client.CallAsync("/plugin.GRPCController/Shutdown", new GrafanaProfiles.Schema.GoPlugin.Empty(), GrafanaProfiles.Schema.GoPlugin.Empty.Parser);
@@ -137,7 +141,7 @@ internal static class Startup
             throw new InvalidOperationException($"{executable} did not exit within 2 s of Shutdown.");
         }
         _ = await stderr;
-        return new Sample(handshake, healthTime, queryTime, rssStarted, rssQueried, stopping.Elapsed);
+        return new Sample(handshake, healthTime, queryTime, rssStarted, rssQueried, stopping.Elapsed, cpuStarted, cpuQueried);
     }
 
     private static void Check(bool condition, string message)
@@ -146,6 +150,13 @@ internal static class Startup
         {
             throw new InvalidOperationException(message);
         }
+    }
+
+    /// <summary>User and system CPU time of the process so far (/proc/PID/stat, 10 ms ticks).</summary>
+    private static TimeSpan Cpu(Process process)
+    {
+        process.Refresh();
+        return process.TotalProcessorTime;
     }
 
     /// <summary>VmRSS of the process in bytes (/proc/PID/status).</summary>
@@ -179,5 +190,6 @@ internal static class Startup
     private static string Ratio(List<Sample> a, List<Sample> b, Func<Sample, long> pick) =>
         $"{Median(a.Select(s => (double)pick(s))) / Median(b.Select(s => (double)pick(s))):F2}×";
 
-    private sealed record Sample(TimeSpan Handshake, TimeSpan Health, TimeSpan Query, long RssStarted, long RssQueried, TimeSpan Exit);
+    private sealed record Sample(TimeSpan Handshake, TimeSpan Health, TimeSpan Query, long RssStarted, long RssQueried, TimeSpan Exit,
+        TimeSpan CpuStarted, TimeSpan CpuQueried);
 }
