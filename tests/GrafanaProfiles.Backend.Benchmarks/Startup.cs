@@ -9,13 +9,17 @@ using GrafanaProfiles.TestSupport;
 /// Plugin start-up as Grafana sees it: from process start to the handshake line on stdout, to the first
 /// answered CheckHealth, to the first answered QueryData (a 1 h flame graph), the plugin's own CPU time
 /// until the handshake and until that answer (steadier than wall time on a busy machine), the resident set after
-/// the handshake and after the query, and how long the process takes to exit after Shutdown. The
+/// the handshake and after the query, the warm round trip of a query that finds nothing, and how long the
+/// process takes to exit after Shutdown. The
 /// executable is this checkout's build, or <c>--plugin PATH</c> (e.g. a published single file); with
 /// <c>--baseline PATH</c> another build is started in the same run, alternating with it, and the
 /// ratio printed.
 /// </summary>
 internal static class Startup
 {
+    /// <summary>Round trips timed after the first query; the median of the second half is reported.</summary>
+    private const int WarmRoundTrips = 40;
+
     public static async Task<int> RunAsync(int runs, string? plugin, string? baseline)
     {
         var day = new DateTime(2026, 11, 21, 0, 0, 0, DateTimeKind.Utc);
@@ -43,17 +47,17 @@ internal static class Startup
         }
 
         Console.WriteLine();
-        Console.WriteLine("| executable | handshake line | first CheckHealth answered | first QueryData answered | CPU until the handshake | CPU until the query's answer | RSS after handshake | RSS after the query | exit after Shutdown |");
-        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        Console.WriteLine("| executable | handshake line | first CheckHealth answered | first QueryData answered | CPU until the handshake | CPU until the query's answer | RSS after handshake | RSS after the query | exit after Shutdown | warm round trip |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var (name, path) in executables)
         {
             var s = samples[name];
-            Console.WriteLine($"| {name} | {Ms(s, x => x.Handshake)} | {Ms(s, x => x.Health)} | {Ms(s, x => x.Query)} | {Ms(s, x => x.CpuStarted)} | {Ms(s, x => x.CpuQueried)} | {Mib(s, x => x.RssStarted)} | {Mib(s, x => x.RssQueried)} | {Ms(s, x => x.Exit)} |");
+            Console.WriteLine($"| {name} | {Ms(s, x => x.Handshake)} | {Ms(s, x => x.Health)} | {Ms(s, x => x.Query)} | {Ms(s, x => x.CpuStarted)} | {Ms(s, x => x.CpuQueried)} | {Mib(s, x => x.RssStarted)} | {Mib(s, x => x.RssQueried)} | {Ms(s, x => x.Exit)} | {Ms2(s, x => x.RoundTrip)} |");
         }
         if (baseline is not null)
         {
             var (b, a) = (samples["baseline"], samples["this build"]);
-            Console.WriteLine($"| ratio (this build / baseline, medians) | {Ratio(a, b, x => x.Handshake)} | {Ratio(a, b, x => x.Health)} | {Ratio(a, b, x => x.Query)} | {Ratio(a, b, x => x.CpuStarted)} | {Ratio(a, b, x => x.CpuQueried)} | {Ratio(a, b, x => x.RssStarted)} | {Ratio(a, b, x => x.RssQueried)} | {Ratio(a, b, x => x.Exit)} |");
+            Console.WriteLine($"| ratio (this build / baseline, medians) | {Ratio(a, b, x => x.Handshake)} | {Ratio(a, b, x => x.Health)} | {Ratio(a, b, x => x.Query)} | {Ratio(a, b, x => x.CpuStarted)} | {Ratio(a, b, x => x.CpuQueried)} | {Ratio(a, b, x => x.RssStarted)} | {Ratio(a, b, x => x.RssQueried)} | {Ratio(a, b, x => x.Exit)} | {Ratio(a, b, x => x.RoundTrip)} |");
         }
         Console.WriteLine($"\nmedian (min–max) of {runs} starts each after one warm-up start; load average at end {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         foreach (var (name, path) in executables)
@@ -128,6 +132,22 @@ internal static class Startup
         long rssQueried = Rss(process.Id);
         var cpuQueried = Cpu(process);
 
+        // Warm round trips: the same query over a range with no data (gRPC, JSON, instance, an empty frame).
+        query.Queries[0].TimeRange = new TimeRange
+        {
+            FromEpochMS = new DateTimeOffset(day.AddDays(-2)).ToUnixTimeMilliseconds(),
+            ToEpochMS = new DateTimeOffset(day.AddDays(-2).AddHours(1)).ToUnixTimeMilliseconds(),
+        };
+        var trips = new List<double>();
+        for (int i = 0; i < WarmRoundTrips; i++)
+        {
+            var trip = Stopwatch.StartNew();
+            var empty = await client.CallAsync("/pluginv2.Data/QueryData", query, QueryDataResponse.Parser);
+            Check(empty.Status == 0 && empty.Single.Responses["A"].Status == 200, $"QueryData (empty range): {empty.Status} {empty.Message}");
+            trips.Add(trip.Elapsed.TotalMilliseconds);
+        }
+        var roundTrip = TimeSpan.FromMilliseconds(Median(trips.Skip(WarmRoundTrips / 2)));
+
         var stopping = Stopwatch.StartNew();
         await client.CallAsync("/plugin.GRPCController/Shutdown", new GrafanaProfiles.Schema.GoPlugin.Empty(), GrafanaProfiles.Schema.GoPlugin.Empty.Parser);
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
@@ -141,7 +161,7 @@ internal static class Startup
             throw new InvalidOperationException($"{executable} did not exit within 2 s of Shutdown.");
         }
         _ = await stderr;
-        return new Sample(handshake, healthTime, queryTime, rssStarted, rssQueried, stopping.Elapsed, cpuStarted, cpuQueried);
+        return new Sample(handshake, healthTime, queryTime, rssStarted, rssQueried, stopping.Elapsed, cpuStarted, cpuQueried, roundTrip);
     }
 
     private static void Check(bool condition, string message)
@@ -178,6 +198,12 @@ internal static class Startup
         return $"{Median(values):F0} ms ({values.Min():F0}–{values.Max():F0})";
     }
 
+    private static string Ms2(List<Sample> samples, Func<Sample, TimeSpan> pick)
+    {
+        var values = samples.Select(s => pick(s).TotalMilliseconds).ToList();
+        return $"{Median(values):F2} ms ({values.Min():F2}–{values.Max():F2})";
+    }
+
     private static string Mib(List<Sample> samples, Func<Sample, long> pick)
     {
         var values = samples.Select(s => pick(s) / 1048576.0).ToList();
@@ -191,5 +217,5 @@ internal static class Startup
         $"{Median(a.Select(s => (double)pick(s))) / Median(b.Select(s => (double)pick(s))):F2}×";
 
     private sealed record Sample(TimeSpan Handshake, TimeSpan Health, TimeSpan Query, long RssStarted, long RssQueried, TimeSpan Exit,
-        TimeSpan CpuStarted, TimeSpan CpuQueried);
+        TimeSpan CpuStarted, TimeSpan CpuQueried, TimeSpan RoundTrip);
 }
