@@ -15,9 +15,13 @@ using GrafanaProfiles.TestSupport;
 // Plugin benchmark: each query through the real plugin process (QueryData over gRPC on its Unix
 // socket: JSON, store query, frames, Arrow, protobuf, HTTP/2) against the store call alone in this
 // process, paired run by run; plus the frame encoding alone. See docs/benchmarks.md.
+// --startup: the plugin's start-up (handshake, first answers, RSS) instead; see Startup.cs.
 var runs = 15;
 var pods = 4;
 var unpaired = false;
+var startup = false;
+string? baseline = null;
+string? pluginPath = null;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -25,10 +29,17 @@ for (int i = 0; i < args.Length; i++)
         case "--runs": runs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--pods": pods = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--unpaired": unpaired = true; break;
+        case "--startup": startup = true; break;
+        case "--baseline": baseline = args[++i]; break;
+        case "--plugin": pluginPath = args[++i]; break;
         default:
-            Console.Error.WriteLine("usage: GrafanaProfiles.Backend.Benchmarks [--runs N] [--pods N] [--unpaired]");
+            Console.Error.WriteLine("usage: GrafanaProfiles.Backend.Benchmarks [--runs N] [--pods N] [--unpaired] | --startup [--runs N] [--plugin PLUGIN_EXECUTABLE] [--baseline PLUGIN_EXECUTABLE]");
             return 2;
     }
+}
+if (startup)
+{
+    return await Startup.RunAsync(runs, pluginPath, baseline);
 }
 
 var day = new DateTime(2026, 11, 21, 0, 0, 0, DateTimeKind.Utc);

@@ -4,10 +4,10 @@ using System.Text.Json;
 using Google.Protobuf;
 using GrafanaProfiles.Backend.Diagnostics;
 using GrafanaProfiles.Backend.Frames;
-using GrafanaProfiles.Backend.Grpc;
 using GrafanaProfiles.Backend.Queries;
 using GrafanaProfiles.Backend.Settings;
 using GrafanaProfiles.Schema.PluginV2;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace GrafanaProfiles.Backend.Data;
@@ -17,13 +17,14 @@ namespace GrafanaProfiles.Backend.Data;
 /// <c>DataResponse</c> (a failing query never fails its neighbours), frames encoded as Arrow IPC files.
 /// </summary>
 public sealed class DataService(InstanceManager instances, QueryRouter router, PluginMetrics metrics, PluginEnvironment environment, ILogger logger)
+    : GrafanaProfiles.Schema.PluginV2.Data.DataBase
 {
     /// <summary>The query type when neither the request nor the query JSON names one (as the Pyroscope data source).</summary>
     public const string DefaultQueryType = "profile";
 
-    public async Task<QueryDataResponse> QueryDataAsync(QueryDataRequest request, ServerCallContext call)
+    public override async Task<QueryDataResponse> QueryData(QueryDataRequest request, ServerCallContext context)
     {
-        var results = await RunAllAsync(request.PluginContext, request.Queries, call.CancellationToken);
+        var results = await RunAllAsync(request.PluginContext, request.Queries, context.CancellationToken);
         var response = new QueryDataResponse();
         foreach (var (refId, result) in results)
         {
@@ -33,15 +34,15 @@ public sealed class DataService(InstanceManager instances, QueryRouter router, P
     }
 
     /// <summary><c>QueryChunkedData</c>: the same answers, one message per frame (or per failed query).</summary>
-    public async Task QueryChunkedDataAsync(QueryChunkedDataRequest request, IServerStreamWriter<QueryChunkedDataResponse> stream, ServerCallContext call)
+    public override async Task QueryChunkedData(QueryChunkedDataRequest request, IServerStreamWriter<QueryChunkedDataResponse> responseStream, ServerCallContext context)
     {
-        var results = await RunAllAsync(request.PluginContext, request.Queries, call.CancellationToken);
+        var results = await RunAllAsync(request.PluginContext, request.Queries, context.CancellationToken);
         foreach (var (refId, result) in results)
         {
             var frames = result.Result.Frames;
             if (frames.Count == 0 || result.Result.Error is not null)
             {
-                await stream.WriteAsync(new QueryChunkedDataResponse
+                await responseStream.WriteAsync(new QueryChunkedDataResponse
                 {
                     RefId = refId,
                     Status = result.Result.Status,
@@ -52,7 +53,7 @@ public sealed class DataService(InstanceManager instances, QueryRouter router, P
             }
             for (int i = 0; i < result.Encoded.Count; i++)
             {
-                await stream.WriteAsync(new QueryChunkedDataResponse
+                await responseStream.WriteAsync(new QueryChunkedDataResponse
                 {
                     RefId = refId,
                     FrameId = i.ToString(CultureInfo.InvariantCulture),

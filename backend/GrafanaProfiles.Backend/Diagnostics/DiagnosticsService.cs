@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
-using GrafanaProfiles.Backend.Grpc;
 using GrafanaProfiles.Backend.Settings;
 using GrafanaProfiles.Schema.PluginV2;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace GrafanaProfiles.Backend.Diagnostics;
@@ -13,16 +13,17 @@ namespace GrafanaProfiles.Backend.Diagnostics;
 /// that says what to fix) and the plugin's metrics.
 /// </summary>
 public sealed class DiagnosticsService(InstanceManager instances, PluginMetrics metrics, ILogger logger)
+    : GrafanaProfiles.Schema.PluginV2.Diagnostics.DiagnosticsBase
 {
     /// <summary>How far back the health check looks for profile types.</summary>
     public static readonly TimeSpan HealthWindow = TimeSpan.FromDays(1);
 
-    public Task<CheckHealthResponse> CheckHealthAsync(CheckHealthRequest request, ServerCallContext call)
+    public override Task<CheckHealthResponse> CheckHealth(CheckHealthRequest request, ServerCallContext context)
     {
         try
         {
             using var lease = instances.Acquire(request.PluginContext);
-            return Task.FromResult(Check(lease.Instance, call.CancellationToken));
+            return Task.FromResult(Check(lease.Instance, context.CancellationToken));
         }
         catch (SettingsException e)
         {
@@ -35,10 +36,10 @@ public sealed class DiagnosticsService(InstanceManager instances, PluginMetrics 
         }
     }
 
-    public Task<CollectMetricsResponse> CollectMetricsAsync(CollectMetricsRequest request, ServerCallContext call)
+    public override Task<CollectMetricsResponse> CollectMetrics(CollectMetricsRequest request, ServerCallContext context)
     {
         _ = request;
-        _ = call;
+        _ = context;
         return Task.FromResult(new CollectMetricsResponse
         {
             Metrics = new CollectMetricsResponse.Types.Payload { Prometheus = ByteString.CopyFromUtf8(metrics.Render(instances.Count)) },

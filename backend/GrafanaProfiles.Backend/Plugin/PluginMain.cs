@@ -1,16 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using GrafanaProfiles.Backend.Data;
-using GrafanaProfiles.Backend.Diagnostics;
-using GrafanaProfiles.Backend.Grpc;
-using GrafanaProfiles.Backend.Resources;
 using GrafanaProfiles.Backend.Settings;
-using GrafanaProfiles.Schema.PluginV2;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -72,7 +65,7 @@ internal static class PluginMain
         {
             try
             {
-                app = Build(environment, provider, level, loggers, k => k.ListenUnixSocket(socketPath, o => o.Protocols = HttpProtocols.Http2));
+                app = PluginServer.Build(environment, provider, level, loggers, k => k.ListenUnixSocket(socketPath, o => o.Protocols = HttpProtocols.Http2));
                 await app.StartAsync();
                 (network, address) = ("unix", socketPath);
                 goto listening;
@@ -115,7 +108,7 @@ internal static class PluginMain
         int min = Port("PLUGIN_MIN_PORT", 10_000), max = Port("PLUGIN_MAX_PORT", 25_000);
         for (int port = min; port <= max; port++)
         {
-            var app = Build(environment, provider, level, loggers, k => k.Listen(IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http2));
+            var app = PluginServer.Build(environment, provider, level, loggers, k => k.Listen(IPAddress.Loopback, port, o => o.Protocols = HttpProtocols.Http2));
             try
             {
                 await app.StartAsync();
@@ -142,55 +135,5 @@ internal static class PluginMain
         var dir = Environment.GetEnvironmentVariable("PLUGIN_UNIX_SOCKET_DIR") is { Length: > 0 } configured ? configured : Path.GetTempPath();
         var path = Path.Combine(dir, "plugin" + Random.Shared.NextInt64(100_000_000, 999_999_999));
         return path.Length <= MaxSocketPath ? path : null;
-    }
-
-    private static WebApplication Build(PluginEnvironment environment, HclogLoggerProvider provider, LogLevel level, ILoggerFactory loggers,
-        Action<KestrelServerOptions> listen)
-    {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders().AddProvider(provider).SetMinimumLevel(level).AddFilter("Microsoft", LogLevel.Warning);
-        // The host waits 2 s for the process after Shutdown, then kills it.
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1));
-        builder.Services.AddSingleton<IHostLifetime, PluginLifetime>();
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = environment.MaxReceiveMessageSize + (long)GrpcMessageFraming.HeaderLength;
-            k.Limits.Http2.MaxStreamsPerConnection = 1_000;
-            listen(k);
-        });
-        var app = builder.Build();
-        var table = new GrpcServiceTable();
-        PluginServices.AddTo(table, environment, app.Lifetime, loggers, TimeProvider.System);
-        var endpoint = new GrpcEndpoint(table, new GrpcLimits { MaxReceiveMessageSize = environment.MaxReceiveMessageSize },
-            loggers.CreateLogger("GrafanaProfiles.Backend.Grpc"), app.Lifetime.ApplicationStopping);
-        app.Run(endpoint.HandleAsync);
-        return app;
-    }
-}
-
-/// <summary>Every service the plugin serves, wired to one set of data source instances and metrics.</summary>
-internal static class PluginServices
-{
-    public static void AddTo(GrpcServiceTable table, PluginEnvironment environment, IHostApplicationLifetime lifetime, ILoggerFactory loggers, TimeProvider clock)
-    {
-        var metrics = new PluginMetrics();
-        var instances = new InstanceManager(environment, loggers.CreateLogger("GrafanaProfiles.Backend.Instances"));
-        lifetime.ApplicationStopped.Register(instances.Dispose);
-
-        new ProtocolServices(lifetime.StopApplication, loggers.CreateLogger("GrafanaProfiles.Backend.Plugin"), lifetime.ApplicationStopping)
-            .AddTo(table);
-
-        var data = new DataService(instances, QueryTypes.Router(), metrics, environment, loggers.CreateLogger("GrafanaProfiles.Backend.Data"));
-        table.Unary<QueryDataRequest, QueryDataResponse>("pluginv2.Data", "QueryData", data.QueryDataAsync);
-        table.ServerStreaming<QueryChunkedDataRequest, QueryChunkedDataResponse>("pluginv2.Data", "QueryChunkedData", data.QueryChunkedDataAsync);
-
-        var diagnostics = new DiagnosticsService(instances, metrics, loggers.CreateLogger("GrafanaProfiles.Backend.Diagnostics"));
-        table.Unary<CheckHealthRequest, CheckHealthResponse>("pluginv2.Diagnostics", "CheckHealth", diagnostics.CheckHealthAsync);
-        table.Unary<CollectMetricsRequest, CollectMetricsResponse>("pluginv2.Diagnostics", "CollectMetrics", diagnostics.CollectMetricsAsync);
-
-        var resources = new ResourceService(instances, metrics, loggers.CreateLogger("GrafanaProfiles.Backend.Resources"), clock);
-        ResourcePaths.AddTo(resources);
-        table.ServerStreaming<CallResourceRequest, CallResourceResponse>("pluginv2.Resource", "CallResource", resources.CallResourceAsync);
     }
 }

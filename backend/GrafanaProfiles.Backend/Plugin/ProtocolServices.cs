@@ -1,43 +1,44 @@
-using GrafanaProfiles.Backend.Grpc;
 using GrafanaProfiles.Schema.GoPlugin;
-using GrafanaProfiles.Schema.Grpc.Health.V1;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
 using Microsoft.Extensions.Logging;
 
 namespace GrafanaProfiles.Backend.Plugin;
 
 /// <summary>
-/// The go-plugin services every plugin serves besides Grafana's: the health check (<c>plugin</c> is
-/// SERVING), the controller whose <c>Shutdown</c> makes the process exit, and the stdio stream
-/// (held open and empty: logs go to stderr, which the host reads directly).
+/// <c>grpc.health.v1.Health</c> as Grpc.HealthCheck serves it, with <c>plugin</c> (the name go-plugin's
+/// host checks) and the server as a whole SERVING. An unknown service is <c>NotFound</c> with a message
+/// that names it and the one this plugin reports.
 /// </summary>
-public sealed class ProtocolServices(Action stop, ILogger logger, CancellationToken stopping)
+public sealed class PluginHealth : HealthServiceImpl
 {
     /// <summary>The service name go-plugin's host checks.</summary>
     public const string PluginServiceName = "plugin";
 
-    public void AddTo(GrpcServiceTable table)
+    public PluginHealth()
     {
-        table.Unary<HealthCheckRequest, HealthCheckResponse>("grpc.health.v1.Health", "Check", CheckAsync);
-        table.ServerStreaming<HealthCheckRequest, HealthCheckResponse>("grpc.health.v1.Health", "Watch", WatchAsync);
-        table.Unary<Empty, Empty>("plugin.GRPCController", "Shutdown", ShutdownAsync);
-        table.ServerStreaming<Google.Protobuf.WellKnownTypes.Empty, StdioData>("plugin.GRPCStdio", "StreamStdio", StdioAsync);
+        SetStatus("", HealthCheckResponse.Types.ServingStatus.Serving);
+        SetStatus(PluginServiceName, HealthCheckResponse.Types.ServingStatus.Serving);
     }
 
-    private static Task<HealthCheckResponse> CheckAsync(HealthCheckRequest request, ServerCallContext call) =>
-        request.Service is "" or PluginServiceName
-            ? Task.FromResult(new HealthCheckResponse { Status = HealthCheckResponse.Types.ServingStatus.Serving })
-            : throw new RpcException(StatusCode.NotFound, $"Unknown service '{request.Service}'; this plugin reports '{PluginServiceName}'.");
-
-    private static async Task WatchAsync(HealthCheckRequest request, IServerStreamWriter<HealthCheckResponse> stream, ServerCallContext call)
+    public override async Task<HealthCheckResponse> Check(HealthCheckRequest request, ServerCallContext context)
     {
-        var status = request.Service is "" or PluginServiceName
-            ? HealthCheckResponse.Types.ServingStatus.Serving
-            : HealthCheckResponse.Types.ServingStatus.ServiceUnknown;
-        await stream.WriteAsync(new HealthCheckResponse { Status = status });
-        await WaitUntilCancelled(call.CancellationToken);
+        try
+        {
+            return await base.Check(request, context);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"Unknown service '{request.Service}'; this plugin reports '{PluginServiceName}'."));
+        }
     }
+}
 
-    private Task<Empty> ShutdownAsync(Empty request, ServerCallContext call)
+/// <summary><c>plugin.GRPCController</c>: <c>Shutdown</c> makes the process exit (the host kills it 2 s later).</summary>
+public sealed class ControllerService(Action stop, ILogger logger) : GRPCController.GRPCControllerBase
+{
+    public override Task<Empty> Shutdown(Empty request, ServerCallContext context)
     {
         logger.LogInformation("Shutdown requested by the host");
         // Stop after this call's answer is on its way: stopping cancels in-flight calls.
@@ -48,18 +49,20 @@ public sealed class ProtocolServices(Action stop, ILogger logger, CancellationTo
         });
         return Task.FromResult(new Empty());
     }
+}
 
-    private async Task StdioAsync(Google.Protobuf.WellKnownTypes.Empty request, IServerStreamWriter<StdioData> stream, ServerCallContext call)
+/// <summary>
+/// <c>plugin.GRPCStdio</c>: the stream go-plugin's host keeps open, held open and empty (logs go to
+/// stderr, which the host reads directly) until the call or the server ends.
+/// </summary>
+public sealed class StdioService(CancellationToken stopping) : GRPCStdio.GRPCStdioBase
+{
+    public override async Task StreamStdio(Google.Protobuf.WellKnownTypes.Empty request, IServerStreamWriter<StdioData> responseStream, ServerCallContext context)
     {
-        using var both = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken, stopping);
-        await WaitUntilCancelled(both.Token);
-    }
-
-    private static async Task WaitUntilCancelled(CancellationToken token)
-    {
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stopping);
         try
         {
-            await Task.Delay(Timeout.Infinite, token);
+            await Task.Delay(Timeout.Infinite, both.Token);
         }
         catch (OperationCanceledException)
         {

@@ -1,11 +1,11 @@
 using Google.Protobuf;
 using GrafanaProfiles.Backend.Diagnostics;
-using GrafanaProfiles.Backend.Grpc;
 using GrafanaProfiles.Backend.Queries;
 using GrafanaProfiles.Backend.Settings;
 using GrafanaProfiles.Schema.PluginV2;
 using GrafanaProfiles.Store.Query;
 using GrafanaProfiles.Store.Query.Selectors;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace GrafanaProfiles.Backend.Resources;
@@ -19,6 +19,7 @@ public delegate ResourceResponse ResourceHandler(ResourceRequest request, DataSo
 /// streamed in <see cref="ChunkSize"/> pieces, which Grafana writes out in order.
 /// </summary>
 public sealed class ResourceService(InstanceManager instances, PluginMetrics metrics, ILogger logger, TimeProvider clock)
+    : GrafanaProfiles.Schema.PluginV2.Resource.ResourceBase
 {
     /// <summary>Largest body of one response message.</summary>
     public const int ChunkSize = 1024 * 1024;
@@ -33,7 +34,7 @@ public sealed class ResourceService(InstanceManager instances, PluginMetrics met
         return this;
     }
 
-    public async Task CallResourceAsync(CallResourceRequest request, IServerStreamWriter<CallResourceResponse> stream, ServerCallContext call)
+    public override async Task CallResource(CallResourceRequest request, IServerStreamWriter<CallResourceResponse> responseStream, ServerCallContext context)
     {
         var resource = new ResourceRequest(request.Path, request.Method, request.Url, request.Body.Memory, clock.GetUtcNow().UtcDateTime);
         ResourceResponse response;
@@ -46,7 +47,7 @@ public sealed class ResourceService(InstanceManager instances, PluginMetrics met
             try
             {
                 using var lease = instances.Acquire(request.PluginContext);
-                response = handler(resource, lease.Instance, call.CancellationToken);
+                response = handler(resource, lease.Instance, context.CancellationToken);
             }
             catch (SettingsException e)
             {
@@ -75,7 +76,7 @@ public sealed class ResourceService(InstanceManager instances, PluginMetrics met
             }
         }
         metrics.Resource(_handlers.ContainsKey(resource.Path) ? resource.Path : "unknown", response.Code);
-        await WriteAsync(stream, response);
+        await WriteAsync(responseStream, response);
     }
 
     private static async Task WriteAsync(IServerStreamWriter<CallResourceResponse> stream, ResourceResponse response)

@@ -52,7 +52,7 @@ public class GrpcTransportTests(PluginFixture fixture)
         var result = await Grpc.CallRawAsync("/grpc.health.v1.Health/Check", framed[..^2], HealthCheckResponse.Parser);
 
         Assert.Equal(13, result.Status);
-        Assert.Contains("incomplete", result.Message, StringComparison.Ordinal);
+        Assert.Contains("incomplete", result.Message, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
