@@ -7,6 +7,10 @@
 #                                                                           self-contained file each
 #   lib/linux_amd64/libduckdb.so, lib/linux_arm64/libduckdb.so              DuckDB for each
 #
+# Each publish carries only its runtime identifier's libduckdb.so, taken from the NuGet package
+# DuckDB.NET.Bindings.Full (build/DuckDb.targets); the other platforms' libraries in that package
+# never reach the publish folder.
+#
 # Grafana runs <executable>_<os>_<arch> from plugin.json. Two architectures cannot share the name
 # libduckdb.so, so each lives in lib/<os>_<arch>/, where the store looks for it
 # (store/DuckDb/DuckDbLibraryResolver.cs). Each part is published into a temporary folder and only

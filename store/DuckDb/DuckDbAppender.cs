@@ -1,22 +1,45 @@
+using DuckDB.NET.Native;
+
 namespace GrafanaProfiles.Store.DuckDb;
 
 /// <summary>Bulk insert into a table, a whole data chunk at a time.</summary>
 public sealed class DuckDbAppender : IDisposable
 {
-    private IntPtr _appender;
+    private readonly DuckDBAppender _appender;
     private readonly string _table;
 
-    internal DuckDbAppender(IntPtr appender, string table)
+    internal DuckDbAppender(DuckDBAppender appender, string table)
     {
         _appender = appender;
         _table = table;
     }
 
-    private IntPtr Handle => _appender != IntPtr.Zero ? _appender : throw new ObjectDisposedException(nameof(DuckDbAppender));
+    private DuckDBAppender Handle
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_appender.IsClosed, this);
+            return _appender;
+        }
+    }
+
+    /// <summary>DuckDB's message for the appender's last failure.</summary>
+    internal string ErrorMessage
+    {
+        get
+        {
+            if (_appender.IsInvalid)
+            {
+                return "unknown error";
+            }
+            using var error = NativeMethods.Appender.DuckDBAppenderErrorData(_appender);
+            return error.IsInvalid ? "unknown error" : NativeMethods.ErrorData.DuckDBErrorDataMessage(error) ?? "unknown error";
+        }
+    }
 
     public void Append(DuckDbChunkWriter chunk)
     {
-        if (Native.duckdb_append_data_chunk(Handle, chunk.Handle) != DuckDbState.Success)
+        if (NativeMethods.Appender.DuckDBAppendDataChunk(Handle, chunk.Handle) != DuckDBState.Success)
         {
             throw Error("Appending a chunk");
         }
@@ -24,22 +47,14 @@ public sealed class DuckDbAppender : IDisposable
 
     public void Flush()
     {
-        if (Native.duckdb_appender_flush(Handle) != DuckDbState.Success)
+        if (NativeMethods.Appender.DuckDBAppenderFlush(Handle) != DuckDBState.Success)
         {
             throw Error("Flushing the appender");
         }
     }
 
-    private DuckDbException Error(string what) =>
-        new($"{what} to table '{_table}' failed: {Native.PtrToString(Native.duckdb_appender_error(Handle)) ?? "unknown error"}");
+    private DuckDbException Error(string what) => new($"{what} to table '{_table}' failed: {ErrorMessage}");
 
-    public void Dispose()
-    {
-        if (_appender != IntPtr.Zero)
-        {
-            // Destroy flushes what is left; a failure there was already reported by Flush.
-            Native.duckdb_appender_destroy(ref _appender);
-            _appender = IntPtr.Zero;
-        }
-    }
+    /// <summary>Destroys the appender, which flushes what is left; a failure there was already reported by <see cref="Flush"/>.</summary>
+    public void Dispose() => _appender.Dispose();
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using DuckDB.NET.Native;
 
 namespace GrafanaProfiles.Store.DuckDb;
 
@@ -9,45 +10,65 @@ namespace GrafanaProfiles.Store.DuckDb;
 /// </summary>
 public sealed unsafe class DuckDbChunkWriter : IDisposable
 {
-    private IntPtr _chunk;
+    private readonly DuckDBDataChunk _chunk;
     private readonly ulong[] _childSizes;
+
+    /// <summary>
+    /// Each column's vector, asked for once: duckdb_data_chunk_get_vector returns the address of the
+    /// chunk's own vector, which stays the same through resets until the chunk is destroyed.
+    /// </summary>
+    private readonly IntPtr[] _vectors;
 
     public DuckDbChunkWriter(IReadOnlyList<DuckDbLogicalType> columnTypes)
     {
         var types = new IntPtr[columnTypes.Count];
         for (var i = 0; i < types.Length; i++)
         {
-            types[i] = columnTypes[i].Handle;
+            types[i] = columnTypes[i].Handle.DangerousGetHandle();
         }
-        fixed (IntPtr* p = types)
-        {
-            _chunk = Native.duckdb_create_data_chunk(p, (ulong)types.Length);
-        }
+        _chunk = NativeMethods.DataChunks.DuckDBCreateDataChunk(types, (ulong)types.Length);
+        GC.KeepAlive(columnTypes);
         _childSizes = new ulong[types.Length];
-        Capacity = (int)Native.duckdb_vector_size();
+        _vectors = new IntPtr[types.Length];
+        for (var i = 0; i < types.Length; i++)
+        {
+            _vectors[i] = NativeMethods.DataChunks.DuckDBDataChunkGetVector(_chunk, i);
+        }
+        Capacity = (int)NativeMethods.Helpers.DuckDBVectorSize();
     }
 
     public int Capacity { get; }
 
-    internal IntPtr Handle => _chunk != IntPtr.Zero ? _chunk : throw new ObjectDisposedException(nameof(DuckDbChunkWriter));
+    internal DuckDBDataChunk Handle
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_chunk.IsClosed, this);
+            return _chunk;
+        }
+    }
 
     /// <summary>Rows filled so far; set it before appending.</summary>
     public int RowCount
     {
-        get => (int)Native.duckdb_data_chunk_get_size(Handle);
-        set => Native.duckdb_data_chunk_set_size(Handle, (ulong)value);
+        get => (int)NativeMethods.DataChunks.DuckDBDataChunkGetSize(Handle);
+        set => NativeMethods.DataChunks.DuckDBDataChunkSetSize(Handle, (ulong)value);
     }
 
-    private IntPtr Vector(int column) => Native.duckdb_data_chunk_get_vector(Handle, (ulong)column);
+    private IntPtr Vector(int column)
+    {
+        ObjectDisposedException.ThrowIf(_chunk.IsClosed, this);
+        return _vectors[column];
+    }
 
     /// <summary>The column's value buffer for fixed-width types, all <see cref="Capacity"/> rows.</summary>
-    public Span<T> Span<T>(int column) where T : unmanaged => new(Native.duckdb_vector_get_data(Vector(column)), Capacity);
+    public Span<T> Span<T>(int column) where T : unmanaged => new(NativeMethods.Vectors.DuckDBVectorGetData(Vector(column)), Capacity);
 
     public void SetNull(int column, int row)
     {
         var vector = Vector(column);
-        Native.duckdb_vector_ensure_validity_writable(vector);
-        var mask = Native.duckdb_vector_get_validity(vector);
+        NativeMethods.Vectors.DuckDBVectorEnsureValidityWritable(vector);
+        var mask = NativeMethods.Vectors.DuckDBVectorGetValidity(vector);
         mask[row >> 6] &= ~(1UL << (row & 63));
     }
 
@@ -60,9 +81,9 @@ public sealed unsafe class DuckDbChunkWriter : IDisposable
     {
         var vector = Vector(column);
         var offset = Grow(vector, column, items.Length);
-        var child = Native.duckdb_list_vector_get_child(vector);
-        items.CopyTo(new Span<T>((T*)Native.duckdb_vector_get_data(child) + offset, items.Length));
-        ((ListEntry*)Native.duckdb_vector_get_data(vector))[row] = new ListEntry(offset, (ulong)items.Length);
+        var child = NativeMethods.Vectors.DuckDBListVectorGetChild(vector);
+        items.CopyTo(new Span<T>((T*)NativeMethods.Vectors.DuckDBVectorGetData(child) + offset, items.Length));
+        ((ListEntry*)NativeMethods.Vectors.DuckDBVectorGetData(vector))[row] = new ListEntry(offset, (ulong)items.Length);
     }
 
     /// <summary>Writes one MAP(VARCHAR, VARCHAR) entry.</summary>
@@ -70,23 +91,23 @@ public sealed unsafe class DuckDbChunkWriter : IDisposable
     {
         var vector = Vector(column);
         var offset = Grow(vector, column, entries.Count);
-        var structVector = Native.duckdb_list_vector_get_child(vector);
-        var keys = Native.duckdb_struct_vector_get_child(structVector, 0);
-        var values = Native.duckdb_struct_vector_get_child(structVector, 1);
+        var structVector = NativeMethods.Vectors.DuckDBListVectorGetChild(vector);
+        var keys = NativeMethods.Vectors.DuckDBStructVectorGetChild(structVector, 0);
+        var values = NativeMethods.Vectors.DuckDBStructVectorGetChild(structVector, 1);
         for (var i = 0; i < entries.Count; i++)
         {
             AssignString(keys, (int)offset + i, Utf8(entries[i].Key));
             AssignString(values, (int)offset + i, Utf8(entries[i].Value));
         }
-        ((ListEntry*)Native.duckdb_vector_get_data(vector))[row] = new ListEntry(offset, (ulong)entries.Count);
+        ((ListEntry*)NativeMethods.Vectors.DuckDBVectorGetData(vector))[row] = new ListEntry(offset, (ulong)entries.Count);
     }
 
     private ulong Grow(IntPtr vector, int column, int count)
     {
         var offset = _childSizes[column];
         var size = offset + (ulong)count;
-        if (Native.duckdb_list_vector_reserve(vector, size) != DuckDbState.Success ||
-            Native.duckdb_list_vector_set_size(vector, size) != DuckDbState.Success)
+        if (NativeMethods.Vectors.DuckDBListVectorReserve(vector, size) != DuckDBState.Success ||
+            NativeMethods.Vectors.DuckDBListVectorSetSize(vector, size) != DuckDBState.Success)
         {
             throw new DuckDbException($"Reserving {size} list entries in column {column} failed.");
         }
@@ -98,7 +119,7 @@ public sealed unsafe class DuckDbChunkWriter : IDisposable
     {
         fixed (byte* p = utf8)
         {
-            Native.duckdb_vector_assign_string_element_len(vector, (ulong)row, p, (ulong)utf8.Length);
+            NativeMethods.Vectors.DuckDBVectorAssignStringElementLength(vector, (ulong)row, p, utf8.Length);
         }
     }
 
@@ -107,16 +128,9 @@ public sealed unsafe class DuckDbChunkWriter : IDisposable
     /// <summary>Empties the chunk for the next batch of rows.</summary>
     public void Reset()
     {
-        Native.duckdb_data_chunk_reset(Handle);
+        NativeMethods.DataChunks.DuckDBDataChunkReset(Handle);
         Array.Clear(_childSizes);
     }
 
-    public void Dispose()
-    {
-        if (_chunk != IntPtr.Zero)
-        {
-            Native.duckdb_destroy_data_chunk(ref _chunk);
-            _chunk = IntPtr.Zero;
-        }
-    }
+    public void Dispose() => _chunk.Dispose();
 }

@@ -1,28 +1,33 @@
-using System.Runtime.InteropServices;
+using System.Data.Common;
+using DuckDB.NET.Data;
+using DuckDB.NET.Native;
 
 namespace GrafanaProfiles.Store.DuckDb;
 
 /// <summary>
-/// A DuckDB connection. Not thread-safe: use it from one thread at a time, except
+/// A DuckDB connection: an ADO.NET <see cref="DuckDBConnection"/> for the cold paths
+/// (<see cref="ExecuteNonQuery"/>, <see cref="ReadRows{T}"/>, with parameters), and its native
+/// connection for the hot ones (results read a chunk and a vector at a time, prepared statements,
+/// statement extraction, the appender). Not thread-safe: use it from one thread at a time, except
 /// <see cref="Interrupt"/>, which may be called from any thread to stop the running query.
-/// A connection holds a reference on its database, so the database outlives it.
 /// </summary>
-public sealed unsafe class DuckDbConnection : IDisposable
+public sealed class DuckDbConnection : IDisposable
 {
-    private readonly ConnectionHandle _handle;
+    private readonly DuckDBConnection _ado;
+    private readonly DuckDBNativeConnection _native;
 
-    internal DuckDbConnection(IntPtr connection, DuckDbDatabase.DatabaseHandle database)
+    internal DuckDbConnection(DuckDBConnection ado)
     {
-        _handle = new ConnectionHandle(database);
-        Marshal.InitHandle(_handle, connection);
+        _ado = ado;
+        _native = ado.NativeConnection;
     }
 
-    internal IntPtr Handle
+    internal DuckDBNativeConnection Native
     {
         get
         {
-            ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-            return _handle.DangerousGetHandle();
+            ObjectDisposedException.ThrowIf(_native.IsClosed, this);
+            return _native;
         }
     }
 
@@ -35,25 +40,13 @@ public sealed unsafe class DuckDbConnection : IDisposable
     /// <summary>Runs SQL and returns its (materialised) result, read chunk by chunk.</summary>
     public DuckDbResult Query(string sql)
     {
-        var result = DuckDbResult.Allocate();
-        try
-        {
-            if (Native.duckdb_query(Handle, sql, result.Pointer) != DuckDbState.Success)
-            {
-                throw new DuckDbException(result.ErrorMessage ?? "DuckDB query failed.");
-            }
-            return result;
-        }
-        catch
-        {
-            result.Dispose();
-            throw;
-        }
+        var state = NativeMethods.Query.DuckDBQuery(Native, sql, out var result);
+        return DuckDbResult.Checked(state, result, "DuckDB query failed.");
     }
 
     public DuckDbPreparedStatement Prepare(string sql)
     {
-        var rc = Native.duckdb_prepare(Handle, sql, out var statement);
+        var rc = NativeMethods.PreparedStatements.DuckDBPrepare(Native, sql, out var statement);
         return DuckDbPreparedStatement.Checked(rc, statement);
     }
 
@@ -63,36 +56,27 @@ public sealed unsafe class DuckDbConnection : IDisposable
     /// </summary>
     public IReadOnlyList<DuckDbPreparedStatement> PrepareAll(string sql)
     {
-        var count = Native.duckdb_extract_statements(Handle, sql, out var extracted);
+        using var extracted = ExtractStatements(sql);
+        if (extracted.Count == 0)
+        {
+            throw new DuckDbException(extracted.Error ?? "The SQL text contains no statement.");
+        }
+        var statements = new List<DuckDbPreparedStatement>(extracted.Count);
         try
         {
-            if (count == 0)
+            for (var i = 0; i < extracted.Count; i++)
             {
-                var error = Native.PtrToString(Native.duckdb_extract_statements_error(extracted));
-                throw new DuckDbException(error ?? "The SQL text contains no statement.");
+                statements.Add(extracted.Prepare(i));
             }
-            var statements = new List<DuckDbPreparedStatement>((int)count);
-            try
-            {
-                for (ulong i = 0; i < count; i++)
-                {
-                    var rc = Native.duckdb_prepare_extracted_statement(Handle, extracted, i, out var statement);
-                    statements.Add(DuckDbPreparedStatement.Checked(rc, statement));
-                }
-                return statements;
-            }
-            catch
-            {
-                foreach (var s in statements)
-                {
-                    s.Dispose();
-                }
-                throw;
-            }
+            return statements;
         }
-        finally
+        catch
         {
-            Native.duckdb_destroy_extracted(ref extracted);
+            foreach (var s in statements)
+            {
+                s.Dispose();
+            }
+            throw;
         }
     }
 
@@ -101,59 +85,95 @@ public sealed unsafe class DuckDbConnection : IDisposable
     /// the caller prepares the ones it accepts. Use it on this connection's thread, and dispose it
     /// before the connection.
     /// </summary>
-    public DuckDbExtractedStatements ExtractStatements(string sql) => new(Handle, sql);
+    public DuckDbExtractedStatements ExtractStatements(string sql) => new(Native, sql);
 
     public DuckDbAppender CreateAppender(string table, string? schema = null)
     {
-        var rc = Native.duckdb_appender_create(Handle, schema, table, out var appender);
+        var rc = NativeMethods.Appender.DuckDBAppenderCreate(Native, schema, table, out var appender);
         var wrapped = new DuckDbAppender(appender, table);
-        if (rc != DuckDbState.Success)
+        if (rc != DuckDBState.Success)
         {
-            var message = Native.PtrToString(Native.duckdb_appender_error(appender)) ?? "unknown error";
+            var message = wrapped.ErrorMessage;
             wrapped.Dispose();
             throw new DuckDbException($"Creating an appender for table '{table}' failed: {message}");
         }
         return wrapped;
     }
 
+    /// <summary>
+    /// Cold path: runs one or more statements through ADO.NET with positional parameters
+    /// (<c>$1</c>, <c>$2</c>, … in the order of <paramref name="parameters"/>) and returns the rows
+    /// the last one changed.
+    /// </summary>
+    public int ExecuteNonQuery(string sql, IReadOnlyList<object>? parameters = null)
+    {
+        using var command = Command(sql, parameters);
+        return Translated(command.ExecuteNonQuery);
+    }
+
+    /// <summary>
+    /// Cold path: runs a query through ADO.NET with positional parameters and reads each row with
+    /// <paramref name="read"/>. For small results (labels, metadata); hot paths read chunks with
+    /// <see cref="Prepare"/> and <see cref="DuckDbPreparedStatement.Execute"/>.
+    /// </summary>
+    public List<T> ReadRows<T>(string sql, IReadOnlyList<object>? parameters, Func<DbDataReader, T> read)
+    {
+        using var command = Command(sql, parameters);
+        return Translated(() =>
+        {
+            var rows = new List<T>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                rows.Add(read(reader));
+            }
+            return rows;
+        });
+    }
+
+    private DuckDBCommand Command(string sql, IReadOnlyList<object>? parameters)
+    {
+        ObjectDisposedException.ThrowIf(_native.IsClosed, this);
+        var command = _ado.CreateCommand();
+        command.CommandText = sql;
+        foreach (var value in parameters ?? [])
+        {
+            command.Parameters.Add(new DuckDBParameter(value));
+        }
+        return command;
+    }
+
+    /// <summary>ADO.NET's errors as ours: DuckDB's message and error type, and an interrupt as an interrupt.</summary>
+    private static T Translated<T>(Func<T> work)
+    {
+        try
+        {
+            return work();
+        }
+        catch (DuckDB.NET.Data.DuckDBException e)
+        {
+            throw new DuckDbException(e.Message, e.ErrorType, e);
+        }
+        catch (OperationCanceledException e)
+        {
+            // DuckDB.NET reports an interrupted statement (duckdb_interrupt) this way.
+            throw new DuckDbException("INTERRUPT Error: Interrupted!", DuckDBErrorType.Interrupt, e);
+        }
+    }
+
     /// <summary>Asks DuckDB to stop the query running on this connection. Safe from any thread.</summary>
     public void Interrupt()
     {
-        var added = false;
         try
         {
-            _handle.DangerousAddRef(ref added);
-            Native.duckdb_interrupt(_handle.DangerousGetHandle());
+            // The SafeHandle keeps the connection alive for the call, or refuses once it is closed.
+            NativeMethods.Startup.DuckDBInterrupt(_native);
         }
         catch (ObjectDisposedException)
         {
             // Already closed: nothing runs any more.
         }
-        finally
-        {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
-        }
     }
 
-    public void Dispose() => _handle.Dispose();
-
-    private sealed class ConnectionHandle : SafeHandle
-    {
-        private readonly DuckDbDatabase.DatabaseHandle _database;
-
-        public ConnectionHandle(DuckDbDatabase.DatabaseHandle database) : base(IntPtr.Zero, ownsHandle: true) => _database = database;
-
-        public override bool IsInvalid => handle == IntPtr.Zero;
-
-        protected override bool ReleaseHandle()
-        {
-            var h = handle;
-            Native.duckdb_disconnect(ref h);
-            _database.DangerousRelease();
-            return true;
-        }
-    }
+    public void Dispose() => _ado.Dispose();
 }

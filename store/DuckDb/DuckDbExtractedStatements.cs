@@ -1,3 +1,5 @@
+using DuckDB.NET.Native;
+
 namespace GrafanaProfiles.Store.DuckDb;
 
 /// <summary>
@@ -7,17 +9,18 @@ namespace GrafanaProfiles.Store.DuckDb;
 /// </summary>
 public sealed class DuckDbExtractedStatements : IDisposable
 {
-    private readonly IntPtr _connection;
-    private IntPtr _extracted;
+    private readonly DuckDBNativeConnection _connection;
+    private readonly DuckDB.NET.Native.DuckDBExtractedStatements _extracted;
 
-    internal DuckDbExtractedStatements(IntPtr connection, string sql)
+    internal DuckDbExtractedStatements(DuckDBNativeConnection connection, string sql)
     {
         _connection = connection;
-        Count = (int)Native.duckdb_extract_statements(connection, sql, out _extracted);
+        Count = NativeMethods.ExtractStatements.DuckDBExtractStatements(connection, sql, out _extracted);
         if (Count == 0)
         {
             // A parse error, or a text with no statement at all (empty, only comments): no error then.
-            Error = Native.PtrToString(Native.duckdb_extract_statements_error(_extracted));
+            var error = NativeMethods.ExtractStatements.DuckDBExtractStatementsError(_extracted);
+            Error = string.IsNullOrEmpty(error) ? null : error;
         }
     }
 
@@ -32,17 +35,10 @@ public sealed class DuckDbExtractedStatements : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
-        ObjectDisposedException.ThrowIf(_extracted == IntPtr.Zero, this);
-        var rc = Native.duckdb_prepare_extracted_statement(_connection, _extracted, (ulong)index, out var statement);
+        ObjectDisposedException.ThrowIf(_extracted.IsClosed, this);
+        var rc = NativeMethods.ExtractStatements.DuckDBPrepareExtractedStatement(_connection, _extracted, index, out var statement);
         return DuckDbPreparedStatement.Checked(rc, statement);
     }
 
-    public void Dispose()
-    {
-        if (_extracted != IntPtr.Zero)
-        {
-            Native.duckdb_destroy_extracted(ref _extracted);
-            _extracted = IntPtr.Zero;
-        }
-    }
+    public void Dispose() => _extracted.Dispose();
 }

@@ -1,16 +1,19 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using DuckDB.NET.Native;
 
 namespace GrafanaProfiles.Store.DuckDb;
 
 /// <summary>
-/// Where this assembly's <c>duckdb</c> imports load libduckdb from. A normal build has
-/// <c>libduckdb.so</c> beside the binaries (build/DuckDb.targets) and the runtime's default probing
-/// finds it. The Grafana plugin folder holds one single-file executable per architecture
+/// Where the <c>duckdb</c> imports of this assembly and of DuckDB.NET.Bindings (its
+/// <see cref="NativeMethods"/>) load libduckdb from. A normal build has <c>libduckdb.so</c> beside
+/// the binaries (build/DuckDb.targets copies it from the package DuckDB.NET.Bindings.Full) and the
+/// runtime's default probing finds it. The Grafana plugin folder holds one single-file executable per architecture
 /// (<c>gpx_grafana_profiles_linux_amd64</c>, <c>…_linux_arm64</c>) side by side, so two libraries
 /// cannot share that name: each lives in <c>lib/linux_&lt;arch&gt;/libduckdb.so</c>
-/// (build/package-plugin.sh) and the process loads the one of its own architecture.
+/// (build/package-plugin.sh) and the process loads the one of its own architecture. Both assemblies
+/// resolve to the same file, so they share one loaded library and its handles.
 /// </summary>
 internal static class DuckDbLibraryResolver
 {
@@ -21,7 +24,13 @@ internal static class DuckDbLibraryResolver
     [ModuleInitializer]
     [SuppressMessage("Usage", "CA2255:The 'ModuleInitializer' attribute should not be used in libraries",
         Justification = "The resolver must be in place before the first DuckDB call of any type in this assembly; it only adds a probing location.")]
-    internal static void Register() => NativeLibrary.SetDllImportResolver(typeof(DuckDbLibraryResolver).Assembly, Resolve);
+    internal static void Register()
+    {
+        NativeLibrary.SetDllImportResolver(typeof(DuckDbLibraryResolver).Assembly, Resolve);
+        // Every DuckDB call of the package starts from a type of this assembly (DuckDbDatabase first),
+        // so this runs before the package's first call too.
+        NativeLibrary.SetDllImportResolver(typeof(NativeMethods).Assembly, Resolve);
+    }
 
     /// <summary>The plugin folder's name of this process's architecture (Grafana's <c>&lt;os&gt;_&lt;arch&gt;</c>), or null for one without a pinned library.</summary>
     public static string? PlatformFolder(Architecture architecture) => architecture switch

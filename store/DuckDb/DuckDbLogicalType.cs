@@ -1,35 +1,37 @@
+using DuckDB.NET.Native;
+
 namespace GrafanaProfiles.Store.DuckDb;
 
 /// <summary>An owned duckdb_logical_type, destroyed on dispose.</summary>
 public sealed class DuckDbLogicalType : IDisposable
 {
-    private IntPtr _type;
+    private readonly DuckDBLogicalType _type;
 
-    private DuckDbLogicalType(IntPtr type) => _type = type;
+    private DuckDbLogicalType(DuckDBLogicalType type) => _type = type;
 
-    internal IntPtr Handle => _type != IntPtr.Zero ? _type : throw new ObjectDisposedException(nameof(DuckDbLogicalType));
+    internal DuckDBLogicalType Handle
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_type.IsClosed, this);
+            return _type;
+        }
+    }
 
-    public static DuckDbLogicalType Of(DuckDbType type) => new(Native.duckdb_create_logical_type(type));
+    public static DuckDbLogicalType Of(DuckDbType type) => new(NativeMethods.LogicalType.DuckDBCreateLogicalType((DuckDBType)type));
 
     public static DuckDbLogicalType ListOf(DuckDbType child)
     {
         using var c = Of(child);
-        return new DuckDbLogicalType(Native.duckdb_create_list_type(c.Handle));
+        return new DuckDbLogicalType(NativeMethods.LogicalType.DuckDBCreateListType(c.Handle));
     }
 
     public static DuckDbLogicalType MapOf(DuckDbType key, DuckDbType value)
     {
         using var k = Of(key);
         using var v = Of(value);
-        return new DuckDbLogicalType(Native.duckdb_create_map_type(k.Handle, v.Handle));
+        return new DuckDbLogicalType(DuckDbImports.duckdb_create_map_type(k.Handle, v.Handle));
     }
 
-    public void Dispose()
-    {
-        if (_type != IntPtr.Zero)
-        {
-            Native.duckdb_destroy_logical_type(ref _type);
-            _type = IntPtr.Zero;
-        }
-    }
+    public void Dispose() => _type.Dispose();
 }

@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using System.Text;
+using DuckDB.NET.Native;
 
 namespace GrafanaProfiles.Store.DuckDb;
 
@@ -8,77 +10,84 @@ namespace GrafanaProfiles.Store.DuckDb;
 /// </summary>
 public sealed unsafe class DuckDbPreparedStatement : IDisposable
 {
-    private IntPtr _statement;
+    private readonly DuckDBPreparedStatement _statement;
 
-    internal DuckDbPreparedStatement(IntPtr statement) => _statement = statement;
+    private DuckDbPreparedStatement(DuckDBPreparedStatement statement) => _statement = statement;
 
     /// <summary>
     /// Takes ownership of the statement a <c>duckdb_prepare*</c> call gave back; when the call failed,
     /// frees it and throws with DuckDB's reason (the handle carries the error even then).
     /// </summary>
-    internal static DuckDbPreparedStatement Checked(DuckDbState rc, IntPtr statement)
+    internal static DuckDbPreparedStatement Checked(DuckDBState rc, DuckDBPreparedStatement statement)
     {
         var prepared = new DuckDbPreparedStatement(statement);
-        if (rc != DuckDbState.Success)
+        if (rc != DuckDBState.Success)
         {
-            var message = Native.PtrToString(Native.duckdb_prepare_error(statement)) ?? "DuckDB could not prepare the statement.";
+            var message = statement.IsInvalid ? null : NativeMethods.PreparedStatements.DuckDBPrepareError(statement);
             prepared.Dispose();
-            throw new DuckDbException(message);
+            throw new DuckDbException(string.IsNullOrEmpty(message) ? "DuckDB could not prepare the statement." : message);
         }
         return prepared;
     }
 
-    private IntPtr Handle => _statement != IntPtr.Zero ? _statement : throw new ObjectDisposedException(nameof(DuckDbPreparedStatement));
+    private DuckDBPreparedStatement Handle
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_statement.IsClosed, this);
+            return _statement;
+        }
+    }
 
-    public int ParameterCount => (int)Native.duckdb_nparams(Handle);
+    public int ParameterCount => (int)NativeMethods.PreparedStatements.DuckDBParams(Handle);
 
     /// <summary>What kind of statement DuckDB's parser made of the text.</summary>
-    public DuckDbStatementType StatementType => Native.duckdb_prepared_statement_type(Handle);
+    public DuckDbStatementType StatementType => DuckDbImports.duckdb_prepared_statement_type(Handle);
 
     /// <summary>Columns of the statement's result, known after preparing (nothing runs).</summary>
-    public int ColumnCount => (int)Native.duckdb_prepared_statement_column_count(Handle);
+    public int ColumnCount => (int)DuckDbImports.duckdb_prepared_statement_column_count(Handle);
 
     /// <summary>Name of a result column (DuckDB allocates it; copied and freed here).</summary>
     public string ColumnName(int column)
     {
-        var name = Native.duckdb_prepared_statement_column_name(Handle, (ulong)column);
+        var name = DuckDbImports.duckdb_prepared_statement_column_name(Handle, (ulong)column);
         try
         {
-            return Native.PtrToString(name) ?? "";
+            return name == IntPtr.Zero ? "" : Marshal.PtrToStringUTF8(name) ?? "";
         }
         finally
         {
             if (name != IntPtr.Zero)
             {
-                Native.duckdb_free(name);
+                NativeMethods.Helpers.DuckDBFree(name);
             }
         }
     }
 
     /// <summary>Type of a result column, known after preparing.</summary>
-    public DuckDbType ColumnType(int column) => Native.duckdb_prepared_statement_column_type(Handle, (ulong)column);
+    public DuckDbType ColumnType(int column) => DuckDbImports.duckdb_prepared_statement_column_type(Handle, (ulong)column);
 
-    public DuckDbPreparedStatement Bind(int index, long value) => Check(Native.duckdb_bind_int64(Handle, (ulong)index, value), index);
+    public DuckDbPreparedStatement Bind(int index, long value) => Check(NativeMethods.PreparedStatements.DuckDBBindInt64(Handle, index, value), index);
 
-    public DuckDbPreparedStatement Bind(int index, ulong value) => Check(Native.duckdb_bind_uint64(Handle, (ulong)index, value), index);
+    public DuckDbPreparedStatement Bind(int index, ulong value) => Check(NativeMethods.PreparedStatements.DuckDBBindUInt64(Handle, index, value), index);
 
-    public DuckDbPreparedStatement Bind(int index, double value) => Check(Native.duckdb_bind_double(Handle, (ulong)index, value), index);
+    public DuckDbPreparedStatement Bind(int index, double value) => Check(NativeMethods.PreparedStatements.DuckDBBindDouble(Handle, index, value), index);
 
-    public DuckDbPreparedStatement Bind(int index, bool value) => Check(Native.duckdb_bind_boolean(Handle, (ulong)index, value), index);
+    public DuckDbPreparedStatement Bind(int index, bool value) => Check(NativeMethods.PreparedStatements.DuckDBBindBoolean(Handle, index, value), index);
 
     public DuckDbPreparedStatement BindTimestamp(int index, DateTime utc) =>
-        Check(Native.duckdb_bind_timestamp(Handle, (ulong)index, Timestamps.ToMicros(utc)), index);
+        Check(NativeMethods.PreparedStatements.DuckDBBindTimestamp(Handle, index, new DuckDBTimestampStruct { Micros = Timestamps.ToMicros(utc) }), index);
 
     public DuckDbPreparedStatement Bind(int index, string? value)
     {
         if (value is null)
         {
-            return Check(Native.duckdb_bind_null(Handle, (ulong)index), index);
+            return Check(NativeMethods.PreparedStatements.DuckDBBindNull(Handle, index), index);
         }
         var bytes = Encoding.UTF8.GetBytes(value);
         fixed (byte* p = bytes)
         {
-            return Check(Native.duckdb_bind_varchar_length(Handle, (ulong)index, p, (ulong)bytes.Length), index);
+            return Check(DuckDbImports.duckdb_bind_varchar_length(Handle, index, p, (ulong)bytes.Length), index);
         }
     }
 
@@ -89,89 +98,57 @@ public sealed unsafe class DuckDbPreparedStatement : IDisposable
             var bytes = Encoding.UTF8.GetBytes(values[i]);
             fixed (byte* p = bytes)
             {
-                return Native.duckdb_create_varchar_length(p, (ulong)bytes.Length);
+                return DuckDbImports.duckdb_create_varchar_length(p, (ulong)bytes.Length);
             }
         });
 
     /// <summary>Binds a UBIGINT[] list.</summary>
     public DuckDbPreparedStatement Bind(int index, IReadOnlyList<ulong> values) =>
-        BindList(index, DuckDbType.UBigInt, values.Count, i => Native.duckdb_create_uint64(values[i]));
+        BindList(index, DuckDbType.UBigInt, values.Count, i => NativeMethods.Value.DuckDBCreateUInt64(values[i]));
 
-    private DuckDbPreparedStatement BindList(int index, DuckDbType childType, int count, Func<int, IntPtr> create)
+    private DuckDbPreparedStatement BindList(int index, DuckDbType childType, int count, Func<int, DuckDBValue> create)
     {
-        // duckdb_create_list_value returns NULL for a NULL item pointer, and `fixed` over an empty
-        // array yields NULL: one spare slot keeps the pointer valid for an empty list.
-        var items = new IntPtr[count + 1];
+        // duckdb_create_list_value returns NULL for a NULL item pointer, and an empty array may be
+        // passed as one: one spare slot keeps the pointer valid for an empty list.
+        var items = new DuckDBValue?[count];
+        var pointers = new IntPtr[count + 1];
         using var type = DuckDbLogicalType.Of(childType);
         try
         {
             for (var i = 0; i < count; i++)
             {
                 items[i] = create(i);
+                pointers[i] = items[i]!.DangerousGetHandle();
             }
-            IntPtr list;
-            fixed (IntPtr* p = items)
-            {
-                list = Native.duckdb_create_list_value(type.Handle, p, (ulong)count);
-            }
-            if (list == IntPtr.Zero)
+            using var list = NativeMethods.Value.DuckDBCreateListValue(type.Handle, pointers, count);
+            if (list.IsInvalid)
             {
                 throw new DuckDbException($"Creating the list value for parameter {index} failed.");
             }
-            try
-            {
-                return Check(Native.duckdb_bind_value(Handle, (ulong)index, list), index);
-            }
-            finally
-            {
-                Native.duckdb_destroy_value(ref list);
-            }
+            // DuckDB copies the value on bind.
+            return Check(NativeMethods.PreparedStatements.DuckDBBindValue(Handle, index, list), index);
         }
         finally
         {
-            for (var i = 0; i < count; i++)
+            foreach (var item in items)
             {
-                if (items[i] != IntPtr.Zero)
-                {
-                    Native.duckdb_destroy_value(ref items[i]);
-                }
+                item?.Dispose();
             }
         }
     }
 
     public DuckDbResult Execute()
     {
-        var result = DuckDbResult.Allocate();
-        try
-        {
-            if (Native.duckdb_execute_prepared(Handle, result.Pointer) != DuckDbState.Success)
-            {
-                throw new DuckDbException(result.ErrorMessage ?? "DuckDB could not execute the prepared statement.");
-            }
-            return result;
-        }
-        catch
-        {
-            result.Dispose();
-            throw;
-        }
+        var state = NativeMethods.PreparedStatements.DuckDBExecutePrepared(Handle, out var result);
+        return DuckDbResult.Checked(state, result, "DuckDB could not execute the prepared statement.");
     }
 
-    public void ClearBindings() => Native.duckdb_clear_bindings(Handle);
-
-    private DuckDbPreparedStatement Check(DuckDbState state, int index) =>
-        state == DuckDbState.Success
+    private DuckDbPreparedStatement Check(DuckDBState state, int index) =>
+        state == DuckDBState.Success
             ? this
             : throw new DuckDbException($"Binding parameter {index} failed: the statement has {ParameterCount} parameter(s) or the type does not fit.");
 
-    public void Dispose()
-    {
-        if (_statement != IntPtr.Zero)
-        {
-            Native.duckdb_destroy_prepare(ref _statement);
-            _statement = IntPtr.Zero;
-        }
-    }
+    public void Dispose() => _statement.Dispose();
 }
 
 /// <summary>DuckDB TIMESTAMP values are microseconds since the Unix epoch, UTC.</summary>

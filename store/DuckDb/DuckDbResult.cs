@@ -1,31 +1,60 @@
-using System.Runtime.InteropServices;
+using DuckDB.NET.Native;
 
 namespace GrafanaProfiles.Store.DuckDb;
 
 /// <summary>
-/// A query result. The duckdb_result struct lives in native memory owned by this object; chunks
-/// fetched from it are owned by the caller (dispose each <see cref="DuckDbDataChunk"/>).
+/// A query result (the C API's duckdb_result, held by value and destroyed on dispose); chunks fetched
+/// from it are owned by the caller (dispose each <see cref="DuckDbDataChunk"/>).
 /// </summary>
-public sealed unsafe class DuckDbResult : IDisposable
+public sealed class DuckDbResult : IDisposable
 {
-    private DuckDbResultStruct* _result;
+    private DuckDBResult _result;
+    private bool _open;
 
-    private DuckDbResult(DuckDbResultStruct* result) => _result = result;
+    private DuckDbResult(DuckDBResult result)
+    {
+        _result = result;
+        _open = true;
+    }
 
-    internal static DuckDbResult Allocate() =>
-        new((DuckDbResultStruct*)NativeMemory.AllocZeroed((nuint)sizeof(DuckDbResultStruct)));
+    /// <summary>
+    /// Takes ownership of the result a <c>duckdb_query</c> or <c>duckdb_execute_prepared</c> call
+    /// filled; when the call failed, destroys it and throws with DuckDB's message and error type.
+    /// </summary>
+    internal static DuckDbResult Checked(DuckDBState state, DuckDBResult result, string fallback)
+    {
+        if (state == DuckDBState.Success)
+        {
+            return new DuckDbResult(result);
+        }
+        try
+        {
+            var message = NativeMethods.Query.DuckDBResultError(ref result);
+            var type = NativeMethods.Query.DuckDBResultErrorType(ref result);
+            throw new DuckDbException(string.IsNullOrEmpty(message) ? fallback : message, type);
+        }
+        finally
+        {
+            NativeMethods.Query.DuckDBDestroyResult(ref result);
+        }
+    }
 
-    internal DuckDbResultStruct* Pointer => _result != null ? _result : throw new ObjectDisposedException(nameof(DuckDbResult));
+    private ref DuckDBResult Native
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(!_open, this);
+            return ref _result;
+        }
+    }
 
-    internal string? ErrorMessage => Native.PtrToString(Native.duckdb_result_error(Pointer));
+    public int ColumnCount => (int)NativeMethods.Query.DuckDBColumnCount(ref Native);
 
-    public int ColumnCount => (int)Native.duckdb_column_count(Pointer);
+    public string ColumnName(int column) => NativeMethods.Query.DuckDBColumnName(ref Native, column) ?? "";
 
-    public string ColumnName(int column) => Native.PtrToString(Native.duckdb_column_name(Pointer, (ulong)column)) ?? "";
+    public DuckDbType ColumnType(int column) => (DuckDbType)NativeMethods.Query.DuckDBColumnType(ref Native, column);
 
-    public DuckDbType ColumnType(int column) => Native.duckdb_column_type(Pointer, (ulong)column);
-
-    public long RowsChanged => (long)Native.duckdb_rows_changed(Pointer);
+    public long RowsChanged => NativeMethods.Query.DuckDBRowsChanged(ref Native);
 
     /// <summary>Index of the column with this name, or -1.</summary>
     public int ColumnIndex(string name)
@@ -43,8 +72,13 @@ public sealed unsafe class DuckDbResult : IDisposable
     /// <summary>The next chunk of rows (up to 2,048), or null at the end.</summary>
     public DuckDbDataChunk? FetchChunk()
     {
-        var chunk = Native.duckdb_fetch_chunk(*Pointer);
-        return chunk == IntPtr.Zero ? null : new DuckDbDataChunk(chunk);
+        var chunk = NativeMethods.Query.DuckDBFetchChunk(Native);
+        if (chunk.IsInvalid)
+        {
+            chunk.Dispose();
+            return null;
+        }
+        return new DuckDbDataChunk(chunk);
     }
 
     /// <summary>Enumerates all chunks, disposing each after the caller's loop body has seen it.</summary>
@@ -61,11 +95,10 @@ public sealed unsafe class DuckDbResult : IDisposable
 
     public void Dispose()
     {
-        if (_result != null)
+        if (_open)
         {
-            Native.duckdb_destroy_result(_result);
-            NativeMemory.Free(_result);
-            _result = null;
+            _open = false;
+            NativeMethods.Query.DuckDBDestroyResult(ref _result);
         }
     }
 }

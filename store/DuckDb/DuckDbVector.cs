@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using DuckDB.NET.Native;
 
 namespace GrafanaProfiles.Store.DuckDb;
 
@@ -25,24 +26,17 @@ public readonly unsafe struct DuckDbVector
     {
         get
         {
-            var type = Native.duckdb_vector_get_column_type(_vector);
-            try
-            {
-                return Native.duckdb_get_type_id(type);
-            }
-            finally
-            {
-                Native.duckdb_destroy_logical_type(ref type);
-            }
+            using var type = NativeMethods.Vectors.DuckDBVectorGetColumnType(_vector);
+            return (DuckDbType)NativeMethods.LogicalType.DuckDBGetTypeId(type);
         }
     }
 
     /// <summary>The fixed-width values (int64, uint64, double, timestamp micros, …) as a span.</summary>
     public ReadOnlySpan<T> Values<T>() where T : unmanaged =>
-        new(Native.duckdb_vector_get_data(_vector), Count);
+        new(NativeMethods.Vectors.DuckDBVectorGetData(_vector), Count);
 
     /// <summary>True when every entry is valid (DuckDB returns no mask then).</summary>
-    public bool AllValid => Native.duckdb_vector_get_validity(_vector) == null;
+    public bool AllValid => NativeMethods.Vectors.DuckDBVectorGetValidity(_vector) == null;
 
     /// <summary>
     /// The validity bitmap (bit <c>row % 64</c> of word <c>row / 64</c> set = valid), or an empty span
@@ -50,20 +44,20 @@ public readonly unsafe struct DuckDbVector
     /// </summary>
     public ReadOnlySpan<ulong> ValidityMask()
     {
-        var mask = Native.duckdb_vector_get_validity(_vector);
+        var mask = NativeMethods.Vectors.DuckDBVectorGetValidity(_vector);
         return mask == null ? [] : new ReadOnlySpan<ulong>(mask, (Count + 63) / 64);
     }
 
     public bool IsValid(int row)
     {
-        var mask = Native.duckdb_vector_get_validity(_vector);
+        var mask = NativeMethods.Vectors.DuckDBVectorGetValidity(_vector);
         return mask == null || (mask[row >> 6] & (1UL << (row & 63))) != 0;
     }
 
     /// <summary>The raw UTF-8 bytes of a VARCHAR or BLOB entry.</summary>
     public ReadOnlySpan<byte> GetBytes(int row)
     {
-        var entry = (byte*)Native.duckdb_vector_get_data(_vector) + (row * 16);
+        var entry = (byte*)NativeMethods.Vectors.DuckDBVectorGetData(_vector) + (row * 16);
         var length = Unsafe.ReadUnaligned<uint>(entry);
         return length <= 12
             ? new ReadOnlySpan<byte>(entry + 4, (int)length)
@@ -77,10 +71,10 @@ public readonly unsafe struct DuckDbVector
 
     /// <summary>The child vector of a LIST (for a MAP: the STRUCT of key and value).</summary>
     public DuckDbVector ListChild() =>
-        new(Native.duckdb_list_vector_get_child(_vector), (int)Native.duckdb_list_vector_get_size(_vector));
+        new(NativeMethods.Vectors.DuckDBListVectorGetChild(_vector), (int)NativeMethods.Vectors.DuckDBListVectorGetSize(_vector));
 
     public DuckDbVector StructChild(int index, int count) =>
-        new(Native.duckdb_struct_vector_get_child(_vector, (ulong)index), count);
+        new(NativeMethods.Vectors.DuckDBStructVectorGetChild(_vector, index), count);
 
     /// <summary>For a MAP vector: the key and value vectors, both indexed by the list entries.</summary>
     public (DuckDbVector Keys, DuckDbVector Values) MapChildren()

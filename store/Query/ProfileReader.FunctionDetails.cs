@@ -36,23 +36,17 @@ public sealed partial class ProfileReader
             WHERE {FunctionsTable.FunctionId} IN (SELECT unnest({parameters.Add(ids as IReadOnlyList<ulong> ?? [.. ids])}))
             GROUP BY {FunctionsTable.FunctionId}
             """;
-        using var statement = connection.Prepare(sql);
-        parameters.BindTo(statement);
-        using var result = statement.Execute();
-        foreach (var chunk in result.Chunks())
+        // A metadata query for the nodes a caller emits (thousands of rows at most): a cold path,
+        // through ADO.NET.
+        var rows = connection.ReadRows(sql, parameters.Values, row =>
         {
-            var functionIds = chunk.Column(0).Values<ulong>();
-            var names = chunk.Column(1);
-            var systemNames = chunk.Column(2);
-            var fileNames = chunk.Column(3);
-            var lines = chunk.Column(4);
-            var lineValues = lines.Values<long>();
-            for (var i = 0; i < chunk.RowCount; i++)
-            {
-                var name = names.GetString(i) ?? "";
-                details[functionIds[i]] = new FunctionDetails(functionIds[i], name, systemNames.GetString(i) ?? name,
-                    fileNames.GetString(i) ?? "", lines.IsValid(i) ? lineValues[i] : 0);
-            }
+            var name = row.IsDBNull(1) ? "" : row.GetString(1);
+            return new FunctionDetails(row.GetFieldValue<ulong>(0), name, row.IsDBNull(2) ? name : row.GetString(2),
+                row.IsDBNull(3) ? "" : row.GetString(3), row.IsDBNull(4) ? 0 : row.GetInt64(4));
+        });
+        foreach (var function in rows)
+        {
+            details[function.Id] = function;
         }
         return details;
     }

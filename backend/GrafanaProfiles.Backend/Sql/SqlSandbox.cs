@@ -57,8 +57,11 @@ internal sealed class SqlSandbox : IDisposable
         }
     }
 
-    /// <summary>Limits file access, creates the views over <paramref name="files"/>, and locks the configuration.</summary>
-    public void CreateViews(QueryFiles files) => Connection.Execute(SetupSql(_tenantDirectory, files));
+    /// <summary>
+    /// Limits file access, creates the views over <paramref name="files"/>, and locks the
+    /// configuration: a cold path, run through ADO.NET (statement by statement, in order).
+    /// </summary>
+    public void CreateViews(QueryFiles files) => Connection.ExecuteNonQuery(SetupSql(_tenantDirectory, files));
 
     /// <summary>
     /// The setup, in an order that matters: file access is limited before the views are created (so

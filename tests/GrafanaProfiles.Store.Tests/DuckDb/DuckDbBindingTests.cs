@@ -198,6 +198,108 @@ public sealed class DuckDbBindingTests : IDisposable
         Assert.True(ex.IsInterrupt, ex.Message);
     }
 
+    [Fact]
+    public void StatementType_HasTheNumbersOfDuckDbH()
+    {
+        // duckdb.h: DROP 15, VACUUM 18, CALL 19, SET 20 (SET and RESET), LOAD 21; the package's enum
+        // is one off from 18. PRAGMA version becomes a SELECT.
+        string[] texts = ["DROP TABLE IF EXISTS x", "VACUUM", "CALL pragma_version()", "RESET threads", "SET threads = 1", "LOAD parquet", "PRAGMA version"];
+        var types = texts.Select(text =>
+        {
+            using var extracted = _conn.ExtractStatements(text);
+            using var statement = extracted.Prepare(0);
+            return statement.StatementType;
+        });
+        Assert.Equal([DuckDbStatementType.Drop, DuckDbStatementType.Vacuum, DuckDbStatementType.Call, DuckDbStatementType.Set,
+            DuckDbStatementType.Set, DuckDbStatementType.Load, DuckDbStatementType.Select], types);
+        Assert.Equal(18, (int)DuckDbStatementType.Vacuum);
+        Assert.Equal(21, (int)DuckDbStatementType.Load);
+    }
+
+    [Fact]
+    public void ReadRows_BindsEveryParameterKindThroughAdoNet()
+    {
+        var time = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        object[] parameters = ["it's; DROP TABLE x", 41L, ulong.MaxValue, 0.5, true, time, new[] { "a", "b", "c" }, new ulong[] { 1, 2, 3 }];
+        var rows = _conn.ReadRows(
+            "SELECT $1 || '!', $2 + 1, $3, $4 * 2, NOT $5, $6 + INTERVAL 1 SECOND, len($7), list_sum($8)::BIGINT FROM range(3)",
+            parameters,
+            row => (row.GetString(0), row.GetInt64(1), row.GetFieldValue<ulong>(2), row.GetDouble(3), row.GetBoolean(4), row.GetDateTime(5),
+                row.GetInt64(6), row.GetInt64(7)));
+        Assert.Equal(3, rows.Count);
+        Assert.Equal(("it's; DROP TABLE x!", 42L, ulong.MaxValue, 1.0, false, time.AddSeconds(1), 3L, 6L), rows[0]);
+    }
+
+    [Fact]
+    public void ExecuteNonQuery_RunsStatementsInOrder_AndReadRowsSeesThem()
+    {
+        _conn.ExecuteNonQuery("CREATE TABLE t (a BIGINT); INSERT INTO t SELECT range FROM range(10); CREATE VIEW v AS SELECT sum(a) AS s FROM t");
+        Assert.Equal([45L], _conn.ReadRows("SELECT s FROM v WHERE s > $1", [1L], row => row.GetInt64(0)));
+        // The native (hot) path reads the same database through the same connection.
+        using var result = _conn.Query("SELECT count(*) FROM t");
+        using var chunk = result.FetchChunk()!;
+        Assert.Equal(10L, chunk.Column(0).Values<long>()[0]);
+    }
+
+    [Fact]
+    public void ReadRows_ErrorsAreDuckDbExceptionsWithDuckDbsMessage()
+    {
+        var ex = Assert.Throws<DuckDbException>(() => _conn.ReadRows("SELECT * FROM no_such_table WHERE a = $1", [1L], row => row.GetInt64(0)));
+        Assert.StartsWith("Catalog Error", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("no_such_table", ex.Message, StringComparison.Ordinal);
+        Assert.IsType<DuckDB.NET.Data.DuckDBException>(ex.InnerException);
+        var io = Assert.Throws<DuckDbException>(() => _conn.ReadRows("SELECT * FROM read_parquet($1)", [new[] { "/nonexistent/x.parquet" }], row => row.GetInt64(0)));
+        Assert.Contains("/nonexistent/x.parquet", io.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadRows_Interrupted_IsAnInterrupt()
+    {
+        using var timer = new Timer(_ => _conn.Interrupt(), null, 200, Timeout.Infinite);
+        var ex = Assert.Throws<DuckDbException>(() => _conn.ReadRows(
+            "SELECT count(*) FROM range(10000000000) a, range(1000) b WHERE a.range * b.range = $1", [-1L], row => row.GetInt64(0)));
+        Assert.True(ex.IsInterrupt, ex.Message);
+    }
+
+    [Fact]
+    public void Query_Errors_CarryDuckDbsErrorType()
+    {
+        var ex = Assert.Throws<DuckDbException>(() => _conn.Query("SELECT * FROM read_parquet('/nonexistent/x.parquet')"));
+        Assert.Equal(DuckDB.NET.Native.DuckDBErrorType.Io, ex.ErrorType);
+        Assert.False(ex.IsInterrupt);
+    }
+
+    [Fact]
+    public void Connect_ReachesTheSameInMemoryDatabase_AndOpenMakesANewOne()
+    {
+        _conn.Execute("CREATE TABLE shared (a INT)");
+        using (var second = _db.Connect())
+        {
+            second.Execute("INSERT INTO shared VALUES (1)");
+        }
+        using var other = DuckDbDatabase.Open();
+        using var otherConnection = other.Connect();
+        Assert.Throws<DuckDbException>(() => otherConnection.Query("SELECT * FROM shared"));
+        Assert.Equal([1L], _conn.ReadRows("SELECT count(*) FROM shared", null, row => row.GetInt64(0)));
+    }
+
+    [Fact]
+    public void Open_PassesSettingsToDuckDb_AndRejectsUnknownOnes()
+    {
+        using (var db = DuckDbDatabase.Open(settings: new Dictionary<string, string> { ["threads"] = "3", ["memory_limit"] = "300MB", ["temp_directory"] = "" }))
+        using (var connection = db.Connect())
+        {
+            var values = connection.ReadRows(
+                "SELECT current_setting('threads')::BIGINT, current_setting('memory_limit'), current_setting('temp_directory')", null,
+                row => (row.GetInt64(0), row.GetString(1), row.GetString(2)));
+            Assert.Equal(3L, values[0].Item1);
+            Assert.StartsWith("286.1 MiB", values[0].Item2, StringComparison.Ordinal);
+            Assert.Equal("", values[0].Item3);
+        }
+        var ex = Assert.Throws<DuckDbException>(() => DuckDbDatabase.Open(settings: new Dictionary<string, string> { ["no_such_setting"] = "1" }));
+        Assert.Contains("no_such_setting", ex.Message, StringComparison.Ordinal);
+    }
+
     private sealed class TypeList(params DuckDbLogicalType[] items) : IDisposable
     {
         public DuckDbLogicalType[] Items { get; } = items;
