@@ -1,6 +1,4 @@
-using GrafanaProfiles.Collector.Auth;
 using GrafanaProfiles.Collector.Ingest;
-using GrafanaProfiles.Collector.Limits;
 using GrafanaProfiles.Collector.Scrape;
 using GrafanaProfiles.Collector.Telemetry;
 using Microsoft.AspNetCore.Builder;
@@ -77,7 +75,7 @@ public static class CollectorHost
         builder.WebHost.UseUrls(settings.Listen);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            // The ingest pipeline enforces max_body_bytes itself, with a message that names it.
+            // The ingest door enforces max_body_bytes itself, with a message that names it.
             k.Limits.MaxRequestBodySize = null;
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -86,10 +84,16 @@ public static class CollectorHost
         builder.Services.AddSingleton<StoreService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreService>());
         builder.Services.AddSingleton<MetricsRegistry>();
-        builder.Services.AddSingleton(sp => new TenantAuthenticator(settings.Auth));
-        builder.Services.AddSingleton(sp => new SeriesLimiter(settings.Limits.MaxSeriesPerTenant, settings.Limits.SeriesIdleTime, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<IngestPipeline>();
         builder.Services.AddSingleton<CollectorMetrics>();
+        // The one door of every ingest path: the HTTP endpoints and the scrape sink call it.
+        builder.Services.AddSingleton(sp =>
+        {
+            var metrics = sp.GetRequiredService<CollectorMetrics>();
+            var door = new IngestDoor(sp.GetRequiredService<StoreService>(), settings.Limits.ToIngestPolicy(settings.Auth), metrics,
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<IngestDoor>>());
+            metrics.WatchSeries(door.Series);
+            return door;
+        });
         if (settings.ScrapeJobs.Count > 0)
         {
             builder.Services.AddSingleton<IScrapeSink, StoreScrapeSink>();

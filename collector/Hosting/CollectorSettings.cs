@@ -1,4 +1,6 @@
 using System.Globalization;
+using GrafanaProfiles.Collector.Ingest;
+using GrafanaProfiles.Collector.Ingest.Auth;
 using GrafanaProfiles.Store.Ingest;
 using GrafanaProfiles.Store.Write;
 using Microsoft.Extensions.Configuration;
@@ -83,8 +85,10 @@ public sealed class CollectorSettings
 /// <summary>Limits on what senders may send. Defaults follow Pyroscope's.</summary>
 public sealed class LimitSettings
 {
-    /// <summary>Largest request body (Pyroscope: distributor.ingestion-body-limit-mb = 256 MB).</summary>
+    /// <summary>Largest request body as received (Pyroscope: distributor.ingestion-body-limit-mb = 256 MB).</summary>
     [ConfigurationKeyName("max_body_bytes")] public long MaxBodyBytes { get; set; } = 256L * 1024 * 1024;
+    /// <summary>Largest request body once its Content-Encoding is undone (a gzip bomb stops here).</summary>
+    [ConfigurationKeyName("max_request_bytes")] public long MaxRequestBytes { get; set; } = IngestLimits.Default.MaxRequestBytes;
     [ConfigurationKeyName("max_decompressed_bytes")] public long MaxDecompressedBytes { get; set; } = IngestLimits.Default.MaxDecompressedBytes;
     [ConfigurationKeyName("max_samples_per_profile")] public int MaxSamplesPerProfile { get; set; } = IngestLimits.Default.MaxSamplesPerProfile;
     [ConfigurationKeyName("max_stack_depth")] public int MaxStackDepth { get; set; } = IngestLimits.Default.MaxStackDepth;
@@ -113,13 +117,28 @@ public sealed class LimitSettings
         MaxLabelNameLength = MaxLabelNameLength,
         MaxLabelValueLength = MaxLabelValueLength,
         MaxSymbolLength = MaxSymbolLength,
+        MaxRequestBytes = MaxRequestBytes,
+    };
+
+    /// <summary>What the ingest door enforces, from these settings and <paramref name="auth"/>.</summary>
+    public IngestPolicy ToIngestPolicy(AuthSettings auth) => new()
+    {
+        Decode = ToIngestLimits(),
+        MaxBodyBytes = MaxBodyBytes,
+        IngestionRateBytes = IngestionRateBytes,
+        IngestionBurstBytes = IngestionBurstBytes,
+        MaxSeriesPerTenant = MaxSeriesPerTenant,
+        SeriesIdleTime = SeriesIdleTime,
+        MaxConcurrentIngests = MaxConcurrentIngests,
+        IngestQueueWait = IngestQueueWait,
+        Auth = auth.ToAuthPolicy(),
     };
 
     public void Validate()
     {
         foreach (var (name, value) in new (string, long)[]
         {
-            ("limits.max_body_bytes", MaxBodyBytes), ("limits.max_decompressed_bytes", MaxDecompressedBytes),
+            ("limits.max_body_bytes", MaxBodyBytes), ("limits.max_request_bytes", MaxRequestBytes), ("limits.max_decompressed_bytes", MaxDecompressedBytes),
             ("limits.max_samples_per_profile", MaxSamplesPerProfile), ("limits.max_stack_depth", MaxStackDepth),
             ("limits.max_labels_per_series", MaxLabelsPerSeries), ("limits.max_label_name_length", MaxLabelNameLength),
             ("limits.max_label_value_length", MaxLabelValueLength), ("limits.max_symbol_length", MaxSymbolLength),
@@ -140,6 +159,9 @@ public sealed class AuthSettings
 {
     [ConfigurationKeyName("enabled")] public bool Enabled { get; set; }
     [ConfigurationKeyName("tenants")] public Dictionary<string, TenantCredentials> Tenants { get; set; } = [];
+
+    public AuthPolicy ToAuthPolicy() => new(Enabled, Tenants.ToDictionary(t => t.Key,
+        t => new TenantCredentialSet([.. t.Value.BearerTokens], [.. t.Value.Basic.Select(b => (b.Username, b.Password))]), StringComparer.Ordinal));
 
     public void Validate()
     {

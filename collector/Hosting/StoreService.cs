@@ -11,7 +11,7 @@ namespace GrafanaProfiles.Collector.Hosting;
 /// after the HTTP server is already answering health checks, runs compaction and retention, and on
 /// shutdown flushes everything acknowledged before the process exits.
 /// </summary>
-public sealed class StoreService(CollectorSettings settings, ILogger<StoreService> log) : IHostedService, IAsyncDisposable
+public sealed class StoreService(CollectorSettings settings, ILogger<StoreService> log) : IHostedService, IAsyncDisposable, IIngestStore
 {
     private readonly TaskCompletionSource<ProfileWriter> _writer = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private StoreMaintenance? _maintenance;
@@ -31,6 +31,8 @@ public sealed class StoreService(CollectorSettings settings, ILogger<StoreServic
     public ProfileWriter Writer => _writer.Task.IsCompletedSuccessfully
         ? _writer.Task.Result
         : throw new InvalidOperationException("The store is not open yet.");
+
+    ProfileWriter? IIngestStore.Writer => _writer.Task.IsCompletedSuccessfully ? _writer.Task.Result : null;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {

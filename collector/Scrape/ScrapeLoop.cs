@@ -77,9 +77,9 @@ internal sealed class ScrapeLoop
         {
             var body = await _client.FetchAsync(_url, stopping);
             var received = _time.GetUtcNow();
-            await _sink.AppendAsync(_job.Tenant, body, DecodeOptions(received), stopping);
+            await _sink.AppendAsync(_job.Tenant, body.Bytes, body.ContentEncoding, DecodeOptions(received), stopping);
             Health.Succeeded(started, _time.GetElapsedTime(clock));
-            _logger.LogDebug("Scraped {Url} ({Bytes} bytes) in {Duration}.", _url, body.Length, _time.GetElapsedTime(clock));
+            _logger.LogDebug("Scraped {Url} ({Bytes} bytes) in {Duration}.", _url, body.Bytes.Length, _time.GetElapsedTime(clock));
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {

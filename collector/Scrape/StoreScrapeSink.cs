@@ -1,27 +1,28 @@
 using GrafanaProfiles.Collector.Hosting;
-using GrafanaProfiles.Collector.Telemetry;
+using GrafanaProfiles.Collector.Ingest;
+using GrafanaProfiles.Store.Ingest;
 using GrafanaProfiles.Store.Pprof;
 
 namespace GrafanaProfiles.Collector.Scrape;
 
-/// <summary>Scraped profiles go into the store like pushed ones: decoded, logged, buffered, counted.</summary>
-public sealed class StoreScrapeSink(StoreService store, CollectorMetrics metrics) : IScrapeSink
+/// <summary>
+/// Scraped profiles go through the same door as pushed ones (<see cref="IngestDoor"/>): rate,
+/// decode, series limit, log and buffer, every refusal counted by reason; a refusal comes back as
+/// the <see cref="ProfileRejectedException"/> the scrape records as its error.
+/// </summary>
+public sealed class StoreScrapeSink(StoreService store, IngestDoor door) : IScrapeSink
 {
-    public const string Api = "scrape";
-
-    public async Task AppendAsync(string tenant, byte[] pprof, PprofDecodeOptions options, CancellationToken cancellationToken)
+    public async Task AppendAsync(string tenant, byte[] pprof, string? contentEncoding, PprofDecodeOptions options, CancellationToken cancellationToken)
     {
-        while (!store.IsReady)
+        // While the store replays its log, a scrape waits for it instead of losing its tick.
+        while (!store.IsReady && store.Failure is null)
         {
-            if (store.Failure is { } failure)
-            {
-                throw new InvalidOperationException("The store could not be opened: " + failure.Message, failure);
-            }
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
-        var batch = await PprofWalCodec.AppendAsync(store.Writer, tenant, pprof, options, cancellationToken).ConfigureAwait(false);
-        metrics.Profiles.Inc(batch.Profiles.Count, tenant, Api);
-        metrics.Samples.Inc(batch.SampleCount, tenant, Api);
-        metrics.Bytes.Inc(pprof.Length, tenant, Api);
+        var result = await door.IngestAsync(IngestRequest.Scraped(tenant, pprof, contentEncoding, options), cancellationToken).ConfigureAwait(false);
+        if (!result.Accepted)
+        {
+            throw new ProfileRejectedException(result.Reason!.Value, result.Message ?? "") { RetryAfter = result.RetryAfter };
+        }
     }
 }

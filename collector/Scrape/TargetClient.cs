@@ -8,6 +8,9 @@ using Polly.Retry;
 
 namespace GrafanaProfiles.Collector.Scrape;
 
+/// <summary>A scraped response body as served, with its Content-Encoding (null when none).</summary>
+internal readonly record struct ScrapedBody(byte[] Bytes, string? ContentEncoding);
+
 /// <summary>
 /// Fetches the profiles of one target through its own resilience pipeline: retry (exponential
 /// backoff with jitter, transient failures only) around a circuit breaker shared by all the
@@ -90,10 +93,10 @@ internal sealed class TargetClient
     };
 
     /// <summary>Fetches one profile body. Throws the last failure when retries are spent or the circuit is open.</summary>
-    public ValueTask<byte[]> FetchAsync(Uri url, CancellationToken cancellationToken) =>
+    public ValueTask<ScrapedBody> FetchAsync(Uri url, CancellationToken cancellationToken) =>
         _pipeline.ExecuteAsync(static (state, ct) => state.Self.AttemptAsync(state.Url, ct), (Self: this, Url: url), cancellationToken);
 
-    private async ValueTask<byte[]> AttemptAsync(Uri url, CancellationToken cancellationToken)
+    private async ValueTask<ScrapedBody> AttemptAsync(Uri url, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -107,7 +110,9 @@ internal sealed class TargetClient
             throw new ScrapeBodyTooLargeException(limit, declared);
         }
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-        return await ReadLimitedAsync(body, limit, response.Content.Headers.ContentLength, cancellationToken);
+        // A Content-Encoding is undone by the ingest door's one bounded step, not by HttpClient.
+        var encoding = response.Content.Headers.ContentEncoding.Count == 0 ? null : string.Join(", ", response.Content.Headers.ContentEncoding);
+        return new ScrapedBody(await ReadLimitedAsync(body, limit, response.Content.Headers.ContentLength, cancellationToken), encoding);
     }
 
     private static async ValueTask<byte[]> ReadLimitedAsync(Stream body, long limit, long? declared, CancellationToken cancellationToken)

@@ -1,19 +1,27 @@
+using System.Globalization;
 using GrafanaProfiles.Collector.Hosting;
-using GrafanaProfiles.Collector.Limits;
+using GrafanaProfiles.Collector.Ingest;
+using GrafanaProfiles.Collector.Ingest.Limits;
+using GrafanaProfiles.Store.Ingest;
 
 namespace GrafanaProfiles.Collector.Telemetry;
 
-/// <summary>The collector's metrics, exported on <c>/metrics</c>.</summary>
-public sealed class CollectorMetrics
+/// <summary>
+/// The collector's metrics, exported on <c>/metrics</c>; the ingest door reports every outcome
+/// here (<see cref="IIngestObserver"/>), for every API alike.
+/// </summary>
+public sealed class CollectorMetrics : IIngestObserver
 {
-    public CollectorMetrics(MetricsRegistry registry, StoreService store, SeriesLimiter series)
+    private SeriesLimiter? _series;
+
+    public CollectorMetrics(MetricsRegistry registry, StoreService store)
     {
         Registry = registry;
         Profiles = registry.Counter("gp_ingest_profiles_total", "Profiles accepted (one per series and profile type).", "tenant", "api");
         Samples = registry.Counter("gp_ingest_samples_total", "Sample rows accepted (one per profile window, series and stack).", "tenant", "api");
         Bytes = registry.Counter("gp_ingest_bytes_total", "Request body bytes accepted.", "tenant", "api");
         Requests = registry.Counter("gp_ingest_requests_total", "Ingest requests by outcome.", "api", "status");
-        Rejected = registry.Counter("gp_ingest_rejected_total", "Requests refused, by reason.", "tenant", "reason");
+        Rejected = registry.Counter("gp_ingest_rejected_total", "Requests refused, and profiles an accepted request left out (OTLP partial success), by reason.", "tenant", "reason");
         Duration = registry.Histogram("gp_ingest_duration_seconds", "Time from request start to acknowledgement (decode and write-ahead log).", MetricsRegistry.LatencyBuckets, "api");
         WalDuration = registry.Histogram("gp_wal_append_duration_seconds", "Time for an accepted request's records to become durable in the write-ahead log.", MetricsRegistry.LatencyBuckets);
         registry.AddCollector(text =>
@@ -38,13 +46,40 @@ public sealed class CollectorMetrics
             Write(text, "gp_wal_checkpoint_sequence", "Write-ahead log sequence up to which everything is in Parquet.", "gauge", store.Writer.CheckpointSequence);
             Write(text, "gp_compactions_total", "Hour partitions compacted.", "counter", store.Maintenance?.CompactedPartitions ?? 0);
             Write(text, "gp_compaction_files_removed_total", "Files removed by compaction.", "counter", store.Maintenance?.RemovedFiles ?? 0);
-            MetricsRegistry.WriteHeader(text, "gp_active_series", "Active series per tenant (for max_series_per_tenant).", "gauge");
-            foreach (var (tenant, count) in series.ActiveSeriesByTenant())
+            Write(text, "gp_gzip_inflations_total", "Gzip inflations (gzipped profiles and Content-Encoding: gzip bodies); one per gzipped upload.", "counter", IngestCounters.Inflations);
+            Write(text, "gp_pprof_parses_total", "Passes over a pprof profile's protobuf; one per pprof profile ingested.", "counter", IngestCounters.PprofParses);
+            if (_series is { } series)
             {
-                MetricsRegistry.WriteSample(text, "gp_active_series", count, ("tenant", tenant));
+                MetricsRegistry.WriteHeader(text, "gp_active_series", "Active series per tenant (for max_series_per_tenant).", "gauge");
+                foreach (var (tenant, count) in series.ActiveSeriesByTenant())
+                {
+                    MetricsRegistry.WriteSample(text, "gp_active_series", count, ("tenant", tenant));
+                }
             }
         });
     }
+
+    /// <summary>Exports the door's active series per tenant as <c>gp_active_series</c>.</summary>
+    public void WatchSeries(SeriesLimiter series) => _series = series;
+
+    public void Accepted(IngestApi api, string tenant, int profiles, int samples, long bodyBytes, TimeSpan duration, TimeSpan logDuration)
+    {
+        var name = IngestDoor.ApiName(api);
+        Profiles.Inc(profiles, tenant, name);
+        Samples.Inc(samples, tenant, name);
+        Bytes.Inc(bodyBytes, tenant, name);
+        Requests.Inc(1, name, "200");
+        Duration.Observe(duration.TotalSeconds, name);
+        WalDuration.Observe(logDuration.TotalSeconds);
+    }
+
+    public void Refused(IngestApi api, string tenant, RejectReason reason)
+    {
+        Rejected.Inc(1, tenant, Rejections.Name(reason));
+        Requests.Inc(1, IngestDoor.ApiName(api), Rejections.HttpStatus(reason).ToString(CultureInfo.InvariantCulture));
+    }
+
+    public void ProfilesDropped(IngestApi api, string tenant, RejectReason reason, int count) => Rejected.Inc(count, tenant, Rejections.Name(reason));
 
     public MetricsRegistry Registry { get; }
     public Counter Profiles { get; }

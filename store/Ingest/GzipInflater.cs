@@ -32,8 +32,24 @@ public struct PooledBytes : IDisposable
 }
 
 /// <summary>
-/// Gunzips untrusted input into a pooled buffer, enforcing the decompressed-size limit while
-/// inflating: a gzip bomb costs at most the limit in memory, never its full size.
+/// What one inflation may produce and how its failures are told: the limit with the name of its
+/// setting, the reason for corrupt input, and what the input is (the subject of the messages).
+/// </summary>
+public readonly record struct InflateBounds(long Limit, string LimitSetting, RejectReason CorruptReason, string Subject, string Advice)
+{
+    /// <summary>A gzipped profile (pprof's own gzip): <c>max_decompressed_bytes</c>; corrupt data is an invalid profile.</summary>
+    public static InflateBounds Profile(long maxDecompressedBytes) => new(maxDecompressedBytes, "max_decompressed_bytes", RejectReason.InvalidProfile,
+        "The profile", "Send smaller profiles (shorter collection windows) or raise the limit.");
+
+    /// <summary>A request body sent with <c>Content-Encoding: <paramref name="encoding"/></c>: <c>max_request_bytes</c>; corrupt data is an invalid request (400).</summary>
+    public static InflateBounds RequestBody(IngestLimits limits, string encoding) => new(limits.MaxRequestBytes, "max_request_bytes", RejectReason.InvalidRequest,
+        $"The request body (Content-Encoding: {encoding})", "Send fewer or smaller profiles per request, or raise the limit.");
+}
+
+/// <summary>
+/// The one bounded inflater of the product: gunzips untrusted input (a gzipped profile, a request
+/// body's Content-Encoding) into a pooled buffer, enforcing the limit while inflating, so a gzip
+/// bomb costs at most the limit in memory, never its full size. Its errors name the limit's setting.
 /// </summary>
 public static class GzipInflater
 {
@@ -44,16 +60,27 @@ public static class GzipInflater
     public static bool IsGzip(ReadOnlySpan<byte> data) => data.Length >= 2 && data[0] == 0x1F && data[1] == 0x8B;
 
     /// <summary>
-    /// Inflates <paramref name="compressed"/>. Throws <see cref="ProfileRejectedException"/> with
+    /// Inflates a gzipped profile. Throws <see cref="ProfileRejectedException"/> with
     /// <see cref="RejectReason.DecompressedTooLarge"/> as soon as more than <paramref name="limit"/>
-    /// bytes come out, and with <see cref="RejectReason.InvalidProfile"/> for corrupt or truncated data.
+    /// bytes come out (naming <c>max_decompressed_bytes</c>), and with
+    /// <see cref="RejectReason.InvalidProfile"/> for corrupt or truncated data.
     /// </summary>
-    public static unsafe PooledBytes Inflate(ReadOnlySpan<byte> compressed, long limit)
+    public static PooledBytes Inflate(ReadOnlySpan<byte> compressed, long limit) =>
+        Inflate(compressed, InflateBounds.Profile(limit));
+
+    /// <summary>
+    /// Inflates <paramref name="compressed"/> within <paramref name="bounds"/>. Throws
+    /// <see cref="ProfileRejectedException"/>: <see cref="RejectReason.DecompressedTooLarge"/> as
+    /// soon as more than the limit comes out, the bounds' corrupt reason for corrupt or truncated data.
+    /// </summary>
+    public static unsafe PooledBytes Inflate(ReadOnlySpan<byte> compressed, InflateBounds bounds)
     {
+        IngestCounters.CountInflation();
         if (compressed.Length < MinimumGzipLength)
         {
-            throw Invalid($"the gzip data is {compressed.Length} bytes, shorter than the {MinimumGzipLength} bytes of the smallest gzip stream");
+            throw Invalid(bounds, $"the gzip data is {compressed.Length} bytes, shorter than the {MinimumGzipLength} bytes of the smallest gzip stream");
         }
+        var limit = bounds.Limit;
         // Never hold more than limit + 1 bytes: the extra byte proves the limit was exceeded.
         var cap = (int)Math.Min(limit + 1, Array.MaxLength);
         // The trailer's size field (ISIZE) sizes the first buffer so that honest input needs no
@@ -76,7 +103,7 @@ public static class GzipInflater
                         {
                             throw new ProfileRejectedException(
                                 RejectReason.DecompressedTooLarge,
-                                $"The profile decompresses to more than {limit} bytes, over the limit max_decompressed_bytes={limit}. Send smaller profiles (shorter collection windows) or raise the limit.");
+                                $"{bounds.Subject} decompresses to more than {limit} bytes, over the limit {bounds.LimitSetting}={limit}. {bounds.Advice}");
                         }
                         var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, cap));
                         buffer.AsSpan(0, length).CopyTo(larger);
@@ -96,7 +123,7 @@ public static class GzipInflater
             // out catches that (and trailing garbage); concatenated gzip members are not supported.
             if (declared != unchecked((uint)length))
             {
-                throw Invalid($"the gzip stream is truncated or has trailing data: {length} bytes came out but the last 4 bytes declare {declared}");
+                throw Invalid(bounds, $"the gzip stream is truncated or has trailing data: {length} bytes came out but the last 4 bytes declare {declared}");
             }
             var result = new PooledBytes(buffer, length);
             buffer = null!;
@@ -104,7 +131,7 @@ public static class GzipInflater
         }
         catch (InvalidDataException e)
         {
-            throw new ProfileRejectedException(RejectReason.InvalidProfile, $"The profile is not valid gzip: {e.Message}", e);
+            throw new ProfileRejectedException(bounds.CorruptReason, $"{bounds.Subject} is not valid gzip: {e.Message}", e);
         }
         finally
         {
@@ -115,5 +142,5 @@ public static class GzipInflater
         }
     }
 
-    private static ProfileRejectedException Invalid(string what) => new(RejectReason.InvalidProfile, $"The profile is not valid gzip: {what}.");
+    private static ProfileRejectedException Invalid(InflateBounds bounds, string what) => new(bounds.CorruptReason, $"{bounds.Subject} is not valid gzip: {what}.");
 }

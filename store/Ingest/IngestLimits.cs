@@ -32,64 +32,12 @@ public sealed record IngestLimits
     public int MaxSampleTypes { get; init; } = 64;
 
     /// <summary>
-    /// One request body after its Content-Encoding is undone (a push request may carry many
-    /// profiles, each also bound by <see cref="MaxDecompressedBytes"/>). Pyroscope's
-    /// distributor.ingestion-body-limit-mb; hosts should cap the received body at this too.
+    /// One request body after its Content-Encoding is undone (<c>max_request_bytes</c>; a push
+    /// request may carry many profiles, each also bound by <see cref="MaxDecompressedBytes"/>).
+    /// The body as received is bound by the host's own limit (the collector's <c>max_body_bytes</c>,
+    /// Pyroscope's distributor.ingestion-body-limit-mb).
     /// </summary>
     public long MaxRequestBytes { get; init; } = 256L * 1024 * 1024;
 
     public static IngestLimits Default { get; } = new();
-}
-
-/// <summary>Why input was rejected: a closed set, each counted in metrics and explained to the sender.</summary>
-public enum RejectReason
-{
-    /// <summary>The bytes are not a valid profile of the stated format.</summary>
-    InvalidProfile,
-    /// <summary>
-    /// Decompressed size over <see cref="IngestLimits.MaxDecompressedBytes"/> (one profile) or
-    /// <see cref="IngestLimits.MaxRequestBytes"/> (one request body).
-    /// </summary>
-    DecompressedTooLarge,
-    /// <summary>Samples over <see cref="IngestLimits.MaxSamplesPerProfile"/>.</summary>
-    TooManySamples,
-    /// <summary>Labels over <see cref="IngestLimits.MaxLabelsPerSeries"/>.</summary>
-    TooManyLabels,
-    LabelNameTooLong,
-    LabelValueTooLong,
-    /// <summary>A label name that is not [a-zA-Z_][a-zA-Z0-9_.]*.</summary>
-    InvalidLabelName,
-    /// <summary>Unknown or unusable profile type.</summary>
-    InvalidProfileType,
-    /// <summary>
-    /// The request's content type (media type) is not one the endpoint reads: HTTP 415. The OTLP
-    /// profiles endpoint reads application/x-protobuf, application/protobuf and application/json.
-    /// </summary>
-    UnsupportedMediaType,
-    /// <summary>
-    /// The request around the profile is invalid: a query parameter (name, from, until, units, …),
-    /// a multipart form, a Connect envelope (protobuf or JSON) or a header value.
-    /// </summary>
-    InvalidRequest,
-    /// <summary>
-    /// A format, content type or content encoding the collector does not read (Pyroscope's trie,
-    /// tree, JFR and speedscope bodies, clients that send prev_profile, brotli bodies).
-    /// </summary>
-    UnsupportedFormat,
-}
-
-/// <summary>A profile rejected as a whole: nothing of it is stored.</summary>
-public sealed class ProfileRejectedException : Exception
-{
-    public ProfileRejectedException(RejectReason reason, string message) : base(message) => Reason = reason;
-
-    public ProfileRejectedException(RejectReason reason, string message, Exception inner) : base(message, inner) => Reason = reason;
-
-    public ProfileRejectedException() : this(RejectReason.InvalidProfile, "The profile was rejected.") { }
-
-    public ProfileRejectedException(string message) : this(RejectReason.InvalidProfile, message) { }
-
-    public ProfileRejectedException(string message, Exception inner) : this(RejectReason.InvalidProfile, message, inner) { }
-
-    public RejectReason Reason { get; }
 }

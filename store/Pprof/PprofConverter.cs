@@ -90,11 +90,17 @@ internal sealed partial class PprofConverter : IDisposable
         var periodType = _tables.PeriodType is { } p ? String(profile, p.Type) : "";
         var periodUnit = _tables.PeriodType is { } q ? String(profile, q.Unit) : "";
         var ids = new string[_typeCount];
+        var sampleTypes = new string[_typeCount];
         for (var i = 0; i < _typeCount; i++)
         {
-            var sampleType = String(profile, _tables.SampleTypes[i].Type);
+            sampleTypes[i] = String(profile, _tables.SampleTypes[i].Type);
+        }
+        var chosen = _options.ProfileName ?? _options.ProfileNameRule?.Invoke(sampleTypes);
+        for (var i = 0; i < _typeCount; i++)
+        {
+            var sampleType = sampleTypes[i];
             var sampleUnit = String(profile, _tables.SampleTypes[i].Unit);
-            var name = _options.ProfileName ?? ProfileType.DefaultName(periodType, sampleType);
+            var name = chosen ?? ProfileType.DefaultName(periodType, sampleType);
             var (pt, pu) = ProfileType.CanonicalPeriod(name,
                 periodType.Length == 0 ? sampleType : periodType, periodType.Length == 0 ? sampleUnit : periodUnit);
             var type = new ProfileType(name, sampleType, sampleUnit, pt, pu);

@@ -18,6 +18,15 @@ public sealed record PprofDecodeOptions
     /// </summary>
     public string? ProfileName { get; init; }
 
+    /// <summary>
+    /// When <see cref="ProfileName"/> is null: chooses the profile name from the profile's sample
+    /// type names (in order), as an API's own rule does (Pyroscope's /ingest picks it from them),
+    /// while the decoder reads the profile, so that the profile is parsed once. Null from it, or no
+    /// rule, leaves <see cref="ProfileType.DefaultName"/>. A caller that logs the options for replay
+    /// logs the name the rule chose as <see cref="ProfileName"/>.
+    /// </summary>
+    public Func<IReadOnlyList<string>, string?>? ProfileNameRule { get; init; }
+
     /// <summary>Start of the profile window (Unix nanoseconds); overrides the profile's <c>time_nanos</c>.</summary>
     public long? FromUnixNanos { get; init; }
 

@@ -38,6 +38,7 @@ public static class PprofDecoder
         {
             throw new ProfileRejectedException(RejectReason.InvalidProfile, "The profile is empty (0 bytes): send a pprof protobuf, raw or gzipped.");
         }
+        IngestCounters.CountPprofParse();
         using var tables = PprofTables.Read(profile, options.Limits);
         using var converter = new PprofConverter(tables, options);
         return converter.Convert(profile);

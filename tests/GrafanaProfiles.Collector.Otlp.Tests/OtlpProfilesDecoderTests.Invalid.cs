@@ -165,7 +165,7 @@ public sealed partial class OtlpProfilesDecoderTests
 
         Assert.Equal(RejectReason.UnsupportedMediaType, e.Reason);
         Assert.Contains("application/x-protobuf", e.Message, StringComparison.Ordinal);
-        Assert.Equal(415, OtlpProfilesResponse.HttpStatus(e.Reason));
+        Assert.Equal(415, Rejections.HttpStatus(e.Reason));
     }
 
     [Theory]

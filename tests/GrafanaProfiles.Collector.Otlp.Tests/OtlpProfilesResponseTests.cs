@@ -70,13 +70,15 @@ public sealed class OtlpProfilesResponseTests
         Assert.Equal("bad \"quoted\"", document.RootElement.GetProperty("message").GetString());
     }
 
+    /// <summary>A refused OTLP request is answered with the one table's status, as every API's is (the collector answered these before too).</summary>
     [Theory]
     [InlineData(RejectReason.UnsupportedMediaType, 415)]
     [InlineData(RejectReason.DecompressedTooLarge, 413)]
-    [InlineData(RejectReason.InvalidProfile, 400)]
-    [InlineData(RejectReason.TooManySamples, 400)]
+    [InlineData(RejectReason.InvalidProfile, 422)]
+    [InlineData(RejectReason.TooManySamples, 422)]
     [InlineData(RejectReason.InvalidProfileType, 400)]
-    public void HttpStatus_Reasons(RejectReason reason, int status) => Assert.Equal(status, OtlpProfilesResponse.HttpStatus(reason));
+    [InlineData(RejectReason.InvalidRequest, 400)]
+    public void HttpStatus_Reasons(RejectReason reason, int status) => Assert.Equal(status, Rejections.HttpStatus(reason));
 
     [Fact]
     public void ContentType_Encodings()

@@ -104,8 +104,11 @@ public sealed class IngestApiTests
         using var body = new ByteArrayContent(request.ToByteArray());
         body.Headers.ContentType = new MediaTypeHeaderValue("application/proto");
         using var response = await server.Client.PostAsync("/push.v1.PusherService/Push", body);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("sample 1", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // The status is the one table's for an invalid profile (as /ingest answers it); the Connect code is in the body.
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("sample 1", text, StringComparison.Ordinal);
+        Assert.Contains("\"code\":\"invalid_argument\"", text, StringComparison.Ordinal);
         await Task.Delay(500);
         Assert.Empty(Directory.GetDirectories(dir.Path, "tenant=*"));
     }

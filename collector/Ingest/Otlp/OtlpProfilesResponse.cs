@@ -79,12 +79,4 @@ public static class OtlpProfilesResponse
         output.CheckNoSpaceLeft();
         return bytes;
     }
-
-    /// <summary>The HTTP status for a rejected request: 415 for an unsupported content type, 413 for a body over its size limit, else 400.</summary>
-    public static int HttpStatus(RejectReason reason) => reason switch
-    {
-        RejectReason.UnsupportedMediaType => 415,
-        RejectReason.DecompressedTooLarge => 413,
-        _ => 400,
-    };
 }

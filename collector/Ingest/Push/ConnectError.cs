@@ -49,13 +49,19 @@ public static class ConnectError
     }
 
     /// <summary>
-    /// The Connect code for a rejection. Everything the sender must change is invalid_argument
-    /// (Pyroscope answers its validation errors, size limits included, with it); formats and
-    /// encodings not read are unimplemented (as connect-go answers an unknown compression).
+    /// The Connect code in the error body of a refusal (its HTTP status is the one table's,
+    /// <see cref="Rejections.HttpStatus"/>, as for every API; Connect clients read the code from the
+    /// body). Everything the sender must change is invalid_argument (Pyroscope answers its
+    /// validation errors, size limits included, with it); formats and encodings not read are
+    /// unimplemented (as connect-go answers an unknown compression); limits that pass with time are
+    /// resource_exhausted; missing credentials unauthenticated; a store not yet open unavailable.
     /// </summary>
     public static string CodeFor(RejectReason reason) => reason switch
     {
-        RejectReason.UnsupportedFormat => ConnectCode.Unimplemented,
+        RejectReason.UnsupportedFormat or RejectReason.UnsupportedMediaType => ConnectCode.Unimplemented,
+        RejectReason.Unauthorized => ConnectCode.Unauthenticated,
+        RejectReason.RateLimited or RejectReason.SeriesLimit or RejectReason.Overloaded or RejectReason.BodyTooLarge => ConnectCode.ResourceExhausted,
+        RejectReason.NotReady => ConnectCode.Unavailable,
         _ => ConnectCode.InvalidArgument,
     };
 
@@ -80,9 +86,6 @@ public static class ConnectError
         ConnectCode.Unauthenticated => 401,
         _ => 500,
     };
-
-    /// <summary>The HTTP status for a rejection on the push endpoint.</summary>
-    public static int HttpStatusFor(RejectReason reason) => HttpStatusFor(CodeFor(reason));
 
     /// <summary>
     /// The code for an error answered with a bare HTTP status, as Pyroscope writes its /ingest

@@ -1,5 +1,6 @@
 using GrafanaProfiles.Store.Ingest;
 using GrafanaProfiles.Store.Model;
+using GrafanaProfiles.Store.Write;
 
 namespace GrafanaProfiles.Collector.Ingest.Push;
 
@@ -29,9 +30,19 @@ public sealed class PushedProfile
     /// <summary>1: the store's PprofWalCodec (replay with <c>PprofWalCodec.Decoders</c>).</summary>
     public required byte WalKind { get; init; }
 
-    public required ReadOnlyMemory<byte> WalPayload { get; init; }
+    /// <summary>The codec's header: the series' decode options, resolved.</summary>
+    public required ReadOnlyMemory<byte> WalHeader { get; init; }
+
+    /// <summary>The raw profile as sent, logged after the header.</summary>
+    public required ReadOnlyMemory<byte> WalBody { get; init; }
+
+    /// <summary>The record's whole payload, header and body joined into a new array on each read: for tests and tools.</summary>
+    public ReadOnlyMemory<byte> WalPayload => (byte[])[.. WalHeader.Span, .. WalBody.Span];
 
     public bool HasProfiles => Batch.Profiles.Count > 0;
+
+    /// <summary>The record for the writer: header and raw profile side by side, not joined.</summary>
+    public WalAppend ToWalAppend() => new(Batch, WalKind, WalBody) { Header = WalHeader };
 }
 
 /// <summary>

@@ -68,16 +68,12 @@ public static class PushDecoder
         codec == PushCodec.Json ? (JsonContentType, "{}"u8.ToArray()) : (ProtoContentType, []);
 
     /// <summary>
-    /// Decodes a request whose body has no Content-Encoding (or has had it undone by the host).
-    /// Throws <see cref="ProfileRejectedException"/> when the request as a whole is unusable
-    /// (content type, malformed protobuf or JSON, size); a bad raw profile only lands in
+    /// Decodes a request whose body has no Content-Encoding (the door's one Content-Encoding step
+    /// has undone it). Throws <see cref="ProfileRejectedException"/> when the request as a whole is
+    /// unusable (content type, malformed protobuf or JSON, size); a bad raw profile only lands in
     /// <see cref="PushDecodeResult.Rejected"/>.
     /// </summary>
-    public static PushDecodeResult Decode(string contentType, ReadOnlyMemory<byte> body, IngestLimits limits, TimeProvider clock) =>
-        Decode(contentType, contentEncoding: null, body, limits, clock);
-
-    /// <summary>As above, undoing <paramref name="contentEncoding"/> (identity or gzip; Connect clients may gzip requests).</summary>
-    public static PushDecodeResult Decode(string contentType, string? contentEncoding, ReadOnlyMemory<byte> body, IngestLimits limits, TimeProvider clock)
+    public static PushDecodeResult Decode(string contentType, ReadOnlyMemory<byte> body, IngestLimits limits, TimeProvider clock)
     {
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentNullException.ThrowIfNull(clock);
@@ -87,7 +83,11 @@ public static class PushDecoder
                 RejectReason.UnsupportedFormat,
                 $"Content-Type '{contentType}' is not a Connect unary codec this endpoint reads: use {ProtoContentType} or {JsonContentType}.");
         }
-        body = ContentEncoding.Decode(contentEncoding, body, limits);
+        if (body.Length > limits.MaxRequestBytes)
+        {
+            throw new ProfileRejectedException(RejectReason.DecompressedTooLarge,
+                $"The request body is {body.Length} bytes, over the limit max_request_bytes={limits.MaxRequestBytes}. Send fewer or smaller profiles per request, or raise the limit.");
+        }
         var request = codec == PushCodec.Json ? ParseJson(body.Span) : ParseProto(body.Span);
         var now = new FixedClock(clock.GetUtcNow());
         var profiles = new List<PushedProfile>();
@@ -161,9 +161,10 @@ public static class PushDecoder
             Clock = now,
             Limits = limits,
         };
+        ReadOnlyMemory<byte>? header = null;
         for (var i = 0; i < series.Samples.Count; i++)
         {
-            var raw = series.Samples[i].RawProfile.Span;
+            var raw = series.Samples[i].RawProfile.Memory;
             try
             {
                 profiles.Add(new PushedProfile
@@ -171,9 +172,11 @@ public static class PushDecoder
                     Series = index,
                     Sample = i,
                     ProfileId = series.Samples[i].ID,
-                    Batch = PprofDecoder.Decode(raw, options),
+                    Batch = PprofDecoder.Decode(raw.Span, options),
                     WalKind = PprofWalCodec.Kind,
-                    WalPayload = PprofWalCodec.Encode(options, raw),
+                    // The series' options, once: each raw profile is logged after them, as sent.
+                    WalHeader = header ??= PprofWalCodec.EncodeHeader(options),
+                    WalBody = raw,
                 });
             }
             catch (ProfileRejectedException e)

@@ -15,9 +15,10 @@ internal static class FoldedWalCodec
     public const byte Kind = 2;
     private const byte Version = 1;
 
-    public static byte[] Encode(FoldedOptions options, ReadOnlySpan<byte> body)
+    /// <summary>Everything of the payload before the body; the body follows it in the log as sent.</summary>
+    public static byte[] EncodeHeader(FoldedOptions options)
     {
-        using var w = new WalFieldWriter(256 + body.Length);
+        using var w = new WalFieldWriter(256);
         w.Byte(Version);
         w.Byte(options.Lines ? (byte)1 : (byte)0);
         w.String(options.ServiceName);
@@ -27,7 +28,6 @@ internal static class FoldedWalCodec
         w.Int64(options.TimeNanos);
         w.Int64(options.DurationNanos);
         w.Limits(options.Limits);
-        w.Rest(body);
         return w.ToArray();
     }
 

@@ -1,6 +1,4 @@
-using System.Runtime.InteropServices;
 using GrafanaProfiles.Store.Ingest;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 
 namespace GrafanaProfiles.Collector.Ingest.Pyroscope;
@@ -16,49 +14,52 @@ internal sealed record IngestForm(ReadOnlyMemory<byte> Profile, IReadOnlyDiction
     private const string PreviousProfilePart = "prev_profile";
     private const string SampleTypeConfigPart = "sample_type_config";
 
+    /// <summary>How many names of unread parts a message lists.</summary>
+    private const int ListedParts = 8;
+
+    /// <summary>Reads the form's parts where they lie in <paramref name="body"/>: the profile is a slice of it, not a copy.</summary>
     public static IngestForm Read(string? contentType, ReadOnlyMemory<byte> body)
     {
         var boundary = Boundary(contentType);
-        var parts = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
-        try
+        ReadOnlyMemory<byte>? profile = null, previous = null, sampleTypeConfig = null;
+        var others = new List<string>();
+        MultipartForm.Read(body, boundary, (name, content) =>
         {
-            // The body is in memory, so every read completes synchronously.
-            using var stream = MemoryMarshal.TryGetArray(body, out var segment)
-                ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-                : new MemoryStream(body.ToArray(), writable: false);
-            var reader = new MultipartReader(boundary, stream);
-            while (reader.ReadNextSectionAsync().GetAwaiter().GetResult() is { } section)
+            // Like Go's multipart.Form, the first part of a name counts.
+            switch (name)
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
-                    || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
-                {
-                    throw Invalid("a part has no 'Content-Disposition: form-data' header");
-                }
-                var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
-                using var content = new MemoryStream();
-                section.Body.CopyTo(content);
-                // Like Go's multipart.Form, the first part of a name counts.
-                parts.TryAdd(name, content.ToArray());
+                case ProfilePart:
+                    profile ??= content;
+                    break;
+                case PreviousProfilePart:
+                    previous ??= content;
+                    break;
+                case SampleTypeConfigPart:
+                    sampleTypeConfig ??= content;
+                    break;
+                default:
+                    if (others.Count < ListedParts && !others.Contains(name, StringComparer.Ordinal))
+                    {
+                        others.Add(name);
+                    }
+                    break;
             }
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException)
-        {
-            throw new ProfileRejectedException(RejectReason.InvalidRequest, $"The multipart/form-data body is malformed: {e.Message}", e);
-        }
-        if (parts.TryGetValue(PreviousProfilePart, out var previous) && previous.Length > 0)
+        });
+        if (previous is { Length: > 0 })
         {
             throw new ProfileRejectedException(
                 RejectReason.UnsupportedFormat,
                 "form part 'prev_profile': unsupported client version (it sends cumulative profiles with the previous one). Update github.com/grafana/pyroscope-go to the latest version.");
         }
-        if (!parts.TryGetValue(ProfilePart, out var profile))
+        if (profile is not { } profileBytes)
         {
-            throw Invalid($"there is no '{ProfilePart}' part: send the pprof profile in a part named '{ProfilePart}' (parts found: {(parts.Count == 0 ? "none" : string.Join(", ", parts.Keys))})");
+            var found = others.Concat(previous is null ? [] : [PreviousProfilePart]).Concat(sampleTypeConfig is null ? [] : [SampleTypeConfigPart]).ToList();
+            throw Invalid($"there is no '{ProfilePart}' part: send the pprof profile in a part named '{ProfilePart}' (parts found: {(found.Count == 0 ? "none" : string.Join(", ", found))})");
         }
-        var config = parts.TryGetValue(SampleTypeConfigPart, out var json) && json.Length > 0
+        var config = sampleTypeConfig is { Length: > 0 } json
             ? Pyroscope.SampleTypeConfig.Parse(json.Span)
             : null;
-        return new IngestForm(profile, config);
+        return new IngestForm(profileBytes, config);
     }
 
     private static string Boundary(string? contentType)

@@ -16,14 +16,15 @@ internal static class IngestPprofWalCodec
     public const byte Kind = 3;
     private const byte Version = 1;
 
-    public static byte[] Encode(PprofFixes fixes, PprofDecodeOptions options, ReadOnlySpan<byte> profile)
+    /// <summary>Everything of the payload before the profile bytes: version, fixes, the store's pprof header.</summary>
+    public static byte[] EncodeHeader(PprofFixes fixes, PprofDecodeOptions options)
     {
-        var inner = PprofWalCodec.Encode(options, profile);
-        var payload = new byte[inner.Length + 2];
-        payload[0] = Version;
-        payload[1] = (byte)fixes;
-        inner.CopyTo(payload.AsSpan(2));
-        return payload;
+        var inner = PprofWalCodec.EncodeHeader(options);
+        var header = new byte[inner.Length + 2];
+        header[0] = Version;
+        header[1] = (byte)fixes;
+        inner.CopyTo(header.AsSpan(2));
+        return header;
     }
 
     public static ProfileBatch Decode(ReadOnlySpan<byte> payload)

@@ -98,6 +98,7 @@ internal static class PprofIngestRules
         GrafanaProfiles.Schema.Pprof.Profile profile;
         try
         {
+            IngestCounters.CountPprofParse();
             profile = GrafanaProfiles.Schema.Pprof.Profile.Parser.ParseFrom(rawProfile);
         }
         catch (InvalidProtocolBufferException)

@@ -1,4 +1,5 @@
 using System.Text;
+using GrafanaProfiles.Store.Ingest;
 
 namespace GrafanaProfiles.Collector.Ingest.Pyroscope;
 
@@ -12,6 +13,7 @@ internal sealed record PprofSummary(IReadOnlyList<string> SampleTypes, int Funct
 {
     public static PprofSummary? TryRead(ReadOnlySpan<byte> profile)
     {
+        IngestCounters.CountPprofParse();
         var typeIndexes = new List<long>();
         var strings = new List<(int Offset, int Length)>();
         var functions = 0;

@@ -14,7 +14,10 @@ public static partial class PyroscopeIngest
 
     /// <summary>
     /// A pprof body, raw or gzipped: labels as Pyroscope's pprof ingest sets them (createLabels),
-    /// the profile name from the sample types (metricName), then the agent fixes.
+    /// the profile name from the sample types (metricName), then the agent fixes. The profile is
+    /// inflated once and parsed once, by the store's decoder, which hands the sample type names to
+    /// the naming rule while it reads; the log record is the original bytes after the resolved
+    /// options (the name the rule chose among them), not a copy joined to them.
     /// </summary>
     private static PyroscopeIngestResult DecodePprof(PyroscopeIngestRequest request, ReadOnlyMemory<byte> profile,
         IReadOnlyDictionary<string, SampleTypeConfig?>? sentConfig, IngestLimits limits, DateTimeOffset now)
@@ -25,54 +28,67 @@ public static partial class PyroscopeIngest
         }
         var labels = SeriesLabels(request, out var service);
         var fixes = PprofIngestRules.FixesFor(request.SpyName, sentConfig);
-        var raw = Raw(profile, limits);
-        var summary = raw is { } bytes ? PprofSummary.TryRead(bytes.Span) : null;
-        if (summary is not null && (fixes & PprofFixes.DotnetSampleTypes) != 0
-            && PprofIngestRules.FixDotnetFunctionIds(raw!.Value.Span, summary) is { } fixedProfile)
-        {
-            // Logged fixed, so replay needs no fix of its own.
-            profile = fixedProfile;
-        }
+        var configs = sentConfig ?? SampleTypeConfig.Defaults;
         var options = new PprofDecodeOptions
         {
             // Unlike folded bodies, the whole application name is the service (as in Pyroscope).
             ServiceName = service ?? request.AppName,
             Labels = labels,
-            ProfileName = summary is null
-                ? null
-                : PprofIngestRules.ProfileName(PprofIngestRules.FixSampleTypeNames(summary.SampleTypes, fixes), sentConfig ?? SampleTypeConfig.Defaults),
             FromUnixNanos = request.HasFrom ? request.FromUnixNanos : null,
             UntilUnixNanos = request.HasUntil ? request.UntilUnixNanos : null,
             // Resolved now, so that replay sees the same instant.
             Clock = new FixedClock(now),
             Limits = limits,
         };
-        var batch = PprofIngestRules.Apply(PprofDecoder.Decode(profile.Span, options), fixes);
-        var logged = fixes == PprofFixes.None
-            ? (Kind: PprofWalCodec.Kind, Payload: PprofWalCodec.Encode(options, profile.Span))
-            : (Kind: IngestPprofWalCodec.Kind, Payload: IngestPprofWalCodec.Encode(fixes, options, profile.Span));
-        return new PyroscopeIngestResult { Request = request, Batch = batch, WalKind = logged.Kind, WalPayload = logged.Payload };
+        if ((fixes & PprofFixes.DotnetSampleTypes) != 0)
+        {
+            return DecodeDotnetPprof(request, profile, options, fixes, configs);
+        }
+        string? chosen = null;
+        var batch = PprofDecoder.Decode(profile.Span, options with { ProfileNameRule = types => chosen = PprofIngestRules.ProfileName(types, configs) });
+        batch = PprofIngestRules.Apply(batch, fixes);
+        var logged = options with { ProfileName = chosen };
+        return new PyroscopeIngestResult
+        {
+            Request = request,
+            Batch = batch,
+            WalKind = fixes == PprofFixes.None ? PprofWalCodec.Kind : IngestPprofWalCodec.Kind,
+            WalHeader = fixes == PprofFixes.None ? PprofWalCodec.EncodeHeader(logged) : IngestPprofWalCodec.EncodeHeader(fixes, logged),
+            WalBody = profile,
+        };
     }
 
     /// <summary>
-    /// The protobuf bytes: inflated if gzipped (within the limit), else as sent; null if they
-    /// cannot be inflated, and then the decoder, which reads the bytes as sent, says why.
+    /// The .NET agent's profiles (dotnetspy): '-' in sample type names becomes '_' before the name
+    /// is chosen, and an old agent's all-zero function ids are given their locations' ids, which
+    /// needs the profile's tables before decoding. Inflated once here; a light walk reads what the
+    /// rules need, the decoder then reads the inflated bytes (two passes: this agent only).
     /// </summary>
-    private static ReadOnlyMemory<byte>? Raw(ReadOnlyMemory<byte> profile, IngestLimits limits)
+    private static PyroscopeIngestResult DecodeDotnetPprof(PyroscopeIngestRequest request, ReadOnlyMemory<byte> profile, PprofDecodeOptions options,
+        PprofFixes fixes, IReadOnlyDictionary<string, SampleTypeConfig?> configs)
     {
-        var span = profile.Span;
-        if (span.Length < 2 || span[0] != 0x1F || span[1] != 0x8B)
+        using var inflated = GzipInflater.IsGzip(profile.Span) ? GzipInflater.Inflate(profile.Span, InflateBounds.Profile(options.Limits.MaxDecompressedBytes)) : default;
+        var raw = inflated.Length > 0 ? inflated.Memory : profile;
+        var summary = PprofSummary.TryRead(raw.Span);
+        var logged = profile;
+        if (summary is not null && PprofIngestRules.FixDotnetFunctionIds(raw.Span, summary) is { } fixedProfile)
         {
-            return profile;
+            // Logged fixed, so replay needs no fix of its own.
+            logged = fixedProfile;
+            raw = fixedProfile;
         }
-        try
+        var resolved = options with
         {
-            var inflated = ContentEncoding.Gunzip(profile, limits.MaxDecompressedBytes);
-            return inflated is null ? null : new ReadOnlyMemory<byte>(inflated);
-        }
-        catch (InvalidDataException)
+            ProfileName = summary is null ? null : PprofIngestRules.ProfileName(PprofIngestRules.FixSampleTypeNames(summary.SampleTypes, fixes), configs),
+        };
+        var batch = PprofIngestRules.Apply(PprofDecoder.Decode(raw.Span, resolved), fixes);
+        return new PyroscopeIngestResult
         {
-            return null;
-        }
+            Request = request,
+            Batch = batch,
+            WalKind = IngestPprofWalCodec.Kind,
+            WalHeader = IngestPprofWalCodec.EncodeHeader(fixes, resolved),
+            WalBody = logged,
+        };
     }
 }

@@ -16,23 +16,25 @@ public static partial class PyroscopeIngest
     public const string SpyLabel = "pyroscope_spy";
 
     /// <summary>
-    /// Decodes one request. <paramref name="query"/> holds the decoded query parameters (one
-    /// value each), <paramref name="contentType"/> the Content-Type header. Throws
-    /// <see cref="ProfileRejectedException"/>, and only that, for bad input; its message names
-    /// the parameter, form part or line at fault.
+    /// Decodes one request whose body has no Content-Encoding (the door's one Content-Encoding
+    /// step has undone it). <paramref name="query"/> holds the decoded query parameters (one value
+    /// each), <paramref name="contentType"/> the Content-Type header. Throws
+    /// <see cref="ProfileRejectedException"/>, and only that, for bad input; its message names the
+    /// parameter, form part or line at fault. The result's log record refers to
+    /// <paramref name="body"/>'s memory.
     /// </summary>
     public static PyroscopeIngestResult Decode(IReadOnlyDictionary<string, string> query, string? contentType, ReadOnlyMemory<byte> body,
-        IngestLimits limits, TimeProvider clock) => Decode(query, contentType, contentEncoding: null, body, limits, clock);
-
-    /// <summary>As above, undoing <paramref name="contentEncoding"/> (identity or gzip) first, if the host has not.</summary>
-    public static PyroscopeIngestResult Decode(IReadOnlyDictionary<string, string> query, string? contentType, string? contentEncoding,
-        ReadOnlyMemory<byte> body, IngestLimits limits, TimeProvider clock)
+        IngestLimits limits, TimeProvider clock)
     {
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentNullException.ThrowIfNull(clock);
         var now = clock.GetUtcNow();
         var request = PyroscopeIngestRequest.Parse(query, contentType, now);
-        body = ContentEncoding.Decode(contentEncoding, body, limits);
+        if (body.Length > limits.MaxRequestBytes)
+        {
+            throw new ProfileRejectedException(RejectReason.DecompressedTooLarge,
+                $"The request body is {body.Length} bytes, over the limit max_request_bytes={limits.MaxRequestBytes}. Send fewer or smaller profiles per request, or raise the limit.");
+        }
         return request.Format switch
         {
             PyroscopeFormat.Folded or PyroscopeFormat.Lines => DecodeText(request, body, limits),
@@ -53,20 +55,6 @@ public static partial class PyroscopeIngest
     {
         [FoldedWalCodec.Kind] = payload => FoldedWalCodec.Decode(payload.Span),
         [IngestPprofWalCodec.Kind] = payload => IngestPprofWalCodec.Decode(payload.Span),
-    };
-
-    /// <summary>
-    /// The HTTP status for a rejection on /ingest, following Pyroscope's handler: 400 for the
-    /// request's parameters and labels, 413 over a size limit, 415 for formats not read, 422 for
-    /// a body that is not a valid profile. The body should be <c>ConnectError.ToJson</c> with the
-    /// code of that status, as Pyroscope answers.
-    /// </summary>
-    public static int HttpStatusFor(RejectReason reason) => reason switch
-    {
-        RejectReason.DecompressedTooLarge => 413,
-        RejectReason.UnsupportedFormat => 415,
-        RejectReason.InvalidProfile or RejectReason.TooManySamples => 422,
-        _ => 400,
     };
 
     private static string Describe(PyroscopeFormat format) => format switch
@@ -117,7 +105,8 @@ public static partial class PyroscopeIngest
             Request = request,
             Batch = batch,
             WalKind = FoldedWalCodec.Kind,
-            WalPayload = FoldedWalCodec.Encode(options, body.Span),
+            WalHeader = FoldedWalCodec.EncodeHeader(options),
+            WalBody = body,
         };
     }
 
@@ -139,7 +128,7 @@ public static partial class PyroscopeIngest
         Request = request,
         Batch = new ProfileBatch(),
         WalKind = ProfileWriter.BatchRecordKind,
-        WalPayload = ReadOnlyMemory<byte>.Empty,
+        WalBody = ReadOnlyMemory<byte>.Empty,
         NotStoredReason = reason,
     };
 }

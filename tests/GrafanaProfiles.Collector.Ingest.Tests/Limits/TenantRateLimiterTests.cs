@@ -1,4 +1,4 @@
-using GrafanaProfiles.Collector.Limits;
+using GrafanaProfiles.Collector.Ingest.Limits;
 
 namespace GrafanaProfiles.Collector.Ingest.Tests.Limits;
 

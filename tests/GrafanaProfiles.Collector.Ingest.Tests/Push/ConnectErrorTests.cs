@@ -42,8 +42,17 @@ public sealed class ConnectErrorTests
         foreach (var reason in Enum.GetValues<RejectReason>())
         {
             var code = ConnectError.CodeFor(reason);
-            Assert.Equal(reason == RejectReason.UnsupportedFormat ? ConnectCode.Unimplemented : ConnectCode.InvalidArgument, code);
-            Assert.InRange(ConnectError.HttpStatusFor(reason), 400, 501);
+            var expected = reason switch
+            {
+                RejectReason.UnsupportedFormat or RejectReason.UnsupportedMediaType => ConnectCode.Unimplemented,
+                RejectReason.Unauthorized => ConnectCode.Unauthenticated,
+                RejectReason.RateLimited or RejectReason.SeriesLimit or RejectReason.Overloaded or RejectReason.BodyTooLarge => ConnectCode.ResourceExhausted,
+                RejectReason.NotReady => ConnectCode.Unavailable,
+                _ => ConnectCode.InvalidArgument,
+            };
+            Assert.Equal(expected, code);
+            // The status is the one table's, for the push API as for every other.
+            Assert.InRange(Rejections.HttpStatus(reason), 400, 503);
         }
     }
 

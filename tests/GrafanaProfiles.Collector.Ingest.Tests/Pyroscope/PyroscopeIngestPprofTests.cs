@@ -152,7 +152,9 @@ public sealed class PyroscopeIngestPprofTests
             [("<module>", "app.py"), ("fib", "app.py"), ("run", "/usr/lib/python3.11/threading.py")],
             [([1, 0], 30_000_000), ([2], 10_000_000)]);
         var query = PyroscopeIngestTests.Query("name=" + Uri.EscapeDataString("py.app.cpu{env=prod}") + "&from=1714557600&until=1714557610&format=pprof&sampleRate=100&spyName=pyspy");
-        var result = PyroscopeIngest.Decode(query, "binary/octet-stream", "gzip", TestData.Gzip(profile), Limits, StoppedClock.Default);
+        // The door's one Content-Encoding step, then the decoder.
+        using var body = ContentEncoding.Decode("gzip", TestData.Gzip(profile), Limits);
+        var result = PyroscopeIngest.Decode(query, "binary/octet-stream", body.Body, Limits, StoppedClock.Default);
 
         var cpu = Assert.Single(result.Batch.Profiles);
         Assert.Equal("process_cpu:cpu:nanoseconds:cpu:nanoseconds", cpu.ProfileType);
@@ -261,7 +263,7 @@ public sealed class PyroscopeIngestPprofTests
     {
         var e = Assert.Throws<ProfileRejectedException>(() => PyroscopeIngestTests.Ingest("name=app&format=pprof", TestData.Pprof(file)));
         Assert.Equal(RejectReason.InvalidProfile, e.Reason);
-        Assert.Equal(422, PyroscopeIngest.HttpStatusFor(e.Reason));
+        Assert.Equal(422, Rejections.HttpStatus(e.Reason));
     }
 
     [Fact]

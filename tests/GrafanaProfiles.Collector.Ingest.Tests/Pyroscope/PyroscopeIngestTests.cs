@@ -284,7 +284,7 @@ public sealed class PyroscopeIngestTests
         var e = Rejected("name=app.cpu&" + parameter, "a 1", contentType);
         Assert.Equal(RejectReason.UnsupportedFormat, e.Reason);
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
-        Assert.Equal(415, PyroscopeIngest.HttpStatusFor(e.Reason));
+        Assert.Equal(415, Rejections.HttpStatus(e.Reason));
     }
 
     [Fact]
@@ -325,14 +325,16 @@ public sealed class PyroscopeIngestTests
     {
         var e = Rejected("name=app.cpu", "main;work 1\n", limits: Limits with { MaxDecompressedBytes = 5 });
         Assert.Equal(RejectReason.DecompressedTooLarge, e.Reason);
-        Assert.Equal(413, PyroscopeIngest.HttpStatusFor(e.Reason));
+        Assert.Equal(413, Rejections.HttpStatus(e.Reason));
     }
 
     [Fact]
     public void ContentEncoding_Gzip_Undone()
     {
         var body = TestData.Gzip(TestData.Read("pyroscope/pyspy-cpu.folded"));
-        var result = PyroscopeIngest.Decode(Query("name=app.cpu&spyName=pyspy"), "binary/octet-stream", "gzip", body, Limits, StoppedClock.Default);
+        // The door's one Content-Encoding step, then the decoder.
+        using var decoded = ContentEncoding.Decode("gzip", body, Limits);
+        var result = PyroscopeIngest.Decode(Query("name=app.cpu&spyName=pyspy"), "binary/octet-stream", decoded.Body, Limits, StoppedClock.Default);
         Assert.Equal(6, result.Batch.Profiles[0].Samples.Count);
     }
 }

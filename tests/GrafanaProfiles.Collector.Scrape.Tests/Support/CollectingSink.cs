@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using GrafanaProfiles.Collector.Ingest;
 using GrafanaProfiles.Collector.Scrape;
 using GrafanaProfiles.Store.Model;
 using GrafanaProfiles.Store.Pprof;
@@ -13,9 +14,11 @@ internal sealed class CollectingSink : IScrapeSink
 {
     public ConcurrentQueue<Received> Profiles { get; } = new();
 
-    public Task AppendAsync(string tenant, byte[] pprof, PprofDecodeOptions options, CancellationToken cancellationToken)
+    public Task AppendAsync(string tenant, byte[] pprof, string? contentEncoding, PprofDecodeOptions options, CancellationToken cancellationToken)
     {
-        var batch = PprofDecoder.Decode(pprof, options);
+        // The ingest door's one Content-Encoding step, then the decoder, as the host's sink runs them.
+        using var body = ContentEncoding.Decode(contentEncoding, pprof, options.Limits);
+        var batch = PprofDecoder.Decode(body.Body.Span, options);
         Profiles.Enqueue(new Received(tenant, pprof, options, batch));
         return Task.CompletedTask;
     }

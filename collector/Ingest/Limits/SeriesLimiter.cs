@@ -1,4 +1,4 @@
-namespace GrafanaProfiles.Collector.Limits;
+namespace GrafanaProfiles.Collector.Ingest.Limits;
 
 /// <summary>
 /// Counts a tenant's active series (seen within the idle time) and refuses a request that would

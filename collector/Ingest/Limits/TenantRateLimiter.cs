@@ -1,4 +1,4 @@
-namespace GrafanaProfiles.Collector.Limits;
+namespace GrafanaProfiles.Collector.Ingest.Limits;
 
 /// <summary>
 /// A token bucket per tenant over request body bytes: <c>rate</c> bytes per second refill, up to

@@ -1,0 +1,258 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using GrafanaProfiles.Collector.Ingest.Auth;
+using GrafanaProfiles.Collector.Ingest.Limits;
+using GrafanaProfiles.Store.Ingest;
+using GrafanaProfiles.Store.Write;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GrafanaProfiles.Collector.Ingest;
+
+/// <summary>
+/// The one door every ingest path passes through — Pyroscope's /ingest, the push API, OTLP and
+/// scraping — with its steps in order: ready → tenant and credentials → body within
+/// <c>max_body_bytes</c> → tenant rate → a bounded number of requests decoding at once (memory
+/// stays flat under overload) → the one Content-Encoding step → the API's decoder → active-series
+/// limit → one all-or-nothing append to the store, acknowledged once it is in the write-ahead log.
+/// Every refusal has a reason from the one closed set (<see cref="RejectReason"/>), its HTTP status
+/// from the one table (<see cref="Rejections"/>), a message naming the limit, and a count at the
+/// <see cref="IIngestObserver"/>; nothing of a refused request is stored. See README.md here.
+/// </summary>
+public sealed partial class IngestDoor : IDisposable
+{
+    private readonly IIngestStore _store;
+    private readonly IngestPolicy _policy;
+    private readonly IIngestObserver _observer;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _log;
+    private readonly TenantAuthenticator _auth;
+    private readonly TenantRateLimiter _rate;
+    private readonly SemaphoreSlim _decoding;
+
+    public IngestDoor(IIngestStore store, IngestPolicy policy, IIngestObserver? observer = null, TimeProvider? clock = null, ILogger? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(policy);
+        _store = store;
+        _policy = policy;
+        _observer = observer ?? NoIngestObserver.Instance;
+        _clock = clock ?? TimeProvider.System;
+        _log = log ?? NullLogger.Instance;
+        _auth = new TenantAuthenticator(policy.Auth);
+        _rate = new TenantRateLimiter(policy.IngestionRateBytes, policy.IngestionBurstBytes, _clock);
+        _decoding = new SemaphoreSlim(policy.MaxConcurrentIngests, policy.MaxConcurrentIngests);
+        Series = new SeriesLimiter(policy.MaxSeriesPerTenant, policy.SeriesIdleTime, _clock);
+    }
+
+    public IngestPolicy Policy => _policy;
+
+    /// <summary>The decoders' limits.</summary>
+    public IngestLimits Limits => _policy.Decode;
+
+    /// <summary>Active series per tenant (for <c>max_series_per_tenant</c>).</summary>
+    public SeriesLimiter Series { get; }
+
+    public void Dispose() => _decoding.Dispose();
+
+    /// <summary>
+    /// Takes one request through every step. Returns how it ended: refusals are results, never
+    /// exceptions; what throws is a failure of the collector itself (the log could not be written)
+    /// or cancellation.
+    /// </summary>
+    public async Task<IngestResult> IngestAsync(IngestRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var started = Stopwatch.GetTimestamp();
+        var tenant = "unknown";
+        byte[]? rented = null;
+        var holdsSlot = false;
+        try
+        {
+            var writer = _store.Writer ?? throw NotReady();
+            tenant = request.TrustedTenant is { } trusted ? Trusted(trusted) : _auth.Authenticate(request.TenantHeader, request.Authorization);
+            ReadOnlyMemory<byte> body;
+            if (request.BodyStream is { } stream)
+            {
+                (rented, var length) = await ReadBodyAsync(stream, request.ContentLength, cancellationToken).ConfigureAwait(false);
+                body = rented.AsMemory(0, length);
+            }
+            else
+            {
+                body = request.Body;
+                CheckBodySize(body.Length);
+            }
+            if (!_rate.TryTake(tenant, body.Length, out var wait))
+            {
+                throw new ProfileRejectedException(RejectReason.RateLimited,
+                    $"Tenant '{tenant}' is over its ingestion rate limit ingestion_rate_bytes={_policy.IngestionRateBytes}/s (burst {_policy.IngestionBurstBytes}); this request has {body.Length} bytes. Retry after {wait.TotalSeconds:0} s.")
+                { RetryAfter = wait };
+            }
+            if (!await _decoding.WaitAsync(_policy.IngestQueueWait, cancellationToken).ConfigureAwait(false))
+            {
+                throw new ProfileRejectedException(RejectReason.Overloaded,
+                    $"{_policy.MaxConcurrentIngests} requests are being decoded already (max_concurrent_ingests); retry shortly.")
+                { RetryAfter = TimeSpan.FromSeconds(1) };
+            }
+            holdsSlot = true;
+            var (appended, decoded) = DecodeAndAppend(writer, request, tenant, body, cancellationToken);
+            // The records are in the log's queue and the write buffer, their bytes copied: the body
+            // goes back to its pool and the decoding slot to the next request while this one waits
+            // for its group commit. Held across the wait, the slots (4 on 2 cores) capped the
+            // collector at 4 requests per commit (docs/benchmarks.md, change 28).
+            ReturnBody(ref rented);
+            _decoding.Release();
+            holdsSlot = false;
+            var logStarted = Stopwatch.GetTimestamp();
+            await appended.ConfigureAwait(false);
+            var logDuration = Stopwatch.GetElapsedTime(logStarted);
+            if (decoded.Dropped.Count > 0)
+            {
+                foreach (var (reason, count) in decoded.Dropped)
+                {
+                    _observer.ProfilesDropped(request.Api, tenant, reason, count);
+                }
+            }
+            _observer.Accepted(request.Api, tenant, decoded.Profiles, decoded.Samples, body.Length, Stopwatch.GetElapsedTime(started), logDuration);
+            return IngestResult.Stored(decoded.Profiles, decoded.Samples, decoded.DroppedProfiles, decoded.DroppedMessage);
+        }
+        catch (Exception e) when (AsRejection(e) is { } rejection)
+        {
+            _observer.Refused(request.Api, tenant, rejection.Reason);
+            _log.LogInformation("Refused {Api} request of tenant {Tenant}: {Reason}: {Message}", ApiName(request.Api), tenant, Rejections.Name(rejection.Reason), rejection.Message);
+            return IngestResult.Refused(rejection.Reason, rejection.Message, rejection.RetryAfter);
+        }
+        finally
+        {
+            ReturnBody(ref rented);
+            if (holdsSlot)
+            {
+                _decoding.Release();
+            }
+        }
+    }
+
+    /// <summary>The API's name as the metrics and logs give it.</summary>
+    public static string ApiName(IngestApi api) => api switch
+    {
+        IngestApi.Pyroscope => "pyroscope",
+        IngestApi.Push => "push",
+        IngestApi.Otlp => "otlp",
+        IngestApi.Scrape => "scrape",
+        _ => api.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>
+    /// Content-Encoding, decode, series limit, and the append up to the point where the records are
+    /// queued (the returned task completes when they are durable). The decoded body is returned to
+    /// its pool before this returns: the writer has copied what it logs.
+    /// </summary>
+    private (Task Appended, DecodedRecords Decoded) DecodeAndAppend(ProfileWriter writer, IngestRequest request, string tenant, ReadOnlyMemory<byte> body,
+        CancellationToken cancellationToken)
+    {
+        using var content = ContentEncoding.Decode(request.ContentEncoding, body, Limits);
+        var decoded = Decode(request, content.Body);
+        if (decoded.Records.Count == 0)
+        {
+            // Accepted with nothing to keep: an empty body, a legacy span profile, profiles of zeros.
+            return (Task.CompletedTask, decoded);
+        }
+        AdmitSeries(tenant, decoded.Records);
+        return (writer.AppendAllAsync(tenant, decoded.Records, cancellationToken), decoded);
+    }
+
+    private void AdmitSeries(string tenant, IReadOnlyList<WalAppend> records)
+    {
+        var ids = new HashSet<ulong>();
+        foreach (var record in records)
+        {
+            foreach (var profile in record.Batch.Profiles)
+            {
+                ids.Add(profile.SeriesId);
+            }
+        }
+        if (!Series.TryAdmit(tenant, ids, out var active, out var added))
+        {
+            throw new ProfileRejectedException(RejectReason.SeriesLimit,
+                $"Tenant '{tenant}' has {active} active series; this request adds {added} more, over the limit max_series_per_tenant={_policy.MaxSeriesPerTenant}. Reduce label cardinality or raise the limit.")
+            { RetryAfter = TimeSpan.FromMinutes(1) };
+        }
+    }
+
+    private ProfileRejectedException NotReady() => new(RejectReason.NotReady,
+        _store.Failure is { } e ? $"The store could not be opened: {e.Message}" : "The collector is starting (replaying its write-ahead log); retry shortly.")
+    { RetryAfter = TimeSpan.FromSeconds(1) };
+
+    private static string Trusted(string tenant)
+    {
+        TenantAuthenticator.CheckTenantName(tenant);
+        return tenant;
+    }
+
+    private static ProfileRejectedException? AsRejection(Exception e) => e switch
+    {
+        ProfileRejectedException r => r,
+        StoreOverloadedException o => new ProfileRejectedException(RejectReason.Overloaded, o.Message) { RetryAfter = TimeSpan.FromSeconds(1) },
+        _ => null,
+    };
+
+    private void CheckBodySize(long length)
+    {
+        if (length > _policy.MaxBodyBytes)
+        {
+            throw BodyTooLarge($"The request body is {length.ToString(CultureInfo.InvariantCulture)} bytes, over the limit max_body_bytes={_policy.MaxBodyBytes}.");
+        }
+    }
+
+    private static ProfileRejectedException BodyTooLarge(string message) => new(RejectReason.BodyTooLarge, message);
+
+    /// <summary>Reads the body into a pooled buffer, refusing it as soon as it passes <c>max_body_bytes</c>.</summary>
+    private async Task<(byte[] Buffer, int Length)> ReadBodyAsync(Stream body, long? declared, CancellationToken cancellationToken)
+    {
+        var maxBytes = _policy.MaxBodyBytes;
+        if (declared is { } d)
+        {
+            CheckBodySize(d);
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(declared ?? 64 * 1024, maxBytes) + 1);
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, maxBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                var read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return (buffer, length);
+                }
+                length += read;
+                if (length > maxBytes)
+                {
+                    throw BodyTooLarge($"The request body is over the limit max_body_bytes={maxBytes}.");
+                }
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    private static void ReturnBody(ref byte[]? rented)
+    {
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+            rented = null;
+        }
+    }
+}
