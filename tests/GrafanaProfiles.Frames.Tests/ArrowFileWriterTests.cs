@@ -50,6 +50,60 @@ public class ArrowFileWriterTests
         AssertFrame(frame, read);
     }
 
+    [Theory]
+    [InlineData(int.MaxValue, 1)]
+    [InlineData(2, 2)]
+    [InlineData(1, 3)]
+    public void Write_AllTypes_ApacheArrowsOwnReaderReadsTypesMetadataAndValues(int maxRowsPerBatch, int batches)
+    {
+        var frame = AllTypes();
+        var read = ApacheArrowFile.Read(ArrowFileWriter.Write(frame, maxRowsPerBatch));
+
+        Assert.Equal(batches, read.Batches);
+        Assert.Equal(new Dictionary<string, string> { ["name"] = frame.Name, ["refId"] = frame.RefId, ["meta"] = frame.MetaJson! },
+            read.Schema.Metadata);
+        Assert.Equal(frame.Fields.Count, read.Schema.FieldsList.Count);
+        for (int f = 0; f < frame.Fields.Count; f++)
+        {
+            var field = frame.Fields[f];
+            var actual = read.Schema.FieldsList[f];
+            Assert.Equal(field.Name, actual.Name);
+            Assert.Equal(field.Nullable, actual.IsNullable);
+            Assert.Equal(ExpectedArrowType(field.Type), ArrowTypeText(actual.DataType));
+            var expectedMetadata = new Dictionary<string, string> { ["tstype"] = field.TypeScriptType };
+            if (field.Labels is not null)
+            {
+                expectedMetadata["labels"] = JsonSerializer.Serialize(new SortedDictionary<string, string>(Labels, StringComparer.Ordinal));
+            }
+
+            if (field.ConfigJson is not null)
+            {
+                expectedMetadata["config"] = field.ConfigJson;
+            }
+
+            Assert.Equal(expectedMetadata.OrderBy(p => p.Key), actual.Metadata.OrderBy(p => p.Key));
+            Assert.Equal(Base64(Enumerable.Range(0, field.Length).Select(field.GetValue)), Base64(read.Columns[f]));
+        }
+    }
+
+    private static string ExpectedArrowType(FieldType type) => type switch
+    {
+        FieldType.String => "String",
+        FieldType.Int64 => "Int64",
+        FieldType.UInt16 or FieldType.Enum => "UInt16",
+        FieldType.Float64 => "Double",
+        FieldType.Bool => "Boolean",
+        FieldType.Time => "Timestamp(Nanosecond, no zone)",
+        _ => "Binary",
+    };
+
+    private static string ArrowTypeText(Apache.Arrow.Types.IArrowType type) => type is Apache.Arrow.Types.TimestampType t
+        ? $"Timestamp({t.Unit}, {t.Timezone ?? "no zone"})"
+        : type.TypeId.ToString();
+
+    private static IEnumerable<object?> Base64(IEnumerable<object?> values) =>
+        values.Select(v => v is byte[] bytes ? Convert.ToBase64String(bytes) : v);
+
     [Fact]
     public void Write_ZeroRows_ReadsAsEmptyColumnsWithTheirTypes()
     {
