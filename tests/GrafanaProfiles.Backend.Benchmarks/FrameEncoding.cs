@@ -26,7 +26,7 @@ internal static class FrameEncoding
         {
             var bytes = ArrowFileWriter.Write(ProfileFrames.FlameGraph("A", graph, "ns")).Length;
             var time = Timing.Median(3, runs, () => ArrowFileWriter.Write(ProfileFrames.FlameGraph("A", graph, "ns"))).TotalMilliseconds;
-            lines.Add($"| {title} ({graph.NodeCount:N0} rows, {bytes / 1024.0:N0} KiB) | {time:F2} ms | {storeMs:F1} ms (the 24 h query) | {time / storeMs:F2}× | ProfileFrames.FlameGraph + ArrowFileWriter.Write |");
+            lines.Add($"| {title} ({graph.NodeCount:N0} rows, {bytes / 1024.0:N0} KiB) | {time:F2} ms | {storeMs:F1} ms (the 24 h query) | {time / storeMs:F3}× | ProfileFrames.FlameGraph + ArrowFileWriter.Write |");
         }
         return lines;
     }
