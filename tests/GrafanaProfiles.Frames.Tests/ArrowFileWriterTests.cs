@@ -147,6 +147,41 @@ public class ArrowFileWriterTests
         Assert.Contains("row 1", error.Message, StringComparison.Ordinal);
     }
 
+    public static TheoryData<string, Func<Field>> NonNullableFieldsWithANull => new()
+    {
+        { "int64", () => Field.Int64("int64", [1, null, 3]) },
+        { "uint16", () => Field.UInt16("uint16", [1, null, 3]) },
+        { "float64", () => Field.Float64("float64", [1.5, null, 3]) },
+        { "bool", () => Field.Bool("bool", [true, null, false]) },
+        { "time", () => Field.Time("time", new long?[] { 1, null, 3 }) },
+        { "json", () => Field.Binary("json", [[1], null, [3]]) },
+        { "enum", () => Field.Enum("enum", [1, null, 3]) },
+    };
+
+    [Theory]
+    [MemberData(nameof(NonNullableFieldsWithANull))]
+    public void Field_NullInNonNullableColumnOfAnyType_IsRefusedNamingFieldAndRow(string name, Func<Field> create)
+    {
+        var error = Assert.Throws<ArgumentException>(create);
+        Assert.Contains($"'{name}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("row 1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Write_NullableFieldsWithoutNulls_ReadAsNullableWithEveryValue()
+    {
+        var frame = new DataFrame("f", "A",
+        [
+            Field.String("s", ["a", "b"], nullable: true),
+            Field.Int64("i", [1, 2], nullable: true),
+            Field.Bool("b", [true, false], nullable: true),
+            Field.Time("t", new long?[] { 5, 6 }, nullable: true),
+        ]);
+
+        AssertFrame(frame, ArrowReader.Read(ArrowFileWriter.Write(frame)));
+        Assert.All(frame.Fields, f => Assert.Equal(0, f.Column.NullCount));
+    }
+
     [Fact]
     public void GoldenSdkFile_ReadBySameScript_MatchesSdkJsonAndOurMetadataConventions()
     {
