@@ -1,17 +1,18 @@
-using System.Buffers.Binary;
+using Apache.Arrow;
+using ArrowField = Apache.Arrow.Field;
+using IpcFileWriter = Apache.Arrow.Ipc.ArrowFileWriter;
 
 namespace GrafanaProfiles.Backend.Frames;
 
 /// <summary>
 /// Encodes a <see cref="DataFrame"/> as an Arrow IPC file, the form Grafana's
-/// <c>data.UnmarshalArrowFrame</c> reads (see README.md beside this file for the byte layout).
+/// <c>data.UnmarshalArrowFrame</c> reads, with Apache.Arrow's file writer; this class adds only
+/// Grafana's schema and field metadata (README.md beside this file).
 /// </summary>
-public static partial class ArrowFileWriter
+public static class ArrowFileWriter
 {
-    private static readonly byte[] Magic = "ARROW1"u8.ToArray();
-    private const short MetadataVersionV5 = 4;
-    private const byte HeaderSchema = 1;
-    private const byte HeaderRecordBatch = 3;
+    /// <summary>Bytes reserved beyond the columns' buffers for the schema (written twice), message headers and padding.</summary>
+    private const int FramingReserve = 4096;
 
     /// <summary>Writes the frame as one record batch (zero rows still give one empty batch).</summary>
     public static byte[] Write(DataFrame frame) => Write(frame, int.MaxValue);
@@ -21,76 +22,73 @@ public static partial class ArrowFileWriter
     {
         ArgumentNullException.ThrowIfNull(frame);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRowsPerBatch, 1);
-        using var output = new MemoryStream();
-        output.Write(Magic);
-        output.Write(stackalloc byte[2]);
-
         var schema = BuildSchema(frame);
-        WriteMessage(output, Message(HeaderSchema, schema, 0), ReadOnlySpan<byte>.Empty);
-
-        var blocks = new List<(long Offset, int MetadataLength, long BodyLength)>();
-        int rows = frame.RowCount;
-        int start = 0;
-        do
+        using var output = new MemoryStream(EstimatedSize(frame));
+        using (var writer = new IpcFileWriter(output, schema, leaveOpen: true))
         {
-            int count = Math.Min(maxRowsPerBatch, rows - start);
-            var (recordBatch, body) = BuildRecordBatch(frame, start, count);
-            long offset = output.Position;
-            int metadataLength = WriteMessage(output, Message(HeaderRecordBatch, recordBatch, body.Length), body);
-            blocks.Add((offset, metadataLength, body.Length));
-            start += count;
+            int rows = frame.RowCount;
+            int start = 0;
+            do
+            {
+                int count = Math.Min(maxRowsPerBatch, rows - start);
+                writer.WriteRecordBatch(new RecordBatch(schema, Columns(frame, start, count), count));
+                start += count;
+            }
+            while (start < rows);
+
+            writer.WriteEnd();
         }
-        while (start < rows);
 
-        // End-of-stream marker, as the Go writer leaves before the footer.
-        Span<byte> eos = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt32LittleEndian(eos, 0xFFFFFFFF);
-        output.Write(eos);
-
-        var footer = new FbTable()
-            .Scalar(0, 2, MetadataVersionV5)
-            .Ref(1, schema)
-            .Ref(2, new FbStructVector([], 0))
-            .Ref(3, Blocks(blocks));
-        byte[] footerBytes = FlatBufferWriter.Finish(footer);
-        output.Write(footerBytes);
-        Span<byte> footerLength = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(footerLength, footerBytes.Length);
-        output.Write(footerLength);
-        output.Write(Magic);
         return output.ToArray();
     }
 
-    private static FbTable Message(byte headerType, FbTable header, long bodyLength) => new FbTable()
-        .Scalar(0, 2, MetadataVersionV5)
-        .Scalar(1, 1, headerType)
-        .Ref(2, header)
-        .Scalar(3, 8, bodyLength);
-
-    /// <summary>Writes continuation marker, metadata length, padded metadata and body; returns the metadata part's length.</summary>
-    private static int WriteMessage(MemoryStream output, FbTable message, ReadOnlySpan<byte> body)
+    /// <summary>The Arrow schema: <c>name</c>, <c>refId</c> and (when given) <c>meta</c>; per field <c>tstype</c>, <c>labels</c>, <c>config</c>.</summary>
+    private static Schema BuildSchema(DataFrame frame)
     {
-        byte[] metadata = FlatBufferWriter.Finish(message);
-        Span<byte> prefix = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt32LittleEndian(prefix, 0xFFFFFFFF);
-        BinaryPrimitives.WriteInt32LittleEndian(prefix[4..], metadata.Length);
-        output.Write(prefix);
-        output.Write(metadata);
-        output.Write(body);
-        return 8 + metadata.Length;
-    }
-
-    private static FbStructVector Blocks(List<(long Offset, int MetadataLength, long BodyLength)> blocks)
-    {
-        var raw = new byte[24 * blocks.Count];
-        for (int i = 0; i < blocks.Count; i++)
+        var metadata = new List<KeyValuePair<string, string>> { new("name", frame.Name), new("refId", frame.RefId) };
+        if (frame.MetaJson is { } meta)
         {
-            var span = raw.AsSpan(24 * i);
-            BinaryPrimitives.WriteInt64LittleEndian(span, blocks[i].Offset);
-            BinaryPrimitives.WriteInt32LittleEndian(span[8..], blocks[i].MetadataLength);
-            BinaryPrimitives.WriteInt64LittleEndian(span[16..], blocks[i].BodyLength);
+            metadata.Add(new("meta", meta));
         }
 
-        return new FbStructVector(raw, blocks.Count);
+        var fields = new List<ArrowField>(frame.Fields.Count);
+        foreach (var field in frame.Fields)
+        {
+            var fieldMetadata = new List<KeyValuePair<string, string>> { new("tstype", field.TypeScriptType) };
+            if (field.LabelsJson is { } labels)
+            {
+                fieldMetadata.Add(new("labels", labels));
+            }
+
+            if (field.ConfigJson is { } config)
+            {
+                fieldMetadata.Add(new("config", config));
+            }
+
+            fields.Add(new ArrowField(field.Name, field.Column.Data.DataType, field.Nullable, fieldMetadata));
+        }
+
+        return new Schema(fields, metadata);
+    }
+
+    private static IEnumerable<IArrowArray> Columns(DataFrame frame, int start, int count) =>
+        start == 0 && count == frame.RowCount
+            ? frame.Fields.Select(f => f.Column)
+            : frame.Fields.Select(f => ArrowArrayFactory.Slice(f.Column, start, count));
+
+    private static int EstimatedSize(DataFrame frame)
+    {
+        // The schema, with its metadata, is written twice: as the first message and in the footer.
+        long size = FramingReserve + (2L * (frame.MetaJson?.Length ?? 0));
+        foreach (var field in frame.Fields)
+        {
+            size += 64 + (2L * (field.Name.Length + (field.ConfigJson?.Length ?? 0) + (field.Labels?.Sum(p => p.Key.Length + p.Value.Length + 6) ?? 0)));
+            foreach (var buffer in field.Column.Data.Buffers)
+            {
+                size += buffer.Length + 8;
+            }
+        }
+
+        return (int)Math.Min(size, System.Array.MaxLength);
     }
 }

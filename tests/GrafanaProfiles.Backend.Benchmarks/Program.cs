@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
-using GrafanaProfiles.Backend.Frames;
+using GrafanaProfiles.Backend.Benchmarks;
 using GrafanaProfiles.Backend.Queries;
 using GrafanaProfiles.Benchmarks.Measurement;
 using GrafanaProfiles.Schema.PluginV2;
@@ -14,11 +14,13 @@ using GrafanaProfiles.TestSupport;
 
 // Plugin benchmark: each query through the real plugin process (QueryData over gRPC on its Unix
 // socket: JSON, store query, frames, Arrow, protobuf, HTTP/2) against the store call alone in this
-// process, paired run by run; plus the frame encoding alone. See docs/benchmarks.md.
+// process, paired run by run; plus the frame encoding alone (--frames-only: that alone, without the
+// plugin process). See docs/benchmarks.md.
 // --startup: the plugin's start-up (handshake, first answers, RSS) instead; see Startup.cs.
 var runs = 15;
 var pods = 4;
 var unpaired = false;
+var framesOnly = false;
 var startup = false;
 string? baseline = null;
 string? pluginPath = null;
@@ -29,11 +31,12 @@ for (int i = 0; i < args.Length; i++)
         case "--runs": runs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--pods": pods = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--unpaired": unpaired = true; break;
+        case "--frames-only": framesOnly = true; break;
         case "--startup": startup = true; break;
         case "--baseline": baseline = args[++i]; break;
         case "--plugin": pluginPath = args[++i]; break;
         default:
-            Console.Error.WriteLine("usage: GrafanaProfiles.Backend.Benchmarks [--runs N] [--pods N] [--unpaired] | --startup [--runs N] [--plugin PLUGIN_EXECUTABLE] [--baseline PLUGIN_EXECUTABLE]");
+            Console.Error.WriteLine("usage: GrafanaProfiles.Backend.Benchmarks [--runs N] [--pods N] [--unpaired] [--frames-only] | --startup [--runs N] [--plugin PLUGIN_EXECUTABLE] [--baseline PLUGIN_EXECUTABLE]");
             return 2;
     }
 }
@@ -48,8 +51,34 @@ var generate = Stopwatch.StartNew();
 var rows = await Dataset.WriteAsync(store, day, pods);
 Console.WriteLine($"dataset: {rows:N0} rows, 24 h of 'checkout' on {pods} pods (one profile per pod per minute), written in {generate.Elapsed.TotalSeconds:F1} s; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
 
-await using var plugin = await PluginProcess.StartAsync();
 using var reader = new ProfileReader(store.DataDirectory);
+var hourFrom = day.AddHours(12);
+var selector = LabelSelector.Parse("{service_name=\"checkout\"}");
+var hourSelection = new ProfileSelection("default", hourFrom, hourFrom.AddHours(1), Dataset.Cpu, selector);
+var daySelection = hourSelection.WithRange(day, day.AddDays(1));
+
+// Frame encoding alone: the flame graph frame of 24 h, and a synthetic one of 100k rows, to an Arrow file.
+IReadOnlyList<string> FrameRows()
+{
+    var graph = reader.FlameGraph(daySelection);
+    var storeOnly = Median(3, runs, () => reader.FlameGraph(daySelection));
+    return FrameEncoding.Rows(runs, graph, storeOnly);
+}
+
+if (framesOnly)
+{
+    Console.WriteLine();
+    Console.WriteLine("| frame | encoding | store call | ratio | what |");
+    Console.WriteLine("| --- | --- | --- | --- | --- |");
+    foreach (var line in FrameRows())
+    {
+        Console.WriteLine(line);
+    }
+    Console.WriteLine($"\nmedians of {runs} runs after 3 warm-ups; load average at end {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+    return 0;
+}
+
+await using var plugin = await PluginProcess.StartAsync();
 using var bare = DuckDbDatabase.Open(settings: new Dictionary<string, string>
 {
     ["threads"] = reader.Options.Threads.ToString(CultureInfo.InvariantCulture),
@@ -66,8 +95,6 @@ var context = new PluginContext
         LastUpdatedMS = 1,
     },
 };
-var selector = LabelSelector.Parse("{service_name=\"checkout\"}");
-var hourFrom = day.AddHours(12);
 var results = new List<(string Name, double Plugin, double Store, string Note)>();
 
 void Measure(string name, string queryType, object json, DateTime from, DateTime to, long intervalMs, Action storeCall, string note)
@@ -105,8 +132,6 @@ void Measure(string name, string queryType, object json, DateTime from, DateTime
     results.Add((name, pluginTime, storeTime, $"{note}; {frameBytes / 1024.0:N0} KiB of frames"));
 }
 
-var hourSelection = new ProfileSelection("default", hourFrom, hourFrom.AddHours(1), Dataset.Cpu, selector);
-var daySelection = hourSelection.WithRange(day, day.AddDays(1));
 Measure("flame graph 1 h", "profile", new { labelSelector = "{service_name=\"checkout\"}", profileTypeId = Dataset.Cpu }, hourFrom, hourFrom.AddHours(1), 2_000,
     () => reader.FlameGraph(hourSelection), "store: ProfileReader.FlameGraph");
 Measure("flame graph 24 h", "profile", new { labelSelector = "{service_name=\"checkout\"}", profileTypeId = Dataset.Cpu }, day, day.AddDays(1), 60_000,
@@ -163,11 +188,7 @@ var sqlInProcess = Median(2, runs, () => GrafanaProfiles.Backend.Sql.SqlQuery.Ru
 Console.WriteLine($"sql SELECT 1 over 24 h in this process (SqlQuery.Run): {sqlInProcess:F1} ms");
 Console.WriteLine($"sandbox: open {open:F1} ms, open + views over {dayFiles.Samples.Count + dayFiles.Stacks.Count + dayFiles.Functions.Count} files {withViews:F1} ms");
 
-// Frame encoding alone: the flame graph frame of 24 h to an Arrow file.
-var graph = reader.FlameGraph(daySelection);
-var frameTime = Median(3, runs, () => ArrowFileWriter.Write(ProfileFrames.FlameGraph("A", graph, "ns")));
-var storeOnly = Median(3, runs, () => reader.FlameGraph(daySelection));
-var frameBytesAlone = ArrowFileWriter.Write(ProfileFrames.FlameGraph("A", graph, "ns")).Length;
+var frameRows = FrameRows();
 
 Console.WriteLine();
 Console.WriteLine("| query | through the plugin (gRPC) | store call alone | ratio | note |");
@@ -176,7 +197,10 @@ foreach (var (name, p, s, note) in results)
 {
     Console.WriteLine($"| {name} | {p:F1} ms | {s:F1} ms | {p / s:F2}× | {note} |");
 }
-Console.WriteLine($"| flame graph frame encoding ({graph.NodeCount:N0} rows, {frameBytesAlone / 1024.0:N0} KiB) | {frameTime:F2} ms | {storeOnly:F1} ms (the query) | {frameTime / storeOnly:F2}× | ProfileFrames.FlameGraph + ArrowFileWriter.Write |");
+foreach (var line in frameRows)
+{
+    Console.WriteLine(line);
+}
 Console.WriteLine($"\nmedians of {runs} {(unpaired ? "unpaired" : "paired")} runs after 3 warm-ups; load average at end {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
 await plugin.StopLikeGrafanaAsync();
 return 0;

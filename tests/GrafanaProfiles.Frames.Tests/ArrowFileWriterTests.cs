@@ -50,6 +50,60 @@ public class ArrowFileWriterTests
         AssertFrame(frame, read);
     }
 
+    [Theory]
+    [InlineData(int.MaxValue, 1)]
+    [InlineData(2, 2)]
+    [InlineData(1, 3)]
+    public void Write_AllTypes_ApacheArrowsOwnReaderReadsTypesMetadataAndValues(int maxRowsPerBatch, int batches)
+    {
+        var frame = AllTypes();
+        var read = ApacheArrowFile.Read(ArrowFileWriter.Write(frame, maxRowsPerBatch));
+
+        Assert.Equal(batches, read.Batches);
+        Assert.Equal(new Dictionary<string, string> { ["name"] = frame.Name, ["refId"] = frame.RefId, ["meta"] = frame.MetaJson! },
+            read.Schema.Metadata);
+        Assert.Equal(frame.Fields.Count, read.Schema.FieldsList.Count);
+        for (int f = 0; f < frame.Fields.Count; f++)
+        {
+            var field = frame.Fields[f];
+            var actual = read.Schema.FieldsList[f];
+            Assert.Equal(field.Name, actual.Name);
+            Assert.Equal(field.Nullable, actual.IsNullable);
+            Assert.Equal(ExpectedArrowType(field.Type), ArrowTypeText(actual.DataType));
+            var expectedMetadata = new Dictionary<string, string> { ["tstype"] = field.TypeScriptType };
+            if (field.Labels is not null)
+            {
+                expectedMetadata["labels"] = JsonSerializer.Serialize(new SortedDictionary<string, string>(Labels, StringComparer.Ordinal));
+            }
+
+            if (field.ConfigJson is not null)
+            {
+                expectedMetadata["config"] = field.ConfigJson;
+            }
+
+            Assert.Equal(expectedMetadata.OrderBy(p => p.Key), actual.Metadata.OrderBy(p => p.Key));
+            Assert.Equal(Base64(Enumerable.Range(0, field.Length).Select(field.GetValue)), Base64(read.Columns[f]));
+        }
+    }
+
+    private static string ExpectedArrowType(FieldType type) => type switch
+    {
+        FieldType.String => "String",
+        FieldType.Int64 => "Int64",
+        FieldType.UInt16 or FieldType.Enum => "UInt16",
+        FieldType.Float64 => "Double",
+        FieldType.Bool => "Boolean",
+        FieldType.Time => "Timestamp(Nanosecond, no zone)",
+        _ => "Binary",
+    };
+
+    private static string ArrowTypeText(Apache.Arrow.Types.IArrowType type) => type is Apache.Arrow.Types.TimestampType t
+        ? $"Timestamp({t.Unit}, {t.Timezone ?? "no zone"})"
+        : type.TypeId.ToString();
+
+    private static IEnumerable<object?> Base64(IEnumerable<object?> values) =>
+        values.Select(v => v is byte[] bytes ? Convert.ToBase64String(bytes) : v);
+
     [Fact]
     public void Write_ZeroRows_ReadsAsEmptyColumnsWithTheirTypes()
     {
@@ -91,6 +145,41 @@ public class ArrowFileWriterTests
     {
         var error = Assert.Throws<ArgumentException>(() => Field.String("names", ["a", null]));
         Assert.Contains("row 1", error.Message, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, Func<Field>> NonNullableFieldsWithANull => new()
+    {
+        { "int64", () => Field.Int64("int64", [1, null, 3]) },
+        { "uint16", () => Field.UInt16("uint16", [1, null, 3]) },
+        { "float64", () => Field.Float64("float64", [1.5, null, 3]) },
+        { "bool", () => Field.Bool("bool", [true, null, false]) },
+        { "time", () => Field.Time("time", new long?[] { 1, null, 3 }) },
+        { "json", () => Field.Binary("json", [[1], null, [3]]) },
+        { "enum", () => Field.Enum("enum", [1, null, 3]) },
+    };
+
+    [Theory]
+    [MemberData(nameof(NonNullableFieldsWithANull))]
+    public void Field_NullInNonNullableColumnOfAnyType_IsRefusedNamingFieldAndRow(string name, Func<Field> create)
+    {
+        var error = Assert.Throws<ArgumentException>(create);
+        Assert.Contains($"'{name}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("row 1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Write_NullableFieldsWithoutNulls_ReadAsNullableWithEveryValue()
+    {
+        var frame = new DataFrame("f", "A",
+        [
+            Field.String("s", ["a", "b"], nullable: true),
+            Field.Int64("i", [1, 2], nullable: true),
+            Field.Bool("b", [true, false], nullable: true),
+            Field.Time("t", new long?[] { 5, 6 }, nullable: true),
+        ]);
+
+        AssertFrame(frame, ArrowReader.Read(ArrowFileWriter.Write(frame)));
+        Assert.All(frame.Fields, f => Assert.Equal(0, f.Column.NullCount));
     }
 
     [Fact]

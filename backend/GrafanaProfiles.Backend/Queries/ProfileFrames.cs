@@ -49,26 +49,22 @@ public static class ProfileFrames
         var unitConfig = UnitConfig(unit);
         var empty = graph.NodeCount <= 1 && graph.Values[0] == 0 && (graph.ValuesRight?[0] ?? 0) == 0;
         var rows = empty ? 0 : graph.NodeCount;
-        var levels = new long?[rows];
-        var values = new long?[rows];
-        var selfs = new long?[rows];
+        var levels = new long[rows];
         for (var i = 0; i < rows; i++)
         {
             levels[i] = graph.Levels[i];
-            values[i] = graph.Values[i];
-            selfs[i] = graph.Selfs[i];
         }
         var fields = new List<Field>
         {
             Field.Int64("level", levels),
-            Field.Int64("value", values, configJson: unitConfig),
-            Field.Int64("self", selfs, configJson: unitConfig),
+            Field.Int64("value", graph.Values.AsSpan(0, rows), configJson: unitConfig),
+            Field.Int64("self", graph.Selfs.AsSpan(0, rows), configJson: unitConfig),
             empty ? Field.String("label", []) : LabelField(graph),
         };
         if (graph.IsDiff)
         {
-            fields.Add(Field.Int64("valueRight", [.. graph.ValuesRight!.Take(rows).Select(v => (long?)v)], configJson: unitConfig));
-            fields.Add(Field.Int64("selfRight", [.. graph.SelfsRight!.Take(rows).Select(v => (long?)v)], configJson: unitConfig));
+            fields.Add(Field.Int64("valueRight", graph.ValuesRight.AsSpan(0, rows), configJson: unitConfig));
+            fields.Add(Field.Int64("selfRight", graph.SelfsRight.AsSpan(0, rows), configJson: unitConfig));
         }
         return new DataFrame(FlameGraphName, refId, fields, metaJson ?? FlameGraphMeta);
     }
@@ -80,7 +76,7 @@ public static class ProfileFrames
         var position = new int[graph.Names.Count];
         Array.Fill(position, -1);
         var texts = new List<string>();
-        var indexes = new int[rows];
+        var indexes = new ushort[rows];
         for (var i = 0; i < rows; i++)
         {
             ref var p = ref position[graph.Labels[i]];
@@ -89,13 +85,13 @@ public static class ProfileFrames
                 p = texts.Count;
                 texts.Add(graph.Names[graph.Labels[i]]);
             }
-            indexes[i] = p;
+            if (texts.Count > MaxEnumTexts)
+            {
+                return Field.String("label", [.. Enumerable.Range(0, rows).Select(graph.LabelOf)]);
+            }
+            indexes[i] = (ushort)p;
         }
-        if (texts.Count > MaxEnumTexts)
-        {
-            return Field.String("label", [.. Enumerable.Range(0, rows).Select(graph.LabelOf)]);
-        }
-        return Field.Enum("label", [.. indexes.Select(i => (ushort?)i)], configJson: EnumConfig(texts));
+        return Field.Enum("label", indexes, configJson: EnumConfig(texts));
     }
 
     /// <summary>
@@ -118,8 +114,8 @@ public static class ProfileFrames
         foreach (var s in kept)
         {
             var labels = s.Labels.Count == 0 ? null : s.Labels.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-            var time = Field.Time("time", [.. s.Times.Select(t => (long?)((t - DateTime.UnixEpoch).Ticks * 100))]);
-            var value = Field.Float64(valueName, [.. s.Values.Select(v => (double?)v)], labels: labels, configJson: config);
+            var time = Field.Time("time", [.. s.Times.Select(t => (t - DateTime.UnixEpoch).Ticks * 100)]);
+            var value = Field.Float64(valueName, [.. s.Values], labels: labels, configJson: config);
             frames.Add(new DataFrame(SeriesName, refId, [time, value], SeriesMeta));
         }
         return frames;
@@ -135,12 +131,12 @@ public static class ProfileFrames
         var rows = top.Entries.Take(limit ?? int.MaxValue).ToList();
         var config = UnitConfig(unit);
         var percent = UnitConfig(PercentUnit);
-        double? Share(long value) => top.Total == 0 ? 0 : 100.0 * value / top.Total;
+        double Share(long value) => top.Total == 0 ? 0 : 100.0 * value / top.Total;
         return new DataFrame(TopName, refId,
         [
             Field.String("function", [.. rows.Select(r => r.Function)]),
-            Field.Int64("self", [.. rows.Select(r => (long?)r.Self)], configJson: config),
-            Field.Int64("total", [.. rows.Select(r => (long?)r.Total)], configJson: config),
+            Field.Int64("self", [.. rows.Select(r => r.Self)], configJson: config),
+            Field.Int64("total", [.. rows.Select(r => r.Total)], configJson: config),
             Field.Float64("selfShare", [.. rows.Select(r => Share(r.Self))], configJson: percent),
             Field.Float64("totalShare", [.. rows.Select(r => Share(r.Total))], configJson: percent),
         ], TableMeta);
@@ -171,11 +167,11 @@ public static class ProfileFrames
         return new DataFrame(ChangesName, refId,
         [
             Field.String("function", [.. rows.Select(r => r.Entry.Function)]),
-            Field.Int64("selfLeft", [.. rows.Select(r => (long?)r.Entry.Self)], configJson: config),
-            Field.Int64("selfRight", [.. rows.Select(r => (long?)r.Entry.SelfRight)], configJson: config),
-            Field.Int64("totalLeft", [.. rows.Select(r => (long?)r.Entry.Total)], configJson: config),
-            Field.Int64("totalRight", [.. rows.Select(r => (long?)r.Entry.TotalRight)], configJson: config),
-            Field.Float64("selfShareChange", [.. rows.Select(r => (double?)r.Change)], configJson: UnitConfig(PercentUnit)),
+            Field.Int64("selfLeft", [.. rows.Select(r => r.Entry.Self)], configJson: config),
+            Field.Int64("selfRight", [.. rows.Select(r => r.Entry.SelfRight)], configJson: config),
+            Field.Int64("totalLeft", [.. rows.Select(r => r.Entry.Total)], configJson: config),
+            Field.Int64("totalRight", [.. rows.Select(r => r.Entry.TotalRight)], configJson: config),
+            Field.Float64("selfShareChange", [.. rows.Select(r => r.Change)], configJson: UnitConfig(PercentUnit)),
             Field.Float64("relativeChange", [.. rows.Select(r => r.Relative)], nullable: true, configJson: UnitConfig(RatioUnit)),
         ], TableMeta);
     }
