@@ -83,7 +83,7 @@ public sealed partial class ProfileReader : IDisposable
             {
                 return WithConnection(connection => query(connection, files), cancellationToken);
             }
-            catch (DuckDbException e) when (attempt < FileRaceRetries && IsMissingFile(e))
+            catch (DuckDbException e) when (attempt < FileRaceRetries && files.VanishedUnder(e))
             {
                 // Listed, then removed by a compaction before DuckDB opened it: list again shortly.
                 cancellationToken.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Min(100, 10 * attempt)));
@@ -129,11 +129,6 @@ public sealed partial class ProfileReader : IDisposable
         }
     }
 
-    private static bool IsMissingFile(DuckDbException e) =>
-        e.Message.Contains("No files found", StringComparison.Ordinal) ||
-        e.Message.Contains("No such file", StringComparison.Ordinal) ||
-        e.Message.Contains("Cannot open file", StringComparison.Ordinal);
-
     public void Dispose()
     {
         while (_pool.TryTake(out var c))
@@ -148,6 +143,19 @@ public sealed partial class ProfileReader : IDisposable
 public sealed record QueryFiles(IReadOnlyList<string> Samples, IReadOnlyList<string> Series, IReadOnlyList<string> Stacks, IReadOnlyList<string> Functions)
 {
     public bool IsEmpty => Samples.Count == 0;
+
+    /// <summary>Every listed file, of all four tables.</summary>
+    public IEnumerable<string> All => Samples.Concat(Series).Concat(Stacks).Concat(Functions);
+
+    /// <summary>
+    /// Whether <paramref name="error"/> is a listed file vanishing under the query (a compaction or
+    /// retention removed it after the listing): DuckDB failed with an I/O error and a listed file no
+    /// longer exists. Decided by the error's class and the file system, not by DuckDB's wording; an
+    /// I/O error while every listed file is still there (a file named in user SQL, a permission) is
+    /// not a vanished file.
+    /// </summary>
+    public bool VanishedUnder(DuckDbException error) =>
+        error.ErrorType == DuckDB.NET.Native.DuckDBErrorType.Io && All.Any(f => !File.Exists(f));
 
     /// <summary>
     /// The series rows as an SQL table expression (one row per file that has the series; ids repeat

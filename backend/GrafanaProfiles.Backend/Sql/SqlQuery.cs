@@ -98,7 +98,7 @@ public static partial class SqlQuery
             {
                 cancellationToken.ThrowIfCancellationRequested();
             }
-            throw Failure(context, e, phase, watchdog.TimedOut);
+            throw Failure(context, e, phase, watchdog.TimedOut, files);
         }
     }
 
@@ -109,7 +109,7 @@ public static partial class SqlQuery
         Run,
     }
 
-    private static Exception Failure(QueryContext context, DuckDbException e, Phase phase, bool timedOut)
+    private static Exception Failure(QueryContext context, DuckDbException e, Phase phase, bool timedOut, QueryFiles files)
     {
         var settings = context.Settings;
         if (timedOut || e.IsInterrupt)
@@ -125,7 +125,7 @@ public static partial class SqlQuery
                 $"The query needed more memory than the memory limit of {settings.MemoryLimit} (setting memoryLimit). " +
                 $"Aggregate more in SQL, select fewer columns, narrow the time range, or raise memoryLimit. DuckDB: {FirstLine(message)}");
         }
-        if (IsMissingFile(e) && message.Contains("tenant=", StringComparison.Ordinal))
+        if (files.VanishedUnder(e))
         {
             return new FilesChangedException(message);
         }
@@ -133,11 +133,6 @@ public static partial class SqlQuery
             ? new QueryFailedException(500, ErrorSource.Plugin, $"Reading the store's files failed: {message}")
             : new QueryFailedException(400, ErrorSource.Downstream, message);
     }
-
-    private static bool IsMissingFile(DuckDbException e) =>
-        e.Message.Contains("No files found", StringComparison.Ordinal) ||
-        e.Message.Contains("No such file", StringComparison.Ordinal) ||
-        e.Message.Contains("Cannot open file", StringComparison.Ordinal);
 
     /// <summary>DuckDB's message without the data directory's absolute path (paths read relative to it).</summary>
     internal static string Clean(QueryContext context, string message)

@@ -68,6 +68,18 @@ public class SqlSandboxTests(SqlStoreFixture store) : IClassFixture<SqlStoreFixt
     }
 
     [Fact]
+    public void Run_FileOfItsOwnTenantThatDoesNotExist_IsTheUsersErrorNamingThePath()
+    {
+        // Every listed file of the range is still there, so this is no compaction race: 400, downstream.
+        var result = Run($"SELECT * FROM read_parquet('{store.Instance.TenantDirectory}/no-such-hour/samples-x.parquet')");
+
+        Assert.Equal(400, result.Status);
+        Assert.Equal(ErrorSource.Downstream, result.Source);
+        Assert.Contains("no-such-hour/samples-x.parquet", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("compaction", result.Error, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void Run_OwnTenantsFiles_Readable()
     {
         var result = Run($"SELECT count(*) AS n FROM read_parquet('{store.Instance.TenantDirectory}/*/samples-*.parquet')");
