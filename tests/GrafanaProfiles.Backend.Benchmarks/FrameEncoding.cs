@@ -1,7 +1,7 @@
 using GrafanaProfiles.Backend.Frames;
 using GrafanaProfiles.Backend.Queries;
-using GrafanaProfiles.Benchmarks.Measurement;
 using GrafanaProfiles.Store.Query.FlameGraphs;
+using GrafanaProfiles.TestSupport;
 
 namespace GrafanaProfiles.Backend.Benchmarks;
 

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Google.Protobuf;
 using GrafanaProfiles.Backend.Benchmarks;
 using GrafanaProfiles.Backend.Queries;
-using GrafanaProfiles.Benchmarks.Measurement;
 using GrafanaProfiles.Schema.PluginV2;
 using GrafanaProfiles.Store.DuckDb;
 using GrafanaProfiles.Store.Model;

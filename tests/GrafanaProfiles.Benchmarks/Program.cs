@@ -5,6 +5,7 @@ using GrafanaProfiles.Benchmarks.Ingest;
 using GrafanaProfiles.Benchmarks.Measurement;
 using GrafanaProfiles.Benchmarks.Query;
 using GrafanaProfiles.Benchmarks.Storage;
+using GrafanaProfiles.TestSupport;
 
 // dotnet run -c Release --project tests/GrafanaProfiles.Benchmarks -- --scale N
 // Generates the dataset, then measures ingest, storage and queries against their baselines in one

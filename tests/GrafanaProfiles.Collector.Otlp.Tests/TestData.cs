@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Text;
 using GrafanaProfiles.Store.Model;
 using GrafanaProfiles.Store.Write;
+using GrafanaProfiles.TestSupport;
 using PprofProto = GrafanaProfiles.Schema.Pprof;
 
 namespace GrafanaProfiles.Collector.Otlp.Tests;
@@ -33,7 +34,7 @@ internal static class TestData
     /// stacks whose leaf is the function; cum = value of stacks that contain it (once per stack).
     /// </summary>
     public static Dictionary<string, (long Flat, long Cum)> FlatAndCum(ProfileBatch batch, string profileType) =>
-        Store.Tests.Pprof.PprofTestData.FlatAndCum(batch, p => p.ProfileType == profileType);
+        PprofTestData.FlatAndCum(batch, p => p.ProfileType == profileType);
 
     /// <summary>
     /// The batch as sorted text lines: each row with its series, stack id and frames (root first),

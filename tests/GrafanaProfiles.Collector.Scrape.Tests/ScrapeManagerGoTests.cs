@@ -1,5 +1,6 @@
 using GrafanaProfiles.Collector.Scrape.Tests.Support;
 using GrafanaProfiles.Store.Model;
+using GrafanaProfiles.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GrafanaProfiles.Collector.Scrape.Tests;

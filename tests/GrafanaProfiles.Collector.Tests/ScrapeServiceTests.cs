@@ -1,6 +1,6 @@
-using GrafanaProfiles.Collector.Scrape.Tests.Support;
 using GrafanaProfiles.Store.Query;
 using GrafanaProfiles.Store.Query.Selectors;
+using GrafanaProfiles.TestSupport;
 
 namespace GrafanaProfiles.Collector.Tests;
 

@@ -6,6 +6,7 @@ using GrafanaProfiles.Schema.Pprof;
 using GrafanaProfiles.Store.Diagnostics;
 using GrafanaProfiles.Store.Pprof;
 using GrafanaProfiles.Store.Write;
+using GrafanaProfiles.TestSupport;
 
 namespace GrafanaProfiles.Benchmarks.Ingest;
 

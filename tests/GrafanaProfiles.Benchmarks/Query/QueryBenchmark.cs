@@ -6,6 +6,7 @@ using GrafanaProfiles.Store.DuckDb;
 using GrafanaProfiles.Store.Query;
 using GrafanaProfiles.Store.Query.FlameGraphs;
 using GrafanaProfiles.Store.Query.Selectors;
+using GrafanaProfiles.TestSupport;
 
 namespace GrafanaProfiles.Benchmarks.Query;
 

@@ -5,6 +5,7 @@ using GrafanaProfiles.Store.DuckDb;
 using GrafanaProfiles.Store.Maintenance;
 using GrafanaProfiles.Store.Partitions;
 using GrafanaProfiles.Store.Write;
+using GrafanaProfiles.TestSupport;
 
 namespace GrafanaProfiles.Benchmarks.Storage;
 

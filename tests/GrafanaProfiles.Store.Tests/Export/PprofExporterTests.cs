@@ -5,6 +5,7 @@ using GrafanaProfiles.Store.Query;
 using GrafanaProfiles.Store.Query.Selectors;
 using GrafanaProfiles.Store.Tests.Pprof;
 using GrafanaProfiles.Store.Tests.Support;
+using GrafanaProfiles.TestSupport;
 using PprofProto = GrafanaProfiles.Schema.Pprof;
 
 namespace GrafanaProfiles.Store.Tests.Export;

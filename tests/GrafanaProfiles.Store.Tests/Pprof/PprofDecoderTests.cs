@@ -2,6 +2,7 @@ using System.IO.Compression;
 using GrafanaProfiles.Store.Ingest;
 using GrafanaProfiles.Store.Model;
 using GrafanaProfiles.Store.Pprof;
+using GrafanaProfiles.TestSupport;
 
 namespace GrafanaProfiles.Store.Tests.Pprof;
 

@@ -5,6 +5,7 @@ using GrafanaProfiles.Store.Query.Selectors;
 using GrafanaProfiles.Store.Tests.Pprof;
 using GrafanaProfiles.Store.Tests.Support;
 using GrafanaProfiles.Store.Write;
+using GrafanaProfiles.TestSupport;
 
 namespace GrafanaProfiles.Store.Tests.Query;
 

@@ -2,6 +2,7 @@ using GrafanaProfiles.Store.DuckDb;
 using GrafanaProfiles.Store.Query.Selectors;
 using GrafanaProfiles.Store.Tests.Support;
 using GrafanaProfiles.Store.Write;
+using GrafanaProfiles.TestSupport;
 using static GrafanaProfiles.TestSupport.Batches;
 
 namespace GrafanaProfiles.Store.Tests.Write;
@@ -263,7 +264,7 @@ public sealed class ProfileWriterTests
         // log record must still read back as one payload that decodes to the same batch.
         using var dir = new TempDirectory();
         var options = new StoreOptions { DataDirectory = dir.Path, WriterId = "w1", FlushInterval = TimeSpan.FromHours(1) };
-        var pprof = Tests.Pprof.PprofTestData.Read("pprof/go-cpu.pb.gz");
+        var pprof = PprofTestData.Read("pprof/go-cpu.pb.gz");
         var first = await ProfileWriter.OpenAsync(options, Store.Pprof.PprofWalCodec.Decoders);
         var batch = await Store.Pprof.PprofWalCodec.AppendAsync(first, "default", pprof, new Store.Pprof.PprofDecodeOptions { ServiceName = "api", Labels = Store.Model.LabelSet.From(L("pod", "a")) });
         // No flush, no dispose: as if the process died right after acknowledging.

@@ -1,7 +1,7 @@
 using GrafanaProfiles.Store.Model;
 using GrafanaProfiles.Store.Pprof;
-using GrafanaProfiles.Store.Tests.Pprof;
 using GrafanaProfiles.Store.Write;
+using GrafanaProfiles.TestSupport;
 
 namespace GrafanaProfiles.Store.Tests.Write;
 

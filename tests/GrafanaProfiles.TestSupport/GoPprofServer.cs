@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace GrafanaProfiles.Collector.Scrape.Tests.Support;
+namespace GrafanaProfiles.TestSupport;
 
 /// <summary>
 /// A real Go process serving net/http/pprof on 127.0.0.1 while it burns CPU, allocates, contends

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace GrafanaProfiles.Benchmarks.Measurement;
+namespace GrafanaProfiles.TestSupport;
 
 /// <summary>Stopwatch measurements: warm-up runs first, then the median of the measured runs.</summary>
-internal static class Timing
+public static class Timing
 {
     public static TimeSpan Median(int warmups, int runs, Action action)
     {

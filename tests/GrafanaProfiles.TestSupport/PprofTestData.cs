@@ -3,10 +3,10 @@ using System.IO.Compression;
 using GrafanaProfiles.Store.Model;
 using PprofProto = GrafanaProfiles.Schema.Pprof;
 
-namespace GrafanaProfiles.Store.Tests.Pprof;
+namespace GrafanaProfiles.TestSupport;
 
 /// <summary>The committed pprof test files (tests/testdata/pprof) and what pprof recorded about them.</summary>
-internal static class PprofTestData
+public static class PprofTestData
 {
     private static readonly Lazy<string> Root = new(FindRoot);
 
@@ -37,10 +37,16 @@ internal static class PprofTestData
         foreach (var line in File.ReadLines(PathOf("pprof/" + tsvFile)))
         {
             var parts = line.Split('\t');
-            Assert.Equal(3, parts.Length);
+            if (parts.Length != 3)
+            {
+                throw new InvalidDataException($"{tsvFile}: expected function, flat and cum separated by tabs, got '{line}'");
+            }
             rows.Add(parts[0], (long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture)));
         }
-        Assert.NotEmpty(rows);
+        if (rows.Count == 0)
+        {
+            throw new InvalidDataException($"{tsvFile} holds no rows");
+        }
         return rows;
     }
 
