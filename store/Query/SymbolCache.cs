@@ -69,8 +69,9 @@ internal sealed class SymbolCache(long budgetBytes, int maxPathNodes = 0)
         var info = new FileInfo(file);
         if (!info.Exists)
         {
-            // Worded as DuckDB words it, so the reader's re-list-and-retry applies (a compaction removed it).
-            throw new DuckDbException($"No such file: {file}");
+            // An I/O error of a listed file that is gone: QueryFiles.VanishedUnder tells the reader to
+            // list again and retry (a compaction removed it), as for DuckDB's own I/O errors.
+            throw new DuckDbException($"No such file: {file}", DuckDB.NET.Native.DuckDBErrorType.Io);
         }
         var key = $"{kind}|{info.Length}|{info.LastWriteTimeUtc.Ticks}|{file}";
         lock (_lock)
