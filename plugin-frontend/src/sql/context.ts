@@ -131,19 +131,8 @@ function parseReference(tokens: SqlToken[], start: number): { reference: TableRe
     return undefined;
   }
   if (first.text === '(') {
-    // A subquery: skip to its closing parenthesis; only its alias is known.
-    let depth = 0;
-    for (; j < tokens.length; j++) {
-      if (tokens[j].text === '(') {
-        depth++;
-      } else if (tokens[j].text === ')') {
-        depth--;
-        if (depth === 0) {
-          break;
-        }
-      }
-    }
-    j++;
+    // A subquery: skip it; only its alias is known.
+    j = afterParentheses(tokens, j);
   } else {
     const name = identifierName(first);
     if (name === undefined || (first.kind === 'word' && NOT_ALIAS.has(name.toLowerCase()))) {
@@ -158,15 +147,7 @@ function parseReference(tokens: SqlToken[], start: number): { reference: TableRe
     }
     // A table function: `read_parquet(...)`.
     if (tokens[j]?.text === '(') {
-      let depth = 0;
-      for (; j < tokens.length; j++) {
-        if (tokens[j].text === '(') {
-          depth++;
-        } else if (tokens[j].text === ')' && --depth === 0) {
-          break;
-        }
-      }
-      j++;
+      j = afterParentheses(tokens, j);
       table = undefined;
     }
   }
@@ -183,6 +164,19 @@ function parseReference(tokens: SqlToken[], start: number): { reference: TableRe
     }
   }
   return { reference: { table, alias }, next: j };
+}
+
+/** The index after the parenthesis that closes the one at `open` (the end when it is not closed). */
+function afterParentheses(tokens: SqlToken[], open: number): number {
+  let depth = 0;
+  for (let j = open; j < tokens.length; j++) {
+    if (tokens[j].text === '(') {
+      depth++;
+    } else if (tokens[j].text === ')' && --depth === 0) {
+      return j + 1;
+    }
+  }
+  return tokens.length;
 }
 
 /**

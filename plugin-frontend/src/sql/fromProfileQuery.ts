@@ -72,8 +72,8 @@ function functionSql(query: ProfilesQuery): string {
   const select = ['$__timeGroupAlias(s.time, $__interval)', ...labels, 'sum(s.value) AS value'];
   const groups = select.slice(0, -1).map((_, i) => String(i + 1));
   const name = query.functionRegex
-    ? `regexp_full_match(f.name, ${valueLiteral(query.functionRegex)})`
-    : `f.name = ${valueLiteral(query.function ?? '')}`;
+    ? `regexp_full_match(f.name, ${sqlStringLiteral(query.functionRegex)})`
+    : `f.name = ${sqlStringLiteral(query.function ?? '')}`;
   // Self: the function was running (the leaf); total: it was anywhere on the stack.
   const frames = `SELECT f.stack_id FROM stack_frames f WHERE ${name}${query.valueKind === 'self' ? ' AND f.is_leaf' : ''}`;
   return [
@@ -115,15 +115,10 @@ function compare(column: string, operator: MatchOperator, value: string): string
     case '!=':
       return variable ? `${column} NOT IN (${value})` : `${column} != ${sqlStringLiteral(value)}`;
     case '=~':
-      return `regexp_full_match(${column}, ${valueLiteral(value)})`;
+      return `regexp_full_match(${column}, ${sqlStringLiteral(value)})`;
     case '!~':
-      return `NOT regexp_full_match(${column}, ${valueLiteral(value)})`;
+      return `NOT regexp_full_match(${column}, ${sqlStringLiteral(value)})`;
   }
-}
-
-/** A string literal; a variable inside it is interpolated escaped for the literal. */
-function valueLiteral(value: string): string {
-  return sqlStringLiteral(value);
 }
 
 function labelColumn(name: string, prefix: string): string {

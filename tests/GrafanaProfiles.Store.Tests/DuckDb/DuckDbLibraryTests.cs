@@ -37,9 +37,7 @@ public sealed class DuckDbLibraryTests
         var runtimes = Path.Combine(AppContext.BaseDirectory, "runtimes");
         if (Directory.Exists(runtimes))
         {
-            var thisPlatform = RuntimeInformation.RuntimeIdentifier is var rid && rid.StartsWith("linux-", StringComparison.Ordinal)
-                ? rid
-                : $"linux-{RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}";
+            var thisPlatform = $"linux-{RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}";
             Assert.Equal([thisPlatform], Directory.GetDirectories(runtimes).Select(Path.GetFileName));
         }
         var libraries = Directory.GetFiles(AppContext.BaseDirectory, "*duckdb*", SearchOption.AllDirectories)
