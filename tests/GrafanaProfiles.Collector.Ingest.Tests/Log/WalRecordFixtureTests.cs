@@ -45,6 +45,7 @@ public sealed class WalRecordFixtureTests
         Assert.Equal(4, writer.Replay.RecordsReplayed);
         Assert.Equal(0, writer.Stats.ReplaySkipped);
         Assert.Equal(new byte[] { 0, 1, 2, 3 }, replayed.Select(r => r.Kind));
+        Assert.Equal(Enum.GetValues<WalRecordKind>(), WalDecoders.All.Kinds);
         Assert.Equal(File.ReadAllText(TestData.Path(FixtureDirectory + "/batches.txt")), Dump(replayed));
     }
 
@@ -68,23 +69,13 @@ public sealed class WalRecordFixtureTests
         new() { DataDirectory = dataDirectory, WriterId = "w", FlushInterval = TimeSpan.FromHours(1) };
 
     /// <summary>The real decoders, each wrapped to keep what it returns.</summary>
-    private static Dictionary<byte, WalRecordDecoder> Capturing(List<(byte Kind, ProfileBatch Batch)> replayed)
-    {
-        var decoders = new Dictionary<byte, WalRecordDecoder>
+    private static WalRecordDecoders Capturing(List<(byte Kind, ProfileBatch Batch)> replayed)
+        => WalDecoders.All.Wrap((kind, decode) => payload =>
         {
-            [ProfileWriter.BatchRecordKind] = payload => ProfileBatchCodec.Decode(payload.Span),
-        };
-        foreach (var (kind, decode) in WalDecoders.All)
-        {
-            decoders[kind] = decode;
-        }
-        return decoders.ToDictionary(d => d.Key, d => (WalRecordDecoder)(payload =>
-        {
-            var batch = d.Value(payload);
-            replayed.Add((d.Key, batch));
+            var batch = decode(payload);
+            replayed.Add(((byte)kind, batch));
             return batch;
-        }));
-    }
+        });
 
     /// <summary>One record of each kind, in kind order, appended by the real writer, which is then abandoned unflushed.</summary>
     private static async Task AppendEveryKindAsync(StoreOptions options)
@@ -155,11 +146,11 @@ public sealed class WalRecordFixtureTests
         foreach (var (kind, batch) in replayed)
         {
             s.Append(CultureInfo.InvariantCulture, $"record kind {kind}\n");
-            foreach (var (id, f) in batch.Functions.OrderBy(f => f.Key))
+            foreach (var (id, f) in batch.IndexFunctions().OrderBy(f => f.Key))
             {
                 s.Append(CultureInfo.InvariantCulture, $"  function {id:x16} {f.Name} | {f.SystemName} | {f.Filename} | {f.StartLine}\n");
             }
-            foreach (var (id, frames) in batch.Stacks.OrderBy(f => f.Key))
+            foreach (var (id, frames) in batch.IndexStacks().OrderBy(f => f.Key))
             {
                 s.Append(CultureInfo.InvariantCulture, $"  stack {id:x16} {string.Join(' ', frames.Select(f => f.ToString("x16", CultureInfo.InvariantCulture)))}\n");
             }
