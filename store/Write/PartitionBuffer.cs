@@ -51,8 +51,9 @@ public sealed class PartitionBuffer(PartitionKey key) : IDisposable
     {
         if (batch.SharedStacks is { } shared)
         {
-            foreach (var stack in shared)
+            for (var i = 0; i < shared.Count; i++)
             {
+                var stack = shared[i];
                 if (!_held.CheckAndMark(stack))
                 {
                     AddStack(stack.Id, stack.Frames, batch);
