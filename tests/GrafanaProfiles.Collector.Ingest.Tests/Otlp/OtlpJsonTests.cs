@@ -4,7 +4,7 @@ using GrafanaProfiles.Collector.Ingest.Otlp;
 using GrafanaProfiles.Schema.Otlp.Common.V1;
 using GrafanaProfiles.Store.Ingest;
 
-namespace GrafanaProfiles.Collector.Otlp.Tests;
+namespace GrafanaProfiles.Collector.Ingest.Tests.Otlp;
 
 /// <summary>OTLP/JSON: hex ids, 64-bit integers as numbers or strings, unknown fields ignored.</summary>
 public sealed class OtlpJsonTests
