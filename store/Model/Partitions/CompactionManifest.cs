@@ -9,7 +9,7 @@ namespace GrafanaProfiles.Store.Partitions;
 /// compaction as committed once every output is in place, and then ignore the inputs, so a reader
 /// sees either all the old files or all the new ones, never both.
 /// </summary>
-public sealed record CompactionManifest(
+internal sealed record CompactionManifest(
     [property: JsonPropertyName("inputs")] IReadOnlyList<string> Inputs,
     [property: JsonPropertyName("outputs")] IReadOnlyList<string> Outputs)
 {
@@ -44,7 +44,7 @@ public sealed record CompactionManifest(
 internal sealed partial class ManifestJsonContext : JsonSerializerContext;
 
 /// <summary>Write-to-temp, fsync, rename: a file appears whole or not at all.</summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     public static void Write(string path, ReadOnlySpan<byte> content)
     {

@@ -11,9 +11,9 @@ namespace GrafanaProfiles.Store.Partitions;
 /// </summary>
 public sealed partial class PartitionLayout
 {
-    public const string FileExtension = ".parquet";
-    public const string TempPrefix = ".tmp-";
-    public const string CompactionManifestPrefix = "compaction-";
+    internal const string FileExtension = ".parquet";
+    internal const string TempPrefix = ".tmp-";
+    internal const string CompactionManifestPrefix = "compaction-";
 
     public PartitionLayout(string root) => Root = Path.GetFullPath(root);
 
@@ -22,20 +22,20 @@ public sealed partial class PartitionLayout
     public static IReadOnlyList<string> Tables { get; } = [SamplesTable.Name, SeriesTable.Name, StacksTable.Name, FunctionsTable.Name];
 
     /// <summary>The hour (UTC) that contains <paramref name="utc"/>.</summary>
-    public static DateTime HourOf(DateTime utc) => new(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerHour), DateTimeKind.Utc);
+    internal static DateTime HourOf(DateTime utc) => new(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerHour), DateTimeKind.Utc);
 
-    public static DateTime HourOfNanos(long unixNanos) => HourOf(DateTime.UnixEpoch.AddTicks(unixNanos / 100));
+    internal static DateTime HourOfNanos(long unixNanos) => HourOf(DateTime.UnixEpoch.AddTicks(unixNanos / 100));
 
-    public static string HourValue(DateTime hourUtc) => hourUtc.ToString(PartitionColumns.HourFormat, CultureInfo.InvariantCulture);
+    internal static string HourValue(DateTime hourUtc) => hourUtc.ToString(PartitionColumns.HourFormat, CultureInfo.InvariantCulture);
 
-    public static bool TryParseHour(string value, out DateTime hourUtc) =>
+    internal static bool TryParseHour(string value, out DateTime hourUtc) =>
         DateTime.TryParseExact(value, PartitionColumns.HourFormat, CultureInfo.InvariantCulture,
             DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out hourUtc);
 
     /// <summary>Tenant names become directory names, so they are limited to a safe alphabet.</summary>
     public static bool IsValidTenant(string tenant) => tenant.Length is > 0 and <= 150 && TenantPattern().IsMatch(tenant) && tenant is not "." and not "..";
 
-    public static void ValidateTenant(string tenant)
+    internal static void ValidateTenant(string tenant)
     {
         if (!IsValidTenant(tenant))
         {
@@ -56,7 +56,7 @@ public sealed partial class PartitionLayout
     public static string FileName(string table, string writerId, long sequence) =>
         $"{table}-{writerId}-{sequence.ToString("D12", CultureInfo.InvariantCulture)}{FileExtension}";
 
-    public static string TempName(string finalName) => TempPrefix + finalName;
+    internal static string TempName(string finalName) => TempPrefix + finalName;
 
     public IEnumerable<string> Tenants()
     {
@@ -97,7 +97,7 @@ public sealed partial class PartitionLayout
     }
 
     /// <summary>The hour partitions that overlap [from, to), oldest first.</summary>
-    public IReadOnlyList<DateTime> HoursInRange(string tenant, DateTime fromUtc, DateTime toUtc)
+    internal IReadOnlyList<DateTime> HoursInRange(string tenant, DateTime fromUtc, DateTime toUtc)
     {
         var first = HourOf(fromUtc);
         return [.. Hours(tenant).Where(h => h >= first && h < toUtc)];
@@ -107,14 +107,14 @@ public sealed partial class PartitionLayout
     /// The files of one table in one partition that a reader should see right now: final names only,
     /// with the outcome of any compaction in progress applied (see <see cref="CompactionManifest"/>).
     /// </summary>
-    public static IReadOnlyList<string> VisibleFiles(string hourDirectory, string table) =>
+    internal static IReadOnlyList<string> VisibleFiles(string hourDirectory, string table) =>
         VisibleFiles(hourDirectory).TryGetValue(table, out var files) ? files : [];
 
     /// <summary>
     /// <see cref="VisibleFiles(string, string)"/> for every table at once, from one listing of the
     /// directory (a query needs all tables of each hour it reads), sorted by name per table.
     /// </summary>
-    public static IReadOnlyDictionary<string, List<string>> VisibleFiles(string hourDirectory)
+    internal static IReadOnlyDictionary<string, List<string>> VisibleFiles(string hourDirectory)
     {
         var byTable = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         if (!Directory.Exists(hourDirectory))

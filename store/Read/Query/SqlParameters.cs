@@ -6,7 +6,7 @@ namespace GrafanaProfiles.Store.Query;
 /// Collects the values of a SQL text being built and hands out numbered placeholders (<c>$1</c>,
 /// <c>$2</c>, …), so user-supplied values never become SQL text.
 /// </summary>
-public sealed class SqlParameters
+internal sealed class SqlParameters
 {
     private readonly List<object> _values = [];
 

@@ -9,7 +9,7 @@ namespace GrafanaProfiles.Store.Diagnostics;
 /// process CPU alone mixes decoding, logging and flushing (docs/benchmarks.md, change 31). Zero
 /// where the call is not available.
 /// </summary>
-public static partial class ThreadCpu
+internal static partial class ThreadCpu
 {
     private const int ClockThreadCpuTime = 3;
 

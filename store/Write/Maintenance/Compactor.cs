@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace GrafanaProfiles.Store.Maintenance;
 
 /// <summary>What one compaction round did.</summary>
-public sealed record CompactionResult(int PartitionsCompacted, int FilesRemoved, int FilesWritten, int ManifestsFinished);
+internal sealed record CompactionResult(int PartitionsCompacted, int FilesRemoved, int FilesWritten, int ManifestsFinished);
 
 /// <summary>
 /// Merges the many small files of a closed hour into one sorted file per table, atomically for
@@ -18,7 +18,7 @@ public sealed record CompactionResult(int PartitionsCompacted, int FilesRemoved,
 /// committed, outputs are renamed into place, and inputs are deleted only after a grace period for
 /// queries that were already reading them (see <see cref="CompactionManifest"/>).
 /// </summary>
-public sealed class Compactor : IDisposable
+internal sealed class Compactor : IDisposable
 {
     private readonly StoreOptions _options;
     private readonly PartitionLayout _layout;

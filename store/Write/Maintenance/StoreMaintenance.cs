@@ -16,7 +16,7 @@ public sealed class StoreMaintenance(StoreOptions options, TimeSpan interval, IL
     private Task _loop = Task.CompletedTask;
 
     public long Rounds { get; private set; }
-    public CompactionResult LastCompaction { get; private set; } = new(0, 0, 0, 0);
+    internal CompactionResult LastCompaction { get; private set; } = new(0, 0, 0, 0);
     public long CompactedPartitions { get; private set; }
     public long RemovedFiles { get; private set; }
     public long PartitionsExpired { get; private set; }

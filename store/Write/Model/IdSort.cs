@@ -14,7 +14,7 @@ namespace GrafanaProfiles.Store.Model;
 /// only make buckets larger; a large bucket falls back to the comparison sort (docs/benchmarks.md,
 /// change 29).
 /// </summary>
-public static class IdSort
+internal static class IdSort
 {
     /// <summary>Up to this many ids, insertion sort alone is faster than distributing them.</summary>
     private const int InsertionLimit = 24;

@@ -13,7 +13,7 @@ public sealed record FunctionInfo(string Name, string SystemName, string Filenam
 /// (perf, scale-1 benchmark: 2.8% of all ingest CPU, about 57 ns per stack in cache misses;
 /// docs/benchmarks.md, change 30).
 /// </summary>
-public sealed class SharedStack(ulong id, ulong[] frames)
+internal sealed class SharedStack(ulong id, ulong[] frames)
 {
     public ulong Id { get; } = id;
 
@@ -133,7 +133,7 @@ public sealed class ProfileBatch
     /// <see cref="Stacks"/> of a decoded batch reads it first (so it holds these entries) and then
     /// sets this to null.
     /// </summary>
-    public List<SharedStack>? SharedStacks
+    internal List<SharedStack>? SharedStacks
     {
         get => _sharedStacks;
         set

@@ -7,7 +7,7 @@ namespace GrafanaProfiles.Store.Query.Selectors;
 /// Turns a <see cref="LabelSelector"/> into a SQL condition over the samples table. Every value and
 /// label name travels as a parameter; the SQL text holds only column names, operators and placeholders.
 /// </summary>
-public static class SelectorSql
+internal static class SelectorSql
 {
     /// <summary>Pyroscope's private label for the full profile type id.</summary>
     public const string ProfileTypeLabel = "__profile_type__";
