@@ -55,7 +55,14 @@ public static class CollectorHost
 
     public static WebApplication Build(CollectorSettings settings, IConfiguration configuration)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // The collector reads its own config file (LoadSettings), not appsettings.json: the content
+        // root is the executable's folder, never watched, so that the log and Parquet files written
+        // under a data directory inside the working directory wake no file watcher.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.ClearProviders();
         if (settings.LogFormat == "json")

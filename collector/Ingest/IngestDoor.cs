@@ -152,7 +152,7 @@ public sealed partial class IngestDoor : IDisposable
         CancellationToken cancellationToken)
     {
         using var content = ContentEncoding.Decode(request.ContentEncoding, body, Limits);
-        var decoded = Decode(request, content.Body);
+        var decoded = DecodeGuarded(request, tenant, content.Body);
         if (decoded.Records.Count == 0)
         {
             // Accepted with nothing to keep: an empty body, a legacy span profile, profiles of zeros.
@@ -160,6 +160,25 @@ public sealed partial class IngestDoor : IDisposable
         }
         AdmitSeries(tenant, decoded.Records);
         return (writer.AppendAllAsync(tenant, decoded.Records, cancellationToken), decoded);
+    }
+
+    /// <summary>
+    /// The decode step, where nothing but a refusal may come out: a decoder's exception that is not
+    /// one (a bug, or input no check foresaw) refuses the request as invalid, 400, and is logged
+    /// with its stack as a warning, instead of answering the sender 500 for its own bytes.
+    /// </summary>
+    private DecodedRecords DecodeGuarded(IngestRequest request, string tenant, ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            return Decode(request, body);
+        }
+        catch (Exception e) when (e is not (ProfileRejectedException or OperationCanceledException or OutOfMemoryException))
+        {
+            _log.LogWarning(e, "The {Api} decoder failed on a request of tenant {Tenant}; the request is refused as invalid.", ApiName(request.Api), tenant);
+            throw new ProfileRejectedException(RejectReason.InvalidRequest,
+                $"The {ApiName(request.Api)} request body could not be decoded ({e.GetType().Name}): {e.Message}", e);
+        }
     }
 
     private void AdmitSeries(string tenant, IReadOnlyList<WalAppend> records)

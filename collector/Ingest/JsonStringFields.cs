@@ -16,6 +16,20 @@ internal static class JsonStringFields
     /// <param name="rewrite">Gets the key and the string value, returns the value to write.</param>
     public static byte[] Rewrite(ReadOnlySpan<byte> utf8, int maxDepth, Func<string, string?> select, Func<string, string, string> rewrite)
     {
+        try
+        {
+            return Copy(utf8, maxDepth, select, rewrite);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // The reader checks structure, not text: a string or property name of invalid UTF-8, or
+            // an escape that decodes to a lone surrogate (\udfff), fails only when it is read or written.
+            throw new JsonException($"The JSON holds text that is not valid Unicode (invalid UTF-8, or a lone surrogate escape such as \\udfff): {e.Message}", e);
+        }
+    }
+
+    private static byte[] Copy(ReadOnlySpan<byte> utf8, int maxDepth, Func<string, string?> select, Func<string, string, string> rewrite)
+    {
         var output = new ArrayBufferWriter<byte>(utf8.Length + 64);
         using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true }))
         {

@@ -10,6 +10,9 @@ public sealed partial class ProfileWriter
     private TaskCompletionSource _flushSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WriteBuffer? _failedFlush;
 
+    /// <summary>An append was refused for a full buffer: flush at the next round whatever the threshold and age (guarded by the buffer lock).</summary>
+    private bool _flushRequested;
+
     /// <summary>Rows buffered and not yet in Parquet.</summary>
     public int BufferedRows
     {
@@ -51,8 +54,9 @@ public sealed partial class ProfileWriter
                 {
                     _flushSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 }
-                due = _buffer.RowCount >= _options.FlushMaxSamples || _failedFlush is not null ||
+                due = _buffer.RowCount >= _options.FlushMaxSamples || _failedFlush is not null || _flushRequested ||
                       (_buffer.RowCount > 0 && DateTime.UtcNow - _buffer.FirstAppendUtc >= _options.FlushInterval);
+                _flushRequested = false;
             }
             if (!due)
             {

@@ -184,6 +184,11 @@ public sealed partial class ProfileWriter : IAsyncDisposable
             {
                 if (_buffer.RowCount + rows > _options.MaxBufferedSamples && _buffer.RowCount > 0)
                 {
+                    // Full for this append, though perhaps below flush_max_samples (the two may be
+                    // equal): the refusal starts the flush the retry needs, or every retry would be
+                    // refused until flush_interval passed.
+                    _flushRequested = true;
+                    _flushSignal.TrySetResult();
                     Stats.Overloaded++;
                     throw new StoreOverloadedException(
                         $"{_buffer.RowCount} sample rows are waiting to be flushed, the limit max_buffered_samples is {_options.MaxBufferedSamples}; retry shortly.");

@@ -49,6 +49,9 @@ public sealed record StoreOptions
         return name.Length == 0 ? "writer" : name;
     }
 
+    /// <summary>The longest wal_sync_delay or wal_sync_linger accepted: the log holds acknowledgements that long.</summary>
+    public static readonly TimeSpan MaxWalWait = TimeSpan.FromSeconds(1);
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(DataDirectory))
@@ -66,6 +69,13 @@ public sealed record StoreOptions
         if (FlushMaxSamples <= 0 || MaxBufferedSamples < FlushMaxSamples)
         {
             throw new ArgumentException($"flush_max_samples ({FlushMaxSamples}) must be positive and at most max_buffered_samples ({MaxBufferedSamples}).");
+        }
+        foreach (var (name, value) in new[] { ("wal_sync_delay", Wal.SyncDelay), ("wal_sync_linger", Wal.SyncLinger) })
+        {
+            if (value < TimeSpan.Zero || value > MaxWalWait)
+            {
+                throw new ArgumentException($"{name} must be between 0 and {MaxWalWait.TotalSeconds:0} s (every acknowledgement waits it), got {value}.");
+            }
         }
     }
 }

@@ -56,9 +56,12 @@ internal sealed record SdkBenchmarkOptions
 /// <summary>What one load shape measured.</summary>
 internal sealed record SdkRun(string Shape, int Uploads, int Refused, int Failed, double Seconds, double CollectorCpuUs, double BaselineUs,
     double P50Ms, double P99Ms, double CommitsPerUpload, double SwitchesPerUpload, long RssBytes,
-    IReadOnlyList<(string Group, double CpuUs, double Voluntary, double Involuntary)> Threads)
+    IReadOnlyList<(string Group, double CpuUs, double Voluntary, double Involuntary)> Threads, double? PacedBaselineUs)
 {
     public double Ratio => CollectorCpuUs / BaselineUs;
+
+    /// <summary>Against the same parse paced at the steady rate (null for the closed loop).</summary>
+    public double? PacedRatio => CollectorCpuUs / PacedBaselineUs;
 }
 
 /// <summary>
@@ -95,12 +98,12 @@ internal sealed class SdkIngestBenchmark(SdkBenchmarkOptions options)
             }
         }
         Console.WriteLine();
-        Console.WriteLine($"| shape | accepted | collector CPU per upload | parse-only baseline | ratio | p50 / p99 | WAL commits per upload | context switches per upload |");
-        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        Console.WriteLine($"| shape | accepted | collector CPU per upload | parse-only baseline | ratio | paced baseline (ratio) | p50 / p99 | WAL commits per upload | context switches per upload |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var r in runs)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Shape} | {r.Uploads:N0} ({r.Uploads / r.Seconds:N0}/s) | {r.CollectorCpuUs:N0} µs | {r.BaselineUs:N0} µs | {r.Ratio:0.00}× | {r.P50Ms:0.0} / {r.P99Ms:0.0} ms | {r.CommitsPerUpload:0.00} | {r.SwitchesPerUpload:0.0} |"));
+                $"| {r.Shape} | {r.Uploads:N0} ({r.Uploads / r.Seconds:N0}/s) | {r.CollectorCpuUs:N0} µs | {r.BaselineUs:N0} µs | {r.Ratio:0.00}× | {(r.PacedBaselineUs is { } paced ? $"{paced:N0} µs ({r.PacedRatio:0.00}×)" : "—")} | {r.P50Ms:0.0} / {r.P99Ms:0.0} ms | {r.CommitsPerUpload:0.00} | {r.SwitchesPerUpload:0.0} |"));
         }
         Console.WriteLine($"Load average at the end: {LoadAverage()}");
         return runs.Any(r => r.Failed > 0) ? 1 : 0;
@@ -111,6 +114,7 @@ internal sealed class SdkIngestBenchmark(SdkBenchmarkOptions options)
         Console.WriteLine();
         Console.WriteLine($"{shape}:");
         var baseline = BaselineUs();
+        double? paced = closed ? null : PacedBaselineUs(options.Rate);
         await using var collector = await CollectorProcess.StartAsync(new Dictionary<string, string>
         {
             // Measure the collector, not the tenant limit (4 MB/s by default, which the closed loop passes).
@@ -151,12 +155,12 @@ internal sealed class SdkIngestBenchmark(SdkBenchmarkOptions options)
         var latencies = counters.Latencies();
         var run = new SdkRun(shape, uploads, counters.Refused, counters.Failed, window, cpuUs, baseline,
             Percentile(latencies, 0.50), Percentile(latencies, 0.99), commits / Math.Max(uploads, 1),
-            groups.Sum(g => g.Voluntary + g.Involuntary), rss, groups);
+            groups.Sum(g => g.Voluntary + g.Involuntary), rss, groups, paced);
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {uploads:N0} uploads accepted in {window:0.0} s ({uploads / window:N0}/s), {counters.Refused} refused (429), {counters.Failed} failed; latency p50 {run.P50Ms:0.0} ms, p99 {run.P99Ms:0.0} ms; collector RSS {rss / 1048576.0:0} MiB"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  collector CPU per accepted upload {cpuUs:N0} µs; parse-only baseline {baseline:N0} µs → {run.Ratio:0.00}×"));
+            $"  collector CPU per accepted upload {cpuUs:N0} µs; parse-only baseline {baseline:N0} µs → {run.Ratio:0.00}×{(paced is { } p ? $"; paced baseline {p:N0} µs → {run.PacedRatio:0.00}×" : "")}"));
         foreach (var g in groups.Where(g => g.CpuUs >= 1 || g.Voluntary >= 0.1))
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -256,6 +260,42 @@ internal sealed class SdkIngestBenchmark(SdkBenchmarkOptions options)
         thread.Start();
         thread.Join();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  parse-only baseline (gunzip + Profile.Parser.ParseFrom, warm, one thread): {result:N0} µs of CPU per profile"));
+        return result;
+    }
+
+    /// <summary>
+    /// The same parse at the steady rate: one profile every 1/<paramref name="rate"/> s on a thread
+    /// that sleeps in between, for 10 s, from the thread's own clock. A collector at a steady rate
+    /// meets every upload with caches that other work has had 1/rate s to evict and a thread that
+    /// must be woken; this baseline pays the same, the warm one pays neither.
+    /// </summary>
+    private double PacedBaselineUs(int rate)
+    {
+        double result = 0;
+        var thread = new Thread(() =>
+        {
+            var buffer = new byte[1 << 20];
+            for (var i = 0; i < 300; i++)
+            {
+                Parse(_upload.Profile, buffer);
+            }
+            var count = rate * 10;
+            var clock = Stopwatch.StartNew();
+            var start = ThreadCpu.Nanoseconds();
+            for (var i = 0; i < count; i++)
+            {
+                var due = TimeSpan.FromSeconds((double)i / rate);
+                if (due > clock.Elapsed)
+                {
+                    Thread.Sleep(due - clock.Elapsed);
+                }
+                Parse(_upload.Profile, buffer);
+            }
+            result = (ThreadCpu.Nanoseconds() - start) / 1e3 / count;
+        });
+        thread.Start();
+        thread.Join();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  paced parse-only baseline (the same parse, {rate}/s on one thread that sleeps in between): {result:N0} µs of CPU per profile"));
         return result;
     }
 

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace GrafanaProfiles.TestSupport;
 
 /// <summary>
-/// Runs tests/GrafanaProfiles.Frames.Tests/arrow-reader/read.mjs (the apache-arrow npm package, an
+/// Runs tests/GrafanaProfiles.Backend.Frames.Tests/arrow-reader/read.mjs (the apache-arrow npm package, an
 /// Arrow implementation independent of our writer) on Arrow files and returns its JSON: schema
 /// metadata, each field's name, type, nullability, metadata and values. Node and npm are required:
 /// a missing tool fails the test, it never skips.
@@ -14,7 +14,7 @@ public static class ArrowReader
     private static readonly Lazy<string> ReaderDirectory = new(Install);
 
     /// <summary>The reader's sources in the repository.</summary>
-    public static string SourceDirectory => Path.Combine(RepoPaths.Root, "tests", "GrafanaProfiles.Frames.Tests", "arrow-reader");
+    public static string SourceDirectory => Path.Combine(RepoPaths.Root, "tests", "GrafanaProfiles.Backend.Frames.Tests", "arrow-reader");
 
     public static JsonElement Read(byte[] arrowFile) => ReadMany([arrowFile])[0];
 

@@ -1,4 +1,5 @@
 using GrafanaProfiles.Store.Query;
+using Microsoft.Extensions.Logging;
 
 namespace GrafanaProfiles.Backend.Settings;
 
@@ -8,7 +9,7 @@ namespace GrafanaProfiles.Backend.Settings;
 /// </summary>
 public sealed class DataSourceInstance : IDisposable
 {
-    public DataSourceInstance(string uid, long settingsVersion, PluginSettings settings)
+    public DataSourceInstance(string uid, long settingsVersion, PluginSettings settings, ILogger? log = null)
     {
         Uid = uid;
         SettingsVersion = settingsVersion;
@@ -19,7 +20,7 @@ public sealed class DataSourceInstance : IDisposable
             MemoryLimit = settings.MemoryLimit,
             QueryTimeout = settings.QueryTimeout,
             MinStep = settings.MinStep,
-        });
+        }, log);
     }
 
     public string Uid { get; }

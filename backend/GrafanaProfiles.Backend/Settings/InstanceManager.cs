@@ -43,7 +43,7 @@ public sealed class InstanceManager(PluginEnvironment environment, ILogger logge
             {
                 var parsed = PluginSettings.Parse(settings.JsonData.Span, settings.DecryptedSecureJsonData);
                 environment.Check(parsed);
-                var fresh = new Entry(new DataSourceInstance(key, settings.LastUpdatedMS, parsed), fingerprint);
+                var fresh = new Entry(new DataSourceInstance(key, settings.LastUpdatedMS, parsed, logger), fingerprint);
                 retired = entry;
                 _instances[key] = fresh;
                 entry = fresh;

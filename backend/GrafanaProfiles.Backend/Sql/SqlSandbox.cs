@@ -45,6 +45,12 @@ internal sealed class SqlSandbox : IDisposable
             ["autoload_known_extensions"] = "false",
             ["allow_community_extensions"] = "false",
             ["allow_unsigned_extensions"] = "false",
+            // DuckDB derives these from $HOME (~/.duckdb/...), and duckdb_settings(), current_setting()
+            // and its errors would show them: the sandbox points them into the tenant's own
+            // directory, where nothing is installed or stored (both are switched off above).
+            ["home_directory"] = instance.TenantDirectory,
+            ["extension_directory"] = Path.Combine(instance.TenantDirectory, ".duckdb", "extensions"),
+            ["secret_directory"] = Path.Combine(instance.TenantDirectory, ".duckdb", "stored_secrets"),
         });
         try
         {

@@ -35,10 +35,9 @@ internal static class OtlpJson
         {
             json = Encoding.UTF8.GetString(RewriteIds(utf8, HexToBase64));
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is JsonException or FormatException)
         {
-            // JsonException: not JSON; FormatException: an id that is not hex;
-            // InvalidOperationException, ArgumentException: strings that are not valid UTF-8.
+            // JsonException: not JSON, or text that is not valid Unicode; FormatException: an id that is not hex.
             throw Invalid(utf8.Length, e.Message, e);
         }
         try

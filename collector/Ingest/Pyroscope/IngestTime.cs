@@ -13,6 +13,10 @@ internal static partial class IngestTime
 {
     private const long NanosPerSecond = 1_000_000_000;
 
+    /// <summary>The first and last instants that 64-bit Unix nanoseconds hold, as the refusal names them.</summary>
+    private static readonly DateTimeOffset Earliest = DateTimeOffset.UnixEpoch.AddTicks(long.MinValue / 100);
+    private static readonly DateTimeOffset Latest = DateTimeOffset.UnixEpoch.AddTicks(long.MaxValue / 100);
+
     /// <summary>Unix nanoseconds of <paramref name="value"/>; <paramref name="now"/> anchors <c>now</c> and <c>now-1h</c>.</summary>
     public static long Parse(string parameter, string value, DateTimeOffset now)
     {
@@ -42,7 +46,7 @@ internal static partial class IngestTime
             if (DateTime.TryParseExact(digits, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var date)
                 && date.Year > 1900)
             {
-                return ToNanos(new DateTimeOffset(date, TimeSpan.Zero));
+                return Checked(parameter, value, () => ToNanos(new DateTimeOffset(date, TimeSpan.Zero)));
             }
             throw NotATime(parameter, value);
         }
@@ -57,11 +61,7 @@ internal static partial class IngestTime
             <= 17 => 1_000L,
             _ => 1L,
         };
-        if (number > long.MaxValue / multiplier)
-        {
-            throw NotATime(parameter, value);
-        }
-        return number * multiplier;
+        return Checked(parameter, value, () => checked(number * multiplier));
     }
 
     /// <summary><c>now</c>, <c>now-1h</c>, <c>now-1h30m</c>, <c>-30m</c>, <c>now+5s</c>: attime's units s, min/m, h, d, w, mon/M, y.</summary>
@@ -75,7 +75,7 @@ internal static partial class IngestTime
         }
         if (sign < 0)
         {
-            return ToNanos(now);
+            return Checked(parameter, value, () => ToNanos(now));
         }
         var negative = text[sign] == '-';
         var rest = text.AsSpan(sign + 1);
@@ -93,17 +93,20 @@ internal static partial class IngestTime
             }
             var unitLength = rest[digits..].IndexOfAnyInRange('0', '9');
             var unit = unitLength < 0 ? rest[digits..] : rest.Slice(digits, unitLength);
-            if (!long.TryParse(rest[..digits], NumberStyles.None, CultureInfo.InvariantCulture, out var amount)
-                || UnitSeconds(unit) is not { } perUnit
-                || amount > (long.MaxValue / NanosPerSecond / perUnit) - seconds)
+            if (UnitSeconds(unit) is not { } perUnit)
             {
                 throw NotATime(parameter, value);
+            }
+            if (!long.TryParse(rest[..digits], NumberStyles.None, CultureInfo.InvariantCulture, out var amount)
+                || amount > (long.MaxValue / NanosPerSecond / perUnit) - seconds)
+            {
+                throw OutOfRange(parameter, value);
             }
             seconds += amount * perUnit;
             rest = rest[(digits + unit.Length)..];
         }
         var offsetNanos = seconds * NanosPerSecond;
-        return negative ? ToNanos(now) - offsetNanos : ToNanos(now) + offsetNanos;
+        return Checked(parameter, value, () => negative ? checked(ToNanos(now) - offsetNanos) : checked(ToNanos(now) + offsetNanos));
     }
 
     /// <summary>attime's unit prefixes, checked in its order (so "m" is minutes and "M" months).</summary>
@@ -133,10 +136,28 @@ internal static partial class IngestTime
             var nine = fraction.Length >= 9 ? fraction[..9] : fraction.PadRight(9, '0');
             nanos = long.Parse(nine, NumberStyles.None, CultureInfo.InvariantCulture);
         }
-        return ToNanos(time) + nanos;
+        return Checked(parameter, value, () => checked(ToNanos(time) + nanos));
     }
 
-    private static long ToNanos(DateTimeOffset time) => (time - DateTimeOffset.UnixEpoch).Ticks * 100;
+    /// <summary>Unix nanoseconds of <paramref name="time"/>; throws <see cref="OverflowException"/> outside 64 bits.</summary>
+    private static long ToNanos(DateTimeOffset time) => checked((time - DateTimeOffset.UnixEpoch).Ticks * 100);
+
+    /// <summary>The computed time, or a refusal naming the parameter and the range when it does not fit in 64-bit nanoseconds.</summary>
+    private static long Checked(string parameter, string value, Func<long> compute)
+    {
+        try
+        {
+            return compute();
+        }
+        catch (OverflowException)
+        {
+            throw OutOfRange(parameter, value);
+        }
+    }
+
+    private static ProfileRejectedException OutOfRange(string parameter, string value) => new(
+        RejectReason.InvalidRequest,
+        $"parameter '{parameter}': '{Quote(value)}' is outside the times a profile can have: {Earliest:yyyy-MM-dd'T'HH:mm:ss'Z'} to {Latest:yyyy-MM-dd'T'HH:mm:ss'Z'} (Unix nanoseconds in 64 bits).");
 
     private static ProfileRejectedException NotATime(string parameter, string value) => new(
         RejectReason.InvalidRequest,

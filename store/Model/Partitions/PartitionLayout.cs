@@ -15,7 +15,18 @@ public sealed partial class PartitionLayout
     internal const string TempPrefix = ".tmp-";
     internal const string CompactionManifestPrefix = "compaction-";
 
-    public PartitionLayout(string root) => Root = Path.GetFullPath(root);
+    private readonly Action<string, string>? _linkIgnored;
+
+    /// <param name="linkIgnored">
+    /// Told of every hour directory or file that is a symbolic link resolving outside its tenant's
+    /// directory, or to nothing (the link's path, and what is wrong with it as a phrase: "leads to
+    /// …, outside its tenant's directory"), which this layout then does not list.
+    /// </param>
+    public PartitionLayout(string root, Action<string, string>? linkIgnored = null)
+    {
+        Root = Path.GetFullPath(root);
+        _linkIgnored = linkIgnored;
+    }
 
     public string Root { get; }
 
@@ -85,12 +96,18 @@ public sealed partial class PartitionLayout
         }
         var prefix = PartitionColumns.Hour + "=";
         var hours = new List<DateTime>();
-        foreach (var sub in Directory.EnumerateDirectories(dir, prefix + "*"))
+        string? tenantRealPath = null;
+        foreach (var sub in new DirectoryInfo(dir).EnumerateDirectories(prefix + "*"))
         {
-            if (TryParseHour(Path.GetFileName(sub)[prefix.Length..], out var hour))
+            if (!TryParseHour(sub.Name[prefix.Length..], out var hour))
             {
-                hours.Add(hour);
+                continue;
             }
+            if (sub.LinkTarget is not null && !ResolvesInside(sub.FullName, tenantRealPath ??= RealPath(dir), _linkIgnored))
+            {
+                continue;
+            }
+            hours.Add(hour);
         }
         hours.Sort();
         return hours;
@@ -107,14 +124,20 @@ public sealed partial class PartitionLayout
     /// The files of one table in one partition that a reader should see right now: final names only,
     /// with the outcome of any compaction in progress applied (see <see cref="CompactionManifest"/>).
     /// </summary>
-    internal static IReadOnlyList<string> VisibleFiles(string hourDirectory, string table) =>
-        VisibleFiles(hourDirectory).TryGetValue(table, out var files) ? files : [];
+    internal static IReadOnlyList<string> VisibleFiles(string hourDirectory, string table, Action<string, string>? linkIgnored = null) =>
+        VisibleFiles(hourDirectory, linkIgnored).TryGetValue(table, out var files) ? files : [];
+
+    /// <summary><see cref="VisibleFiles(string, Action{string, string}?)"/>, telling this layout's observer of links it ignores.</summary>
+    internal IReadOnlyDictionary<string, List<string>> VisibleFiles(string tenant, DateTime hourUtc) =>
+        VisibleFiles(HourDirectory(tenant, hourUtc), _linkIgnored);
 
     /// <summary>
-    /// <see cref="VisibleFiles(string, string)"/> for every table at once, from one listing of the
+    /// <see cref="VisibleFiles(string, string, Action{string, string}?)"/> for every table at once, from one listing of the
     /// directory (a query needs all tables of each hour it reads), sorted by name per table.
+    /// A file that is a symbolic link resolving outside the tenant's directory (the hour
+    /// directory's parent) is not listed, and <paramref name="linkIgnored"/> is told of it.
     /// </summary>
-    internal static IReadOnlyDictionary<string, List<string>> VisibleFiles(string hourDirectory)
+    internal static IReadOnlyDictionary<string, List<string>> VisibleFiles(string hourDirectory, Action<string, string>? linkIgnored = null)
     {
         var byTable = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         if (!Directory.Exists(hourDirectory))
@@ -123,10 +146,17 @@ public sealed partial class PartitionLayout
         }
         var names = new HashSet<string>(StringComparer.Ordinal);
         var manifests = new List<string>();
-        foreach (var path in Directory.EnumerateFiles(hourDirectory))
+        string? tenantRealPath = null;
+        foreach (var file in new DirectoryInfo(hourDirectory).EnumerateFiles())
         {
-            var name = Path.GetFileName(path);
+            var name = file.Name;
+            var path = file.FullName;
             if (name.StartsWith(TempPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+            if (file.LinkTarget is not null
+                && !ResolvesInside(path, tenantRealPath ??= RealPath(Path.GetDirectoryName(Path.GetFullPath(hourDirectory))!), linkIgnored))
             {
                 continue;
             }
@@ -179,6 +209,70 @@ public sealed partial class PartitionLayout
         }
         return byTable;
     }
+
+    /// <summary>
+    /// Whether the link at <paramref name="path"/> leads inside <paramref name="directoryRealPath"/>
+    /// (a path with every link resolved). A link planted in a tenant's directory must not show
+    /// another tenant's files to this tenant's queries, nor bring them into its compactions.
+    /// </summary>
+    private static bool ResolvesInside(string path, string directoryRealPath, Action<string, string>? linkIgnored)
+    {
+        string target;
+        try
+        {
+            target = RealPath(path);
+        }
+        catch (IOException e)
+        {
+            linkIgnored?.Invoke(path, $"cannot be resolved ({e.Message})");
+            return false;
+        }
+        if (!File.Exists(target) && !Directory.Exists(target))
+        {
+            linkIgnored?.Invoke(path, $"leads to {target}, which does not exist");
+            return false;
+        }
+        var inside = directoryRealPath.EndsWith(Path.DirectorySeparatorChar) ? directoryRealPath : directoryRealPath + Path.DirectorySeparatorChar;
+        if (target.StartsWith(inside, StringComparison.Ordinal))
+        {
+            return true;
+        }
+        linkIgnored?.Invoke(path, $"leads to {target}, outside its tenant's directory");
+        return false;
+    }
+
+    /// <summary>
+    /// <paramref name="path"/> made absolute with every symbolic link on it resolved, as
+    /// <c>realpath(3)</c> does; a component that does not exist is kept as written.
+    /// </summary>
+    internal static string RealPath(string path)
+    {
+        var hops = 0;
+        return RealPath(path, path, ref hops);
+    }
+
+    private static string RealPath(string path, string asked, ref int hops)
+    {
+        var full = Path.GetFullPath(path);
+        var root = Path.GetPathRoot(full)!;
+        var current = root;
+        foreach (var part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            current = Path.Combine(current, part);
+            if (new FileInfo(current).LinkTarget is { } target)
+            {
+                if (++hops > MaxLinkHops)
+                {
+                    throw new IOException($"Too many symbolic links on the way to '{asked}' (over {MaxLinkHops}).");
+                }
+                current = RealPath(Path.Combine(Path.GetDirectoryName(current)!, target), asked, ref hops);
+            }
+        }
+        return current;
+    }
+
+    /// <summary>Links followed in one <see cref="RealPath"/> before it gives up, as the kernel's ELOOP does at 40.</summary>
+    private const int MaxLinkHops = 40;
 
     [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
     private static partial Regex TenantPattern();

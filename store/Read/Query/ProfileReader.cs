@@ -3,6 +3,8 @@ using System.Globalization;
 using GrafanaProfiles.Schema.Tables;
 using GrafanaProfiles.Store.DuckDb;
 using GrafanaProfiles.Store.Partitions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GrafanaProfiles.Store.Query;
 
@@ -26,10 +28,15 @@ public sealed partial class ProfileReader : IDisposable
     private readonly ConcurrentBag<DuckDbConnection> _pool = [];
     private readonly SymbolCache _symbols;
 
-    public ProfileReader(string dataDirectory, ReaderOptions? options = null)
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, bool> _linksReported = new(StringComparer.Ordinal);
+
+    /// <param name="log">Where the reader says which links it ignored (once per link).</param>
+    public ProfileReader(string dataDirectory, ReaderOptions? options = null, ILogger? log = null)
     {
         Options = options ?? new ReaderOptions();
-        Layout = new PartitionLayout(dataDirectory);
+        _log = log ?? NullLogger.Instance;
+        Layout = new PartitionLayout(dataDirectory, OnLinkIgnored);
         _symbols = new SymbolCache(Options.SymbolCacheBytes);
         _duck = DuckDbDatabase.Open(settings: new Dictionary<string, string>
         {
@@ -52,7 +59,7 @@ public sealed partial class ProfileReader : IDisposable
         foreach (var hour in Layout.HoursInRange(tenant, fromUtc, toUtc))
         {
             // One listing per hour for all four tables.
-            var files = PartitionLayout.VisibleFiles(Layout.HourDirectory(tenant, hour));
+            var files = Layout.VisibleFiles(tenant, hour);
             Add(samples, files, SamplesTable.Name);
             Add(series, files, SeriesTable.Name);
             Add(stacks, files, StacksTable.Name);
@@ -66,6 +73,14 @@ public sealed partial class ProfileReader : IDisposable
             {
                 list.AddRange(found);
             }
+        }
+    }
+
+    private void OnLinkIgnored(string link, string why)
+    {
+        if (_linksReported.TryAdd(link, true))
+        {
+            _log.LogWarning("Ignoring {Link}: a symbolic link that {Why}; queries do not read it.", link, why);
         }
     }
 

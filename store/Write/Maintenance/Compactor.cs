@@ -28,8 +28,8 @@ internal sealed class Compactor : IDisposable
     public Compactor(StoreOptions options, ILogger? log = null)
     {
         _options = options;
-        _layout = new PartitionLayout(options.DataDirectory);
         _log = log ?? NullLogger.Instance;
+        _layout = new PartitionLayout(options.DataDirectory, OnLinkIgnored);
         _duck = DuckDbDatabase.Open(settings: new Dictionary<string, string>
         {
             ["threads"] = options.WriterThreads.ToString(CultureInfo.InvariantCulture),
@@ -65,10 +65,14 @@ internal sealed class Compactor : IDisposable
         return new CompactionResult(compacted, removed, written, finished);
     }
 
+    /// <summary>A link out of its tenant's directory is never compacted into it: that would copy another tenant's rows in for good.</summary>
+    private void OnLinkIgnored(string link, string why) =>
+        _log.LogWarning("Not compacting {Link}: a symbolic link that {Why}.", link, why);
+
     /// <summary>Compacts one partition directory now (whether or not the hour is closed).</summary>
     public CompactionResult CompactPartition(string hourDirectory, DateTime nowUtc)
     {
-        var visible = PartitionLayout.VisibleFiles(hourDirectory);
+        var visible = PartitionLayout.VisibleFiles(hourDirectory, OnLinkIgnored);
         var inputs = PartitionLayout.Tables.ToDictionary(t => t, t => visible.TryGetValue(t, out var files) ? (IReadOnlyList<string>)files : []);
         if (inputs.Values.All(files => files.Count <= 1))
         {

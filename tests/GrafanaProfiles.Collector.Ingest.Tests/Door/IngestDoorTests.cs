@@ -205,6 +205,30 @@ public sealed class IngestDoorTests
     }
 
     /// <summary>A stream that returns at most <paramref name="chunk"/> bytes per read.</summary>
+    [Theory]
+    [MemberData(nameof(Push.PushDecoderTests.InvalidText), MemberType = typeof(Push.PushDecoderTests))]
+    public async Task Push_JsonWithInvalidText_Refused400NeverAFailure(byte[] body)
+    {
+        await using var fixture = await DoorFixture.StartAsync();
+        var result = await fixture.Door.IngestAsync(new IngestRequest { Api = IngestApi.Push, ContentType = "application/json", Body = body });
+        Assert.Equal(RejectReason.InvalidRequest, result.Reason);
+        Assert.Equal(400, result.HttpStatus);
+        Assert.Equal(0, fixture.ProfilesAppended);
+    }
+
+    [Fact]
+    public async Task DecoderException_ThatIsNoRefusal_Refused400AndLogged()
+    {
+        // No API has this number, so the decode step throws ArgumentOutOfRangeException: the stand-in
+        // for a decoder's bug. The guard turns it into the sender's 400, never a failure of the door.
+        await using var fixture = await DoorFixture.StartAsync();
+        var result = await fixture.Door.IngestAsync(new IngestRequest { Api = (IngestApi)99, Body = "x"u8.ToArray() });
+        Assert.Equal(RejectReason.InvalidRequest, result.Reason);
+        Assert.Equal(400, result.HttpStatus);
+        Assert.Contains("could not be decoded (ArgumentOutOfRangeException)", result.Message, StringComparison.Ordinal);
+        Assert.Equal(0, fixture.ProfilesAppended);
+    }
+
     private sealed class TrickleStream(byte[] data, int chunk) : MemoryStream(data)
     {
         public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, chunk));

@@ -212,6 +212,27 @@ public sealed class PushDecoderTests
         Assert.Equal(ConnectCode.InvalidArgument, ConnectError.CodeFor(e.Reason));
     }
 
+    /// <summary>
+    /// Bodies an outside test sent: invalid UTF-8 in a property name or in rawProfile, and lone
+    /// surrogate escapes. Each is the sender's error (400 naming JSON), never a 500.
+    /// </summary>
+    public static TheoryData<byte[]> InvalidText => [
+        [.. "{\""u8, 0xFF, 0xFE, .. "\": 1}"u8],
+        [.. """{"series": [{"samples": [{"rawProfile": "AAA"""u8, 0xC3, 0x28, .. "\"}]}]}"u8],
+        """{"x": "\udfff"}"""u8.ToArray(),
+        """{"\ud800": 1}"""u8.ToArray(),
+        """{"series": [{"labels": [{"name": "service_name", "value": "a\udc00b"}], "samples": [{"rawProfile": "AAAA"}]}]}"""u8.ToArray(),
+    ];
+
+    [Theory]
+    [MemberData(nameof(InvalidText))]
+    public void Json_InvalidUtf8OrLoneSurrogate_InvalidRequestNamingJson(byte[] body)
+    {
+        var e = Assert.Throws<ProfileRejectedException>(() => Decode("application/json", body));
+        Assert.Equal(RejectReason.InvalidRequest, e.Reason);
+        Assert.Contains("JSON", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Json_WrongValueType_InvalidRequestNamingJson()
     {

@@ -50,4 +50,28 @@ public sealed class IngestTimeTests
         Assert.Equal(RejectReason.InvalidRequest, e.Reason);
         Assert.StartsWith($"parameter 'until': '{text}' is not a time: use Unix seconds/milliseconds/microseconds/nanoseconds, YYYYMMDD", e.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>Times that 64-bit Unix nanoseconds cannot hold wrapped around before (0001-01-01 landed in 1754, 2300 in 1715).</summary>
+    [Theory]
+    [InlineData("0001-01-01T00:00:00Z")]
+    [InlineData("1677-09-21T00:12:43Z")]
+    [InlineData("2262-04-11T23:47:17Z")]
+    [InlineData("2300-01-01T00:00:00Z")]
+    [InlineData("9999-12-31T23:59:59.999999999Z")]
+    [InlineData("99999999999")]
+    [InlineData("99999999999999")]
+    [InlineData("now+300y")]
+    [InlineData("now-300y")]
+    public void Parse_OutsideInt64Nanoseconds_RejectedNamingParameterAndRange(string text)
+    {
+        var e = Assert.Throws<ProfileRejectedException>(() => IngestTime.Parse("until", text, Now));
+        Assert.Equal(RejectReason.InvalidRequest, e.Reason);
+        Assert.Equal($"parameter 'until': '{text}' is outside the times a profile can have: 1677-09-21T00:12:43Z to 2262-04-11T23:47:16Z (Unix nanoseconds in 64 bits).", e.Message);
+    }
+
+    [Theory]
+    [InlineData("1677-09-21T00:12:44Z", -9_223_372_036_000_000_000)]
+    [InlineData("2262-04-11T23:47:16Z", 9_223_372_036_000_000_000)]
+    [InlineData("1969-12-31T23:59:59Z", -1_000_000_000)]
+    public void Parse_EdgesOfTheRange_Accepted(string text, long expected) => Assert.Equal(expected, IngestTime.Parse("from", text, Now));
 }

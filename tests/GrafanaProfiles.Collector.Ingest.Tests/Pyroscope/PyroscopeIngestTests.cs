@@ -264,6 +264,9 @@ public sealed class PyroscopeIngestTests
     [InlineData("from=20261", "parameter 'from': '20261' is not a time")]
     [InlineData("until=yesterday", "parameter 'until'")]
     [InlineData("from=1714557610&until=1714557600", "until (1714557600) is before from")]
+    [InlineData("from=9999-12-31T00:00:00Z&until=now", "parameter 'from': '9999-12-31T00:00:00Z' is outside the times a profile can have: 1677-09-21T00:12:43Z to 2262-04-11T23:47:16Z")]
+    [InlineData("from=0001-01-01T00:00:00Z", "parameter 'from': '0001-01-01T00:00:00Z' is outside the times")]
+    [InlineData("from=now-1h&until=2300-01-01T00:00:00Z", "parameter 'until': '2300-01-01T00:00:00Z' is outside the times")]
     public void Parameters_Invalid_RejectedNamingTheParameter(string parameter, string expected)
     {
         var e = Rejected("name=app.cpu&" + parameter, "a 1");

@@ -69,6 +69,28 @@ public sealed class CompactorTests
     }
 
     [Fact]
+    public async Task LinkToAnotherTenantsFile_IsNeverCompactedIn()
+    {
+        await using var store = await StoreWithManySmallFilesAsync(3, TimeSpan.Zero);
+        var expected = store.Reader.Top(StoreFixture.Select()).Total;
+        await store.Writer.AppendAsync("other", Folded(BaseTime, "secret", null, Cpu, ("main;secret", 42)));
+        await store.Writer.FlushAsync();
+        var otherHour = Path.Combine(store.DataDirectory, "tenant=other", "hour=2026-11-22T10");
+        foreach (var file in Directory.GetFiles(otherHour, "*.parquet"))
+        {
+            var name = Path.GetFileName(file);
+            File.CreateSymbolicLink(Path.Combine(Hour(store), name[..name.IndexOf('-')] + "-planted-000000000001.parquet"), file);
+        }
+
+        using var compactor = new Compactor(store.Options);
+        Assert.Equal(1, compactor.RunOnce(BaseTime.AddHours(2)).PartitionsCompacted);
+        // The links were neither read into the tenant's compacted files nor removed as inputs.
+        Assert.Equal(expected, store.Reader.Top(StoreFixture.Select()).Total);
+        Assert.Equal(4, Directory.GetFiles(Hour(store), "*-planted-*").Length);
+        Assert.Equal(42, store.Reader.Top(StoreFixture.Select(tenant: "other")).Total);
+    }
+
+    [Fact]
     public async Task OpenHour_IsLeftAlone()
     {
         await using var store = await StoreWithManySmallFilesAsync(3, TimeSpan.Zero);

@@ -408,6 +408,26 @@ public sealed class ProfileWriterTests
     }
 
     [Fact]
+    public async Task Buffer_TooFullForTheNextAppendButBelowTheFlushThreshold_TheRefusalStartsAFlush()
+    {
+        // flush_max_samples equal to max_buffered_samples, as validation allows: 3 rows wait (below
+        // the threshold of 4), the next append of 2 does not fit. The flush interval is an hour, so
+        // only the refusal can start the flush that lets the retry in.
+        await using var store = await StoreFixture.StartAsync(o => o with { FlushMaxSamples = 4, MaxBufferedSamples = 4, FlushInterval = TimeSpan.FromHours(1) });
+        await store.Writer.AppendAsync("default", Folded(BaseTime, "api", null, Cpu, ("a", 1), ("b", 1), ("c", 1)));
+        await Assert.ThrowsAsync<StoreOverloadedException>(() => store.Writer.AppendAsync("default", Folded(BaseTime, "api", null, Cpu, ("d", 1), ("e", 1))));
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (store.Writer.BufferedRows > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        Assert.Equal(0, store.Writer.BufferedRows);
+        await store.Writer.AppendAsync("default", Folded(BaseTime, "api", null, Cpu, ("d", 1), ("e", 1)));
+        await store.Writer.FlushAsync();
+        Assert.Equal(5, store.Reader.Top(StoreFixture.Select()).Total);
+    }
+
+    [Fact]
     public async Task FlushLoop_FlushesOnAge_WithoutAnExplicitFlush()
     {
         await using var store = await StoreFixture.StartAsync(o => o with { FlushInterval = TimeSpan.FromMilliseconds(200) });

@@ -1,6 +1,6 @@
 using GrafanaProfiles.Store.Ingest;
 
-namespace GrafanaProfiles.Collector.Otlp.Tests;
+namespace GrafanaProfiles.Collector.Ingest.Tests.Otlp;
 
 /// <summary>IngestLimits applied per profile: rejections name the limit and the value seen; truncations keep what matters.</summary>
 public sealed partial class OtlpProfilesDecoderTests
@@ -36,7 +36,7 @@ public sealed partial class OtlpProfilesDecoderTests
         Assert.Equal(["f9", "f8", "f7", "f6", "f5"], Frames(depth5, depth5.Profiles[0].Samples[0]));
         Assert.Equal(["f9", "f8", "f7", "f6", "f5", "f4", "f4a"], Frames(depth7, depth7.Profiles[0].Samples[0]));
         Assert.Equal(11, Frames(full, full.Profiles[0].Samples[0]).Length);
-        TestData.AssertComplete(depth5);
+        OtlpTestData.AssertComplete(depth5);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace GrafanaProfiles.Collector.Scrape.Tests.Support;
+namespace GrafanaProfiles.Collector.Tests.Scrape.Support;
 
 /// <summary>
 /// A scrape target on 127.0.0.1 (Kestrel, free port) whose answers the test decides per request:

@@ -1,11 +1,13 @@
-using GrafanaProfiles.Collector.Scrape.Tests.Support;
+using GrafanaProfiles.Collector.Scrape;
+using GrafanaProfiles.Collector.Tests.Scrape.Support;
 using GrafanaProfiles.Store.Model;
 using GrafanaProfiles.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace GrafanaProfiles.Collector.Scrape.Tests;
+namespace GrafanaProfiles.Collector.Tests.Scrape;
 
 /// <summary>Scrapes a real Go program serving net/http/pprof.</summary>
+[Collection(nameof(ScrapeLoopsRunAlone))]
 public sealed class ScrapeManagerGoTests : IAsyncLifetime
 {
     private GoPprofServer? _server;

@@ -4,7 +4,7 @@ using GrafanaProfiles.Collector.Scrape;
 using GrafanaProfiles.Store.Model;
 using GrafanaProfiles.Store.Pprof;
 
-namespace GrafanaProfiles.Collector.Scrape.Tests.Support;
+namespace GrafanaProfiles.Collector.Tests.Scrape.Support;
 
 /// <summary>
 /// A sink that does what the host's does short of writing: decodes the profile with the options

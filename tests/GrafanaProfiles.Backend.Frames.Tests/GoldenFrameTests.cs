@@ -5,7 +5,7 @@ using GrafanaProfiles.Backend.Frames;
 using ArrowField = Apache.Arrow.Field;
 using Field = GrafanaProfiles.Backend.Frames.Field;
 
-namespace GrafanaProfiles.Frames.Tests;
+namespace GrafanaProfiles.Backend.Frames.Tests;
 
 /// <summary>
 /// The Go SDK's own frame (<c>all_types.golden.arrow</c>, written by <c>data.MarshalArrow</c>) against

@@ -2,7 +2,7 @@ using Google.Protobuf;
 using GrafanaProfiles.Schema.Otlp.Collector.Profiles.V1Development;
 using PprofProto = GrafanaProfiles.Schema.Pprof;
 
-namespace GrafanaProfiles.Collector.Otlp.Tests;
+namespace GrafanaProfiles.Collector.Ingest.Tests.Otlp;
 
 /// <summary>
 /// Translates a pprof profile into an OTLP export request, as a pprof-to-OTLP converter would:

@@ -1,7 +1,8 @@
 using System.Text;
+using GrafanaProfiles.Collector.Scrape;
 using Microsoft.Extensions.Configuration;
 
-namespace GrafanaProfiles.Collector.Scrape.Tests.Support;
+namespace GrafanaProfiles.Collector.Tests.Scrape.Support;
 
 /// <summary>Builds scrape configuration the way the host does: JSON → IConfiguration section → Bind → Resolve.</summary>
 internal static class ScrapeTestConfig

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using GrafanaProfiles.Backend.Frames;
 
-namespace GrafanaProfiles.Frames.Tests;
+namespace GrafanaProfiles.Backend.Frames.Tests;
 
 /// <summary>
 /// Walks the IPC file framing byte by byte, on our output and on the Go SDK's golden file alike, so the

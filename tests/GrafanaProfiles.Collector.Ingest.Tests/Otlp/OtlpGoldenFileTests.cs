@@ -3,7 +3,7 @@ using Google.Protobuf;
 using GrafanaProfiles.Collector.Ingest.Otlp;
 using GrafanaProfiles.Store.Ingest;
 
-namespace GrafanaProfiles.Collector.Otlp.Tests;
+namespace GrafanaProfiles.Collector.Ingest.Tests.Otlp;
 
 /// <summary>
 /// tests/testdata/otlp/small.{binpb,json} are <see cref="SmallRequest"/> in both encodings, and
@@ -20,8 +20,8 @@ public sealed class OtlpGoldenFileTests
     private static void AssertRequestFiles()
     {
         var request = SmallRequest.Build().Request;
-        TestData.AssertGolden("otlp/small.binpb", request.ToByteArray());
-        TestData.AssertGolden("otlp/small.json", SmallRequest.Json(request));
+        OtlpTestData.AssertGolden("otlp/small.binpb", request.ToByteArray());
+        OtlpTestData.AssertGolden("otlp/small.json", SmallRequest.Json(request));
     }
 
     [Theory]
@@ -31,11 +31,11 @@ public sealed class OtlpGoldenFileTests
     {
         AssertRequestFiles();
 
-        var result = OtlpProfilesDecoder.Decode(contentType, TestData.Read(file), IngestLimits.Default, Clock);
+        var result = OtlpProfilesDecoder.Decode(contentType, OtlpTestData.Read(file), IngestLimits.Default, Clock);
 
         Assert.Equal(2, result.AcceptedProfiles);
         Assert.Null(result.PartialSuccess);
-        TestData.AssertComplete(result.Batch);
-        TestData.AssertGolden("otlp/small.decoded.txt", Encoding.UTF8.GetBytes(TestData.Dump(result.Batch)));
+        OtlpTestData.AssertComplete(result.Batch);
+        OtlpTestData.AssertGolden("otlp/small.decoded.txt", Encoding.UTF8.GetBytes(OtlpTestData.Dump(result.Batch)));
     }
 }

@@ -1,6 +1,7 @@
-using GrafanaProfiles.Collector.Scrape.Tests.Support;
+using GrafanaProfiles.Collector.Scrape;
+using GrafanaProfiles.Collector.Tests.Scrape.Support;
 
-namespace GrafanaProfiles.Collector.Scrape.Tests;
+namespace GrafanaProfiles.Collector.Tests.Scrape;
 
 public sealed class ScrapeConfigTests
 {

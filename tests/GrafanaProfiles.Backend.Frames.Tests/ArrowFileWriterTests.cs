@@ -1,7 +1,7 @@
 using System.Text.Json;
 using GrafanaProfiles.Backend.Frames;
 
-namespace GrafanaProfiles.Frames.Tests;
+namespace GrafanaProfiles.Backend.Frames.Tests;
 
 public class ArrowFileWriterTests
 {

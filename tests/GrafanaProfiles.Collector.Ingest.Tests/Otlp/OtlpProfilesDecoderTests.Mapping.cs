@@ -5,7 +5,7 @@ using GrafanaProfiles.Schema.Otlp.Profiles.V1Development;
 using GrafanaProfiles.Store.Ingest;
 using GrafanaProfiles.Store.Model;
 
-namespace GrafanaProfiles.Collector.Otlp.Tests;
+namespace GrafanaProfiles.Collector.Ingest.Tests.Otlp;
 
 /// <summary>The mapping from OTLP to the store's model, on small hand-built requests.</summary>
 public sealed partial class OtlpProfilesDecoderTests
@@ -63,7 +63,7 @@ public sealed partial class OtlpProfilesDecoderTests
         var memcpy = batch.Functions.Values.Single(f => f.Name.StartsWith("0x", StringComparison.Ordinal));
         Assert.Equal(new FunctionInfo("0x7f0000001234 [libc.so.6]", "", "/lib/x86_64-linux-gnu/libc.so.6", 0), memcpy);
         Assert.Contains(new FunctionInfo("main.parse", "main.parse", "/src/app/parse.go", 5), batch.Functions.Values);
-        TestData.AssertComplete(batch);
+        OtlpTestData.AssertComplete(batch);
     }
 
     [Fact]
@@ -323,7 +323,7 @@ public sealed partial class OtlpProfilesDecoderTests
 
         Assert.Equal(5, Assert.Single(Assert.Single(batch.Profiles).Samples).Value);
         Assert.Equal(["kept"], batch.Functions.Values.Select(f => f.Name));
-        TestData.AssertComplete(batch);
+        OtlpTestData.AssertComplete(batch);
     }
 
     [Fact]

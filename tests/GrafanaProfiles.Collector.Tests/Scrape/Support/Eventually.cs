@@ -1,4 +1,4 @@
-namespace GrafanaProfiles.Collector.Scrape.Tests.Support;
+namespace GrafanaProfiles.Collector.Tests.Scrape.Support;
 
 /// <summary>Waits for a condition that background loops make true. The limit only bounds a hung test; nothing asserts on time.</summary>
 internal static class Eventually

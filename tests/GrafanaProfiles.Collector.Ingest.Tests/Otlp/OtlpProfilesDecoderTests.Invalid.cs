@@ -5,7 +5,7 @@ using GrafanaProfiles.Schema.Otlp.Common.V1;
 using GrafanaProfiles.Schema.Otlp.Profiles.V1Development;
 using GrafanaProfiles.Store.Ingest;
 
-namespace GrafanaProfiles.Collector.Otlp.Tests;
+namespace GrafanaProfiles.Collector.Ingest.Tests.Otlp;
 
 /// <summary>Invalid input: each broken reference named with its table and index, partial success, whole-request rejections.</summary>
 public sealed partial class OtlpProfilesDecoderTests
@@ -100,7 +100,7 @@ public sealed partial class OtlpProfilesDecoderTests
             result.PartialSuccess);
         Assert.Equal(["good"], result.Batch.Functions.Values.Select(f => f.Name));
         Assert.Equal(5, Assert.Single(result.Batch.Profiles).Total);
-        TestData.AssertComplete(result.Batch);
+        OtlpTestData.AssertComplete(result.Batch);
     }
 
     [Fact]
@@ -336,7 +336,7 @@ public sealed partial class OtlpProfilesDecoderTests
             try
             {
                 var result = OtlpProfilesDecoder.Decode(contentType, body.AsMemory(0, length), IngestLimits.Default, Clock);
-                TestData.AssertComplete(result.Batch);
+                OtlpTestData.AssertComplete(result.Batch);
                 outcomes.Add(result.PartialSuccess is null ? "decoded" : "partial");
             }
             catch (ProfileRejectedException e)
@@ -369,7 +369,7 @@ public sealed partial class OtlpProfilesDecoderTests
             }
             try
             {
-                TestData.AssertComplete(OtlpProfilesDecoder.Decode(contentType, body, IngestLimits.Default, Clock).Batch);
+                OtlpTestData.AssertComplete(OtlpProfilesDecoder.Decode(contentType, body, IngestLimits.Default, Clock).Batch);
             }
             catch (ProfileRejectedException)
             {

@@ -4,7 +4,7 @@ using GrafanaProfiles.Collector.Ingest.Otlp;
 using GrafanaProfiles.Schema.Otlp.Common.V1;
 using GrafanaProfiles.Store.Ingest;
 
-namespace GrafanaProfiles.Collector.Otlp.Tests;
+namespace GrafanaProfiles.Collector.Ingest.Tests.Otlp;
 
 /// <summary>OTLP/JSON: hex ids, 64-bit integers as numbers or strings, unknown fields ignored.</summary>
 public sealed class OtlpJsonTests
@@ -82,6 +82,31 @@ public sealed class OtlpJsonTests
         var body = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes(HandWritten)).ToArray();
 
         Assert.Equal(2, OtlpProfilesDecoder.Decode("application/json", body, IngestLimits.Default, Clock).Batch.Profiles.Count);
+    }
+
+    [Theory]
+    [InlineData("\"node-\\u0031\"", "\"node-\\udfff\"")]
+    [InlineData("\"host.name\"", "\"host\\ud800.name\"")]
+    public void Decode_LoneSurrogateEscape_InvalidProfileNotAnError(string original, string replacement)
+    {
+        var body = Encoding.UTF8.GetBytes(HandWritten.Replace(original, replacement, StringComparison.Ordinal));
+        Assert.NotEqual(HandWritten, Encoding.UTF8.GetString(body));
+
+        var e = Assert.Throws<ProfileRejectedException>(() => OtlpProfilesDecoder.Decode("application/json", body, IngestLimits.Default, Clock));
+        Assert.Equal(RejectReason.InvalidProfile, e.Reason);
+        Assert.Contains("not valid Unicode", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decode_InvalidUtf8InAPropertyName_InvalidProfileNotAnError()
+    {
+        var text = Encoding.UTF8.GetBytes(HandWritten);
+        var at = text.AsSpan().IndexOf("unknownScopeField"u8);
+        text[at + 1] = 0xFF;
+
+        var e = Assert.Throws<ProfileRejectedException>(() => OtlpProfilesDecoder.Decode("application/json", text, IngestLimits.Default, Clock));
+        Assert.Equal(RejectReason.InvalidProfile, e.Reason);
+        Assert.Contains("not valid Unicode", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -5,7 +5,7 @@ using GrafanaProfiles.Collector.Ingest.Otlp;
 using GrafanaProfiles.Schema.Otlp.Collector.Profiles.V1Development;
 using GrafanaProfiles.Store.Ingest;
 
-namespace GrafanaProfiles.Collector.Otlp.Tests;
+namespace GrafanaProfiles.Collector.Ingest.Tests.Otlp;
 
 public sealed class OtlpProfilesResponseTests
 {

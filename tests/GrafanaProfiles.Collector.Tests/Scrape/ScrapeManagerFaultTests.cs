@@ -1,13 +1,15 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using GrafanaProfiles.Collector.Scrape.Tests.Support;
+using GrafanaProfiles.Collector.Scrape;
+using GrafanaProfiles.Collector.Tests.Scrape.Support;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace GrafanaProfiles.Collector.Scrape.Tests;
+namespace GrafanaProfiles.Collector.Tests.Scrape;
 
 /// <summary>Retries, timeouts and circuit breakers, against local targets that fail on demand.</summary>
+[Collection(nameof(ScrapeLoopsRunAlone))]
 public sealed class ScrapeManagerFaultTests
 {
     public enum Fault

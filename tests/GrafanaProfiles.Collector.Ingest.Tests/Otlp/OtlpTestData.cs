@@ -6,10 +6,10 @@ using GrafanaProfiles.Store.Write;
 using GrafanaProfiles.TestSupport;
 using PprofProto = GrafanaProfiles.Schema.Pprof;
 
-namespace GrafanaProfiles.Collector.Otlp.Tests;
+namespace GrafanaProfiles.Collector.Ingest.Tests.Otlp;
 
 /// <summary>The committed test files (tests/testdata) and ways to compare decoded batches.</summary>
-internal static class TestData
+internal static class OtlpTestData
 {
     private static readonly Lazy<string> Root = new(FindRoot);
 

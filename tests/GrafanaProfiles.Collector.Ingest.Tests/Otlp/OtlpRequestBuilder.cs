@@ -5,7 +5,7 @@ using GrafanaProfiles.Schema.Otlp.Profiles.V1Development;
 using GrafanaProfiles.Schema.Otlp.Resource.V1;
 using OtlpValueType = GrafanaProfiles.Schema.Otlp.Profiles.V1Development.ValueType;
 
-namespace GrafanaProfiles.Collector.Otlp.Tests;
+namespace GrafanaProfiles.Collector.Ingest.Tests.Otlp;
 
 /// <summary>
 /// Builds export requests with the generated classes as an OTLP sender does: one dictionary for

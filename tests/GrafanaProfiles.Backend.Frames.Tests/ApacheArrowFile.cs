@@ -1,7 +1,7 @@
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
 
-namespace GrafanaProfiles.Frames.Tests;
+namespace GrafanaProfiles.Backend.Frames.Tests;
 
 /// <summary>An Arrow IPC file as Apache.Arrow's file reader sees it: schema, batch count, each column's values in order.</summary>
 internal sealed record ApacheArrowFile(Apache.Arrow.Schema Schema, int Batches, IReadOnlyList<IReadOnlyList<object?>> Columns)

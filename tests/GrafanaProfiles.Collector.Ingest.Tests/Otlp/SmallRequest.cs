@@ -4,7 +4,7 @@ using Google.Protobuf;
 using GrafanaProfiles.Collector.Ingest.Otlp;
 using GrafanaProfiles.Schema.Otlp.Common.V1;
 
-namespace GrafanaProfiles.Collector.Otlp.Tests;
+namespace GrafanaProfiles.Collector.Ingest.Tests.Otlp;
 
 /// <summary>
 /// A small request with every feature the decoder maps: an eBPF-profiler-style CPU profile

@@ -5,7 +5,7 @@ using GrafanaProfiles.Store.Ingest;
 using GrafanaProfiles.Store.Model;
 using GrafanaProfiles.Store.Pprof;
 
-namespace GrafanaProfiles.Collector.Otlp.Tests;
+namespace GrafanaProfiles.Collector.Ingest.Tests.Otlp;
 
 /// <summary>
 /// The decoder against real profiles: each pprof file from a real runtime (tests/testdata/pprof)
@@ -18,7 +18,7 @@ public sealed partial class OtlpProfilesDecoderTests
 
     private static readonly TimeProvider Clock = new FixedClock(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
 
-    public static TheoryData<string> RealProfiles() => [.. TestData.RealProfiles];
+    public static TheoryData<string> RealProfiles() => [.. OtlpTestData.RealProfiles];
 
     private static OtlpDecodeResult Decode(ExportProfilesServiceRequest request, IngestLimits? limits = null) =>
         OtlpProfilesDecoder.Decode(Protobuf, request.ToByteArray(), limits ?? IngestLimits.Default, Clock);
@@ -30,8 +30,8 @@ public sealed partial class OtlpProfilesDecoderTests
     /// </summary>
     private static (ProfileBatch Batch, string TypeId, long Multiplier) Reference(string file, int sampleType)
     {
-        var pprof = TestData.ParsePprof(file);
-        var all = PprofDecoder.Decode(TestData.Read("pprof/" + file), new PprofDecodeOptions { ServiceName = "svc", Clock = Clock });
+        var pprof = OtlpTestData.ParsePprof(file);
+        var all = PprofDecoder.Decode(OtlpTestData.Read("pprof/" + file), new PprofDecodeOptions { ServiceName = "svc", Clock = Clock });
         var type = pprof.StringTable[(int)pprof.SampleType[sampleType].Type];
         var unit = pprof.StringTable[(int)pprof.SampleType[sampleType].Unit];
         var ofType = all.Profiles.Where(p => ProfileType.Parse(p.ProfileType) is var t && t.SampleType == type && t.SampleUnit == unit).ToList();
@@ -64,7 +64,7 @@ public sealed partial class OtlpProfilesDecoderTests
     [MemberData(nameof(RealProfiles))]
     public void Decode_RealPprofAsOtlp_EqualsPprofDecoderRowForRow(string file)
     {
-        var pprof = TestData.ParsePprof(file);
+        var pprof = OtlpTestData.ParsePprof(file);
         for (var t = 0; t < pprof.SampleType.Count; t++)
         {
             var (expected, _, _) = Reference(file, t);
@@ -73,8 +73,8 @@ public sealed partial class OtlpProfilesDecoderTests
 
             Assert.Equal(1, result.AcceptedProfiles);
             Assert.Null(result.PartialSuccess);
-            Assert.Equal(TestData.Dump(expected), TestData.Dump(result.Batch));
-            TestData.AssertComplete(result.Batch);
+            Assert.Equal(OtlpTestData.Dump(expected), OtlpTestData.Dump(result.Batch));
+            OtlpTestData.AssertComplete(result.Batch);
         }
     }
 
@@ -82,7 +82,7 @@ public sealed partial class OtlpProfilesDecoderTests
     [MemberData(nameof(RealProfiles))]
     public void Decode_RealPprofAsOtlp_TotalsAndFlatCumEqualPprofPath(string file)
     {
-        var pprof = TestData.ParsePprof(file);
+        var pprof = OtlpTestData.ParsePprof(file);
         for (var t = 0; t < pprof.SampleType.Count; t++)
         {
             var (expected, typeId, multiplier) = Reference(file, t);
@@ -92,8 +92,8 @@ public sealed partial class OtlpProfilesDecoderTests
 
             Assert.Equal(rawTotal * multiplier, batch.Profiles.Where(p => p.ProfileType == typeId).Sum(p => p.Total));
             Assert.Equal(expected.Profiles.Sum(p => p.Total), batch.Profiles.Sum(p => p.Total));
-            var mine = TestData.FlatAndCum(batch, typeId);
-            var theirs = TestData.FlatAndCum(expected, typeId);
+            var mine = OtlpTestData.FlatAndCum(batch, typeId);
+            var theirs = OtlpTestData.FlatAndCum(expected, typeId);
             Assert.NotEmpty(theirs);
             Assert.Equal(theirs.OrderBy(e => e.Key, StringComparer.Ordinal), mine.OrderBy(e => e.Key, StringComparer.Ordinal));
         }
@@ -103,7 +103,7 @@ public sealed partial class OtlpProfilesDecoderTests
     [MemberData(nameof(RealProfiles))]
     public void Decode_AllSampleTypesInOneRequest_EachIsOneProfile(string file)
     {
-        var pprof = TestData.ParsePprof(file);
+        var pprof = OtlpTestData.ParsePprof(file);
         var request = PprofToOtlp.Translate(pprof, "svc");
 
         var result = Decode(request);
@@ -111,14 +111,14 @@ public sealed partial class OtlpProfilesDecoderTests
         Assert.Equal(pprof.SampleType.Count, result.AcceptedProfiles);
         var expectedTypes = Enumerable.Range(0, pprof.SampleType.Count).Select(t => Reference(file, t).TypeId).Distinct().Order(StringComparer.Ordinal);
         Assert.Equal(expectedTypes, result.Batch.Profiles.Select(p => p.ProfileType).Distinct().Order(StringComparer.Ordinal));
-        TestData.AssertComplete(result.Batch);
+        OtlpTestData.AssertComplete(result.Batch);
     }
 
     [Theory]
     [MemberData(nameof(RealProfiles))]
     public void Decode_RealRequestAsJson_EqualsProtobuf(string file)
     {
-        var request = PprofToOtlp.Translate(TestData.ParsePprof(file), "svc");
+        var request = PprofToOtlp.Translate(OtlpTestData.ParsePprof(file), "svc");
         var json = System.Text.Encoding.UTF8.GetBytes(OtlpJson.Format(request));
 
         var fromJson = OtlpProfilesDecoder.Decode(Json, json, IngestLimits.Default, Clock);
@@ -126,7 +126,7 @@ public sealed partial class OtlpProfilesDecoderTests
 
         Assert.Equal(OtlpEncoding.Json, fromJson.Encoding);
         Assert.Equal(OtlpEncoding.Protobuf, fromProtobuf.Encoding);
-        Assert.Equal(TestData.Dump(fromProtobuf.Batch), TestData.Dump(fromJson.Batch));
+        Assert.Equal(OtlpTestData.Dump(fromProtobuf.Batch), OtlpTestData.Dump(fromJson.Batch));
         // The JSON path parses back to the very same message.
         Assert.Equal(request, OtlpJson.ParseRequest(json));
     }
@@ -134,7 +134,7 @@ public sealed partial class OtlpProfilesDecoderTests
     [Fact]
     public void Decode_GoCpuWithSpanLabels_LinksBecomeSpanIdsNotLabels()
     {
-        var batch = Decode(PprofToOtlp.Translate(TestData.ParsePprof("go-cpu.pb.gz"), "svc")).Batch;
+        var batch = Decode(PprofToOtlp.Translate(OtlpTestData.ParsePprof("go-cpu.pb.gz"), "svc")).Batch;
 
         // The generator labels only the hashing with span_id 9a3c5e7f01b2d4e6 (see the pprof decoder tests).
         var hash = batch.Profiles.Where(p => p.Labels.Get("worker") == "hash").ToList();
