@@ -104,7 +104,7 @@ if [ "$backend" = 1 ]; then
       [ -f "$f" ] || { echo "package-plugin: dotnet publish -r $rid did not produce $(basename "$f")" >&2; exit 1; }
       seen="$(elf_machine "$f")"
       if [ "$seen" != "$machine" ]; then
-        echo "package-plugin: $(basename "$f") from the $rid publish is ELF machine $seen, expected $machine ($a); delete backend/GrafanaProfiles.Backend/bin and store/bin and run again" >&2
+        echo "package-plugin: $(basename "$f") from the $rid publish is ELF machine $seen, expected $machine ($a); delete backend/GrafanaProfiles.Backend/bin and store/*/bin and run again" >&2
         exit 1
       fi
     done

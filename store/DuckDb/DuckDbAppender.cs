@@ -3,7 +3,7 @@ using DuckDB.NET.Native;
 namespace GrafanaProfiles.Store.DuckDb;
 
 /// <summary>Bulk insert into a table, a whole data chunk at a time.</summary>
-public sealed class DuckDbAppender : IDisposable
+internal sealed class DuckDbAppender : IDisposable
 {
     private readonly DuckDBAppender _appender;
     private readonly string _table;

@@ -8,7 +8,7 @@ namespace GrafanaProfiles.Store.DuckDb;
 /// or entry by entry for strings, lists and maps; then the chunk is appended and reset.
 /// Capacity is DuckDB's vector size (2,048 rows).
 /// </summary>
-public sealed unsafe class DuckDbChunkWriter : IDisposable
+internal sealed unsafe class DuckDbChunkWriter : IDisposable
 {
     private readonly DuckDBDataChunk _chunk;
     private readonly ulong[] _childSizes;

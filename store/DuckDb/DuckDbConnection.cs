@@ -54,7 +54,7 @@ public sealed class DuckDbConnection : IDisposable
     /// Splits <paramref name="sql"/> into statements with DuckDB's own parser and prepares each,
     /// so callers can judge statement types without executing anything.
     /// </summary>
-    public IReadOnlyList<DuckDbPreparedStatement> PrepareAll(string sql)
+    internal IReadOnlyList<DuckDbPreparedStatement> PrepareAll(string sql)
     {
         using var extracted = ExtractStatements(sql);
         if (extracted.Count == 0)
@@ -87,7 +87,7 @@ public sealed class DuckDbConnection : IDisposable
     /// </summary>
     public DuckDbExtractedStatements ExtractStatements(string sql) => new(Native, sql);
 
-    public DuckDbAppender CreateAppender(string table, string? schema = null)
+    internal DuckDbAppender CreateAppender(string table, string? schema = null)
     {
         var rc = NativeMethods.Appender.DuckDBAppenderCreate(Native, schema, table, out var appender);
         var wrapped = new DuckDbAppender(appender, table);
@@ -116,7 +116,7 @@ public sealed class DuckDbConnection : IDisposable
     /// <paramref name="read"/>. For small results (labels, metadata); hot paths read chunks with
     /// <see cref="Prepare"/> and <see cref="DuckDbPreparedStatement.Execute"/>.
     /// </summary>
-    public List<T> ReadRows<T>(string sql, IReadOnlyList<object>? parameters, Func<DbDataReader, T> read)
+    internal List<T> ReadRows<T>(string sql, IReadOnlyList<object>? parameters, Func<DbDataReader, T> read)
     {
         using var command = Command(sql, parameters);
         return Translated(() =>

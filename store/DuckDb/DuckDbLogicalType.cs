@@ -3,7 +3,7 @@ using DuckDB.NET.Native;
 namespace GrafanaProfiles.Store.DuckDb;
 
 /// <summary>An owned duckdb_logical_type, destroyed on dispose.</summary>
-public sealed class DuckDbLogicalType : IDisposable
+internal sealed class DuckDbLogicalType : IDisposable
 {
     private readonly DuckDBLogicalType _type;
 

@@ -75,7 +75,7 @@ public sealed unsafe class DuckDbPreparedStatement : IDisposable
 
     public DuckDbPreparedStatement Bind(int index, bool value) => Check(NativeMethods.PreparedStatements.DuckDBBindBoolean(Handle, index, value), index);
 
-    public DuckDbPreparedStatement BindTimestamp(int index, DateTime utc) =>
+    internal DuckDbPreparedStatement BindTimestamp(int index, DateTime utc) =>
         Check(NativeMethods.PreparedStatements.DuckDBBindTimestamp(Handle, index, new DuckDBTimestampStruct { Micros = Timestamps.ToMicros(utc) }), index);
 
     public DuckDbPreparedStatement Bind(int index, string? value)
@@ -152,7 +152,7 @@ public sealed unsafe class DuckDbPreparedStatement : IDisposable
 }
 
 /// <summary>DuckDB TIMESTAMP values are microseconds since the Unix epoch, UTC.</summary>
-public static class Timestamps
+internal static class Timestamps
 {
     public static long ToMicros(DateTime utc) => (utc.ToUniversalTime().Ticks - DateTime.UnixEpoch.Ticks) / 10;
 

@@ -54,10 +54,10 @@ public sealed class DuckDbResult : IDisposable
 
     public DuckDbType ColumnType(int column) => (DuckDbType)NativeMethods.Query.DuckDBColumnType(ref Native, column);
 
-    public long RowsChanged => NativeMethods.Query.DuckDBRowsChanged(ref Native);
+    internal long RowsChanged => NativeMethods.Query.DuckDBRowsChanged(ref Native);
 
     /// <summary>Index of the column with this name, or -1.</summary>
-    public int ColumnIndex(string name)
+    internal int ColumnIndex(string name)
     {
         for (var i = 0; i < ColumnCount; i++)
         {

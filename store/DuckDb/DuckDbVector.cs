@@ -36,7 +36,7 @@ public readonly unsafe struct DuckDbVector
         new(NativeMethods.Vectors.DuckDBVectorGetData(_vector), Count);
 
     /// <summary>True when every entry is valid (DuckDB returns no mask then).</summary>
-    public bool AllValid => NativeMethods.Vectors.DuckDBVectorGetValidity(_vector) == null;
+    internal bool AllValid => NativeMethods.Vectors.DuckDBVectorGetValidity(_vector) == null;
 
     /// <summary>
     /// The validity bitmap (bit <c>row % 64</c> of word <c>row / 64</c> set = valid), or an empty span
@@ -73,18 +73,18 @@ public readonly unsafe struct DuckDbVector
     public DuckDbVector ListChild() =>
         new(NativeMethods.Vectors.DuckDBListVectorGetChild(_vector), (int)NativeMethods.Vectors.DuckDBListVectorGetSize(_vector));
 
-    public DuckDbVector StructChild(int index, int count) =>
+    internal DuckDbVector StructChild(int index, int count) =>
         new(NativeMethods.Vectors.DuckDBStructVectorGetChild(_vector, index), count);
 
     /// <summary>For a MAP vector: the key and value vectors, both indexed by the list entries.</summary>
-    public (DuckDbVector Keys, DuckDbVector Values) MapChildren()
+    internal (DuckDbVector Keys, DuckDbVector Values) MapChildren()
     {
         var entries = ListChild();
         return (entries.StructChild(0, entries.Count), entries.StructChild(1, entries.Count));
     }
 
     /// <summary>Reads the MAP entry of one row into a dictionary (for metadata paths, not hot loops).</summary>
-    public Dictionary<string, string> GetMap(int row)
+    internal Dictionary<string, string> GetMap(int row)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         if (!IsValid(row))

@@ -4,7 +4,7 @@ using System.Numerics;
 namespace GrafanaProfiles.Store.Write;
 
 /// <summary>CRC-32C (Castagnoli), hardware-accelerated through <see cref="BitOperations.Crc32C(uint, ulong)"/>.</summary>
-public static class Crc32C
+internal static class Crc32C
 {
     public static uint Compute(ReadOnlySpan<byte> data) => Finish(Append(Start, data));
 

@@ -6,20 +6,20 @@ using Layout = GrafanaProfiles.Store.Partitions.PartitionLayout;
 namespace GrafanaProfiles.Store.Write;
 
 /// <summary>Identifies one hour partition of one tenant.</summary>
-public readonly record struct PartitionKey(string Tenant, DateTime Hour);
+internal readonly record struct PartitionKey(string Tenant, DateTime Hour);
 
 /// <summary>What the rows of one profile window share: the series (service name, labels) and the profile type.</summary>
 public sealed record RowKey(ulong SeriesId, string ServiceName, string ProfileType, LabelSet Labels);
 
 /// <summary>The rows of one profile window: contiguous in <see cref="PartitionBuffer.Rows"/>.</summary>
-public readonly record struct ProfileRun(int Key, long TimeMicros, long DurationNanos, int Start, int Count);
+internal readonly record struct ProfileRun(int Key, long TimeMicros, long DurationNanos, int Start, int Count);
 
 /// <summary>
 /// Rows waiting to be written to one partition. A profile window's rows are copied in one block
 /// and share one <see cref="ProfileRun"/> (time, duration, series and type), so there is no string
 /// per row: the samples file's series columns are looked up by key (see <see cref="SamplesFileWriter"/>).
 /// </summary>
-public sealed class PartitionBuffer(PartitionKey key) : IDisposable
+internal sealed class PartitionBuffer(PartitionKey key) : IDisposable
 {
     private readonly Dictionary<(ulong SeriesId, string ProfileType), int> _keyIndex = [];
 
@@ -201,7 +201,7 @@ public sealed class PartitionBuffer(PartitionKey key) : IDisposable
 }
 
 /// <summary>Everything buffered since the last flush, by partition, and the last log sequence it contains.</summary>
-public sealed class WriteBuffer : IDisposable
+internal sealed class WriteBuffer : IDisposable
 {
     public Dictionary<PartitionKey, PartitionBuffer> Partitions { get; } = [];
     public long LastSequence { get; set; }

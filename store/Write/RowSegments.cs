@@ -11,7 +11,7 @@ namespace GrafanaProfiles.Store.Write;
 /// fresh memory (page faults) plus the copies were 5–8% of the ingest CPU in the benchmark's
 /// profile (perf, scale 1). Segments are reused flush after flush and never copied when growing.
 /// </summary>
-public sealed class RowSegments : IDisposable
+internal sealed class RowSegments : IDisposable
 {
     private const int SegmentShift = 16;
     private const int SegmentSize = 1 << SegmentShift;

@@ -5,12 +5,12 @@ using Microsoft.Extensions.Logging;
 namespace GrafanaProfiles.Store.Write;
 
 /// <summary>A record read back from the log.</summary>
-public readonly record struct WalRecord(long Sequence, byte Kind, ReadOnlyMemory<byte> Payload);
+internal readonly record struct WalRecord(long Sequence, byte Kind, ReadOnlyMemory<byte> Payload);
 
 /// <summary>What opening the log found.</summary>
 public sealed record WalReplayResult(int RecordsReplayed, int RecordsSkipped, int TornRecordsDropped, long NextSequence);
 
-public sealed partial class WriteAheadLog
+internal sealed partial class WriteAheadLog
 {
     /// <summary>
     /// Opens the log in <paramref name="directory"/>, hands every record after

@@ -18,7 +18,7 @@ namespace GrafanaProfiles.Store.Write;
 /// it would hold one of the few workers (two on a two-core machine) that decode the next appends
 /// for as long as the disk takes (change 23 in docs/benchmarks.md).
 /// </summary>
-public sealed partial class WriteAheadLog : IAsyncDisposable
+internal sealed partial class WriteAheadLog : IAsyncDisposable
 {
     public const string SegmentExtension = ".wal";
     internal const int HeaderBytes = 8;

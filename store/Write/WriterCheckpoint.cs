@@ -8,7 +8,7 @@ namespace GrafanaProfiles.Store.Write;
 /// What a writer has made durable in Parquet: every log record up to <see cref="Sequence"/>, and the
 /// next file sequence number to use. Stored atomically in the writer's log directory.
 /// </summary>
-public sealed record WriterCheckpoint(
+internal sealed record WriterCheckpoint(
     [property: JsonPropertyName("sequence")] long Sequence,
     [property: JsonPropertyName("next_file_sequence")] long NextFileSequence)
 {
@@ -32,7 +32,7 @@ public sealed record WriterCheckpoint(
 /// before any is renamed. A writer that finds one at start-up finishes the renames (roll forward)
 /// and adopts its checkpoint, so a crash mid-flush neither loses nor duplicates data.
 /// </summary>
-public sealed record FlushManifest(
+internal sealed record FlushManifest(
     [property: JsonPropertyName("checkpoint")] WriterCheckpoint Checkpoint,
     [property: JsonPropertyName("renames")] IReadOnlyList<FileRename> Renames)
 {
@@ -66,7 +66,7 @@ public sealed record FlushManifest(
     }
 }
 
-public sealed record FileRename([property: JsonPropertyName("from")] string From, [property: JsonPropertyName("to")] string To);
+internal sealed record FileRename([property: JsonPropertyName("from")] string From, [property: JsonPropertyName("to")] string To);
 
 [JsonSerializable(typeof(WriterCheckpoint))]
 [JsonSerializable(typeof(FlushManifest))]

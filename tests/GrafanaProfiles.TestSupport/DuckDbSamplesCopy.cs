@@ -14,7 +14,7 @@ namespace GrafanaProfiles.TestSupport;
 /// columns looked up by the row's key). Tests compare our files with it, and the flush benchmark
 /// measures it as the baseline.
 /// </summary>
-public static class DuckDbSamplesCopy
+internal static class DuckDbSamplesCopy
 {
     public static void Write(DuckDbConnection connection, PartitionBuffer buffer, int rowGroupSize, string path)
     {

@@ -10,7 +10,7 @@ namespace GrafanaProfiles.TestSupport;
 /// <c>COPY (SELECT * … ORDER BY id) TO … (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE n)</c>).
 /// Tests compare our files with it, and the flush benchmark measures it as the baseline.
 /// </summary>
-public static class DuckDbSymbolsCopy
+internal static class DuckDbSymbolsCopy
 {
     public static void WriteStacks(DuckDbConnection connection, Dictionary<ulong, ulong[]> stacks, IReadOnlyCollection<ulong> ids,
         int rowGroupSize, string path)

@@ -14,6 +14,24 @@ public static class PprofTestData
     public static readonly string[] RealProfiles =
         ["go-cpu.pb.gz", "go-heap.pb.gz", "go-goroutine.pb.gz", "go-mutex.pb.gz", "node-cpu.pb.gz", "node-heap.pb.gz"];
 
+    /// <summary>profile file, sample type, recorded top table (see tests/testdata/generators/regenerate.sh).</summary>
+    public static readonly (string File, string SampleType, string TopTable)[] TopTables =
+    [
+        ("go-cpu.pb.gz", "cpu", "go-cpu.cpu.top.tsv"),
+        ("go-cpu.pb.gz", "samples", "go-cpu.samples.top.tsv"),
+        ("go-heap.pb.gz", "alloc_space", "go-heap.alloc_space.top.tsv"),
+        ("go-heap.pb.gz", "alloc_objects", "go-heap.alloc_objects.top.tsv"),
+        ("go-heap.pb.gz", "inuse_space", "go-heap.inuse_space.top.tsv"),
+        ("go-heap.pb.gz", "inuse_objects", "go-heap.inuse_objects.top.tsv"),
+        ("go-goroutine.pb.gz", "goroutine", "go-goroutine.goroutine.top.tsv"),
+        ("go-mutex.pb.gz", "contentions", "go-mutex.contentions.top.tsv"),
+        ("go-mutex.pb.gz", "delay", "go-mutex.delay.top.tsv"),
+        ("node-cpu.pb.gz", "sample", "node-cpu.sample.top.tsv"),
+        ("node-cpu.pb.gz", "wall", "node-cpu.wall.top.tsv"),
+        ("node-heap.pb.gz", "inuse_objects", "node-heap.inuse_objects.top.tsv"),
+        ("node-heap.pb.gz", "inuse_space", "node-heap.inuse_space.top.tsv"),
+    ];
+
     public static string PathOf(string relative) => System.IO.Path.Combine(Root.Value, relative);
 
     public static byte[] Read(string relative) => File.ReadAllBytes(PathOf(relative));

@@ -1,5 +1,5 @@
 // Writing selectors: label names quoted only when they must be, values as double-quoted Go strings
-// (what the backend's parser reads, store/Query/Selectors/README.md).
+// (what the backend's parser reads, store/Read/Query/Selectors/README.md).
 import { MatchOperator, ParsedMatcher, ParsedSelector, isMatchOperator } from './parse';
 
 /**

@@ -1,4 +1,4 @@
-// A tolerant parser of label selectors (the grammar of store/Query/Selectors/README.md, plus quoted
+// A tolerant parser of label selectors (the grammar of store/Read/Query/Selectors/README.md, plus quoted
 // label names as in Prometheus 3: `{"k8s.pod"="a"}`). It never throws: what it cannot read becomes an
 // issue, and it carries on after the next `,` or `}` — the editor asks it about text being typed.
 import { Quote, Token, tokenize } from './tokenize';

@@ -1,5 +1,5 @@
 // Decoding the inside of a quoted selector value: Go string literal escapes, as the backend's parser
-// reads them (store/Query/Selectors/README.md): \a \b \f \n \r \t \v \\ \<own quote>, \ooo and \xHH
+// reads them (store/Read/Query/Selectors/README.md): \a \b \f \n \r \t \v \\ \<own quote>, \ooo and \xHH
 // (bytes: a run of them must form UTF-8), \uHHHH and \UHHHHHHHH.
 
 const SIMPLE: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
