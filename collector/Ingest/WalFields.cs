@@ -101,6 +101,12 @@ internal ref struct WalFieldReader(ReadOnlySpan<byte> data)
     public LabelSet Labels()
     {
         var count = Int32();
+        // Each label takes two 4-byte lengths at least: a count beyond that is damage, not a size to allocate.
+        var left = _data.Length - _position;
+        if (count < 0 || count > left / 8)
+        {
+            throw new FormatException($"A log record declares {count} labels, more than its remaining {left} bytes can hold.");
+        }
         var pairs = new KeyValuePair<string, string>[count];
         for (var i = 0; i < count; i++)
         {

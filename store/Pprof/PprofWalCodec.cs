@@ -84,7 +84,7 @@ public static class PprofWalCodec
             throw new InvalidDataException("A pprof log record has an unknown version.");
         }
         var service = r.String();
-        var labelCount = r.Int32();
+        var labelCount = r.LabelCount();
         var labels = new List<KeyValuePair<string, string>>(labelCount);
         for (var i = 0; i < labelCount; i++)
         {
@@ -147,6 +147,16 @@ public static class PprofWalCodec
             var v = BinaryPrimitives.ReadInt64LittleEndian(_data[_pos..]);
             _pos += 8;
             return v;
+        }
+
+        /// <summary>A label count, checked against the bytes left (each label takes two 4-byte lengths at least).</summary>
+        public int LabelCount()
+        {
+            var n = Int32();
+            var left = _data.Length - _pos;
+            return n >= 0 && n <= left / 8
+                ? n
+                : throw new FormatException($"A pprof log record declares {n} labels, more than its remaining {left} bytes can hold.");
         }
 
         public string String()

@@ -143,7 +143,7 @@ public static class ProfileBatchCodec
                     return result;
                 }
             }
-            throw new InvalidDataException("Malformed varint in a log record.");
+            throw new FormatException("Malformed varint in a log record.");
         }
 
         public int Count()
@@ -151,7 +151,7 @@ public static class ProfileBatchCodec
             var n = Varint();
             return n <= (ulong)(_data.Length - _pos) * 8 + 8
                 ? (int)n
-                : throw new InvalidDataException($"A log record declares {n} entries, more than its {_data.Length} bytes can hold.");
+                : throw new FormatException($"A log record declares {n} entries, more than its {_data.Length} bytes can hold.");
         }
 
         public ulong U64()
