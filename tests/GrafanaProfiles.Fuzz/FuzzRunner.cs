@@ -11,7 +11,7 @@ internal sealed record FuzzSettings
     public int Seed { get; init; } = 1;
     /// <summary>An input that runs longer than this is a hang.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMilliseconds(2000);
-    /// <summary>The process working set above this while an input runs is a finding.</summary>
+    /// <summary>One input allocating more than this, or the working set above it while the input runs, is a finding.</summary>
     public long MemoryBoundBytes { get; init; } = 1L << 30;
     /// <summary>Whether findings are written to tests/testdata/fuzz/&lt;target&gt;/.</summary>
     public bool SaveFindings { get; init; } = true;
@@ -71,34 +71,37 @@ internal sealed class FuzzRunner(FuzzSettings settings, TextWriter output)
                 peak = Math.Max(peak, workingSet);
                 if (workingSet > settings.MemoryBoundBytes)
                 {
-                    overMemory = true;
-                    break;
+                    // Garbage of earlier inputs is not this input's: collect it before blaming this one.
+                    GC.Collect();
+                    if (Environment.WorkingSet > settings.MemoryBoundBytes)
+                    {
+                        overMemory = true;
+                        break;
+                    }
                 }
             }
-            var afterSet = Environment.WorkingSet;
-            peak = Math.Max(peak, afterSet);
+            peak = Math.Max(peak, Environment.WorkingSet);
             if (!finished)
             {
                 findings.Add(Record(target, i, input, overMemory ? "memory" : "hang",
                     overMemory
-                        ? $"working set over the bound of {settings.MemoryBoundBytes / (1 << 20)} MiB while the input ran"
+                        ? $"working set over the bound of {settings.MemoryBoundBytes >> 20} MiB while the input ran"
                         : $"no answer within {settings.Timeout.TotalMilliseconds} ms"));
                 // The abandoned thread keeps running and holding memory: later inputs of this target
                 // would be measured against it, so the target stops here.
                 output.WriteLine($"  {target.Name}: stopped after input {i}; fix it and rerun (the input is replayed first).");
                 break;
             }
-            if (worker.Error is { } error)
+            if (worker.AllocatedBytes > settings.MemoryBoundBytes)
+            {
+                findings.Add(Record(target, i, input, "memory",
+                    $"{worker.AllocatedBytes >> 20} MiB allocated for one input, over the bound of {settings.MemoryBoundBytes >> 20} MiB" +
+                    (worker.Error is { } thrown ? "; then threw " + thrown.GetType().Name : "")));
+                GC.Collect();
+            }
+            else if (worker.Error is { } error)
             {
                 findings.Add(Record(target, i, input, "exception", error.ToString()));
-            }
-            else if (afterSet > settings.MemoryBoundBytes)
-            {
-                GC.Collect();
-                if (Environment.WorkingSet > settings.MemoryBoundBytes)
-                {
-                    findings.Add(Record(target, i, input, "memory", $"working set {afterSet / (1 << 20)} MiB after the input, over the bound of {settings.MemoryBoundBytes / (1 << 20)} MiB"));
-                }
             }
             else if (worker.Result == Outcome.Accepted)
             {
@@ -124,7 +127,10 @@ internal sealed class FuzzRunner(FuzzSettings settings, TextWriter output)
     {
         string? saved = null;
         // One input per kind of failure (exception type and the frame it came from) is kept.
-        var signature = target.Name + "|" + kind + "|" + string.Join("|", message.Split('\n').Take(2).Select(l => l.Split(':')[0].Trim()));
+        var lines = message.Split('\n');
+        var signature = kind == "exception"
+            ? target.Name + "|" + lines[0].Split(':')[0] + "|" + (lines.Length > 1 ? lines[1].Split(" in ")[0].Trim() : "")
+            : target.Name + "|" + kind;
         if (settings.SaveFindings && _savedSignatures.Add(signature))
         {
             var name = Convert.ToHexStringLower(SHA256.HashData(input))[..16] + ".bin";
@@ -174,6 +180,9 @@ internal sealed class FuzzRunner(FuzzSettings settings, TextWriter output)
 
         public Outcome Result { get; private set; }
 
+        /// <summary>Bytes the worker thread allocated for the last input (exact, so the input that asked is the one blamed).</summary>
+        public long AllocatedBytes { get; private set; }
+
         public Exception? Error { get; private set; }
 
         public void Start(byte[] input)
@@ -206,6 +215,7 @@ internal sealed class FuzzRunner(FuzzSettings settings, TextWriter output)
                     Dispose();
                     return;
                 }
+                var before = GC.GetAllocatedBytesForCurrentThread();
                 try
                 {
                     Result = _target.Run(_input!);
@@ -216,6 +226,7 @@ internal sealed class FuzzRunner(FuzzSettings settings, TextWriter output)
                 {
                     Error = e;
                 }
+                AllocatedBytes = GC.GetAllocatedBytesForCurrentThread() - before;
                 Done.Set();
             }
         }

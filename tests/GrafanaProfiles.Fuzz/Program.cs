@@ -3,11 +3,14 @@ using GrafanaProfiles.Fuzz;
 using GrafanaProfiles.Fuzz.Targets;
 
 // dotnet run -c Release --project tests/GrafanaProfiles.Fuzz -- [--target NAME|all] [--inputs 100000]
-//   [--seed N] [--timeout-ms 2000] [--memory-mb 1024] [--work-dir DIR] [--no-save]
+//   [--seed N] [--timeout-ms 2000] [--memory-mb 1024] [--work-dir DIR] [--no-save] [--save-seeds]
+// --save-seeds writes the seeds a target builds (push requests, log segments) into its corpus
+// folder, where the parsers' replay tests read them.
 // Exit code: 0 when no target found anything, 1 when one did, 2 for a usage error.
 string target = "all";
 var settings = new FuzzSettings();
 var workDirectory = Path.GetTempPath();
+var saveSeeds = false;
 try
 {
     for (var i = 0; i < args.Length; i++)
@@ -23,6 +26,7 @@ try
             case "--memory-mb": settings = settings with { MemoryBoundBytes = Number() * (1L << 20) }; break;
             case "--work-dir": workDirectory = Value(); break;
             case "--no-save": settings = settings with { SaveFindings = false }; break;
+            case "--save-seeds": saveSeeds = true; break;
             default: throw new ArgumentException($"Unknown option {args[i]}.");
         }
     }
@@ -30,7 +34,7 @@ try
 catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
 {
     Console.Error.WriteLine(e.Message);
-    Console.Error.WriteLine("usage: GrafanaProfiles.Fuzz [--target NAME|all] [--inputs 100000] [--seed N] [--timeout-ms 2000] [--memory-mb 1024] [--work-dir DIR] [--no-save]");
+    Console.Error.WriteLine("usage: GrafanaProfiles.Fuzz [--target NAME|all] [--inputs 100000] [--seed N] [--timeout-ms 2000] [--memory-mb 1024] [--work-dir DIR] [--no-save] [--save-seeds]");
     return 2;
 }
 
@@ -41,6 +45,22 @@ if (chosen.Length == 0)
 {
     Console.Error.WriteLine($"Unknown target '{target}'. Targets: {string.Join(", ", all.Select(t => t.Name))}, all.");
     return 2;
+}
+
+if (saveSeeds)
+{
+    foreach (var t in chosen.Where(t => t is PushTarget or WalReplayTarget))
+    {
+        var existing = Repository.CorpusFiles(t.Name).ToList();
+        var seeds = t.Seeds().Where(s => !existing.Any(e => e.AsSpan().SequenceEqual(s))).ToList();
+        Directory.CreateDirectory(Repository.Corpus(t.Name));
+        for (var i = 0; i < seeds.Count; i++)
+        {
+            File.WriteAllBytes(Path.Combine(Repository.Corpus(t.Name), string.Create(CultureInfo.InvariantCulture, $"seed-{i + 1:D2}.bin")), seeds[i]);
+        }
+        Console.WriteLine($"{t.Name}: {seeds.Count} seeds written to {Path.GetRelativePath(Repository.Root, Repository.Corpus(t.Name))}");
+    }
+    return 0;
 }
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

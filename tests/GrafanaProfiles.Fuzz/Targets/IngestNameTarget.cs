@@ -1,3 +1,4 @@
+using GrafanaProfiles.TestSupport;
 using GrafanaProfiles.Collector.Ingest.Pyroscope;
 using GrafanaProfiles.Store.Ingest;
 
@@ -14,7 +15,7 @@ internal sealed class IngestNameTarget : FuzzTarget
     {
         try
         {
-            IngestName.Parse(TextInput.Decode(input));
+            IngestName.Parse(FuzzCorpus.Text(input));
             return Outcome.Accepted;
         }
         catch (ProfileRejectedException)

@@ -1,3 +1,4 @@
+using GrafanaProfiles.TestSupport;
 using GrafanaProfiles.Store.Query.Selectors;
 
 namespace GrafanaProfiles.Fuzz.Targets;
@@ -13,7 +14,7 @@ internal sealed class SelectorTarget : FuzzTarget
     {
         try
         {
-            var selector = LabelSelector.Parse(TextInput.Decode(input));
+            var selector = LabelSelector.Parse(FuzzCorpus.Text(input));
             // The canonical form must read back (a parsed selector prints as text that parses).
             LabelSelector.Parse(selector.ToString());
             return Outcome.Accepted;

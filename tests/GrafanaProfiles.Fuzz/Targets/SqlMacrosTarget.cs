@@ -1,3 +1,4 @@
+using GrafanaProfiles.TestSupport;
 using GrafanaProfiles.Backend.Queries;
 using GrafanaProfiles.Backend.Sql;
 
@@ -17,7 +18,7 @@ internal sealed class SqlMacrosTarget : FuzzTarget
     {
         try
         {
-            Macros.Expand(TextInput.Decode(input));
+            Macros.Expand(FuzzCorpus.Text(input));
             return Outcome.Accepted;
         }
         catch (QueryFailedException e) when (e.Status == 400)
