@@ -73,7 +73,7 @@ public sealed partial class IngestDoor
         var decoded = OtlpProfilesDecoder.Decode(request.ContentType ?? "", body, Limits, _clock);
         IReadOnlyList<WalAppend> records = decoded.Batch.Profiles.Count == 0
             ? []
-            : [new WalAppend(decoded.Batch, ProfileWriter.BatchRecordKind, ProfileBatchCodec.Encode(decoded.Batch))];
+            : [new WalAppend(decoded.Batch, WalRecordKind.Batch, ProfileBatchCodec.Encode(decoded.Batch))];
         return new DecodedRecords(records)
         {
             Dropped = [.. decoded.Rejected.GroupBy(r => r.Reason).Select(g => (g.Key, g.Count()))],
@@ -94,6 +94,6 @@ public sealed partial class IngestDoor
         var batch = PprofDecoder.Decode(body.Span, resolved);
         return new DecodedRecords(batch.Profiles.Count == 0
             ? []
-            : [new WalAppend(batch, PprofWalCodec.Kind, body) { Header = PprofWalCodec.EncodeHeader(resolved) }]);
+            : [new WalAppend(batch, WalRecordKind.Pprof, body) { Header = PprofWalCodec.EncodeHeader(resolved) }]);
     }
 }

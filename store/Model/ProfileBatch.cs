@@ -7,24 +7,24 @@ public sealed record FunctionInfo(string Name, string SystemName, string Filenam
 }
 
 /// <summary>
-/// A stack as the decoders of one process share it (one frames array per distinct stack), with a
-/// stamp saying which write buffer took it last. The 24k-entry stack dictionary of a full buffer
-/// made checking each decoded profile's stacks against it one of the larger costs of appending
-/// (perf, scale-1 benchmark: 2.8% of all ingest CPU, about 57 ns per stack in cache misses;
-/// docs/benchmarks.md, change 30).
+/// A stack as the decoders of one process share it (one frames array per distinct stack). Never
+/// changed after construction: its <see cref="Ordinal"/>, unique in the process, lets a write
+/// buffer recognise the stacks it already holds by a bit of its own instead of a lookup in its
+/// 24k-entry stack dictionary, which made checking each decoded profile's stacks one of the larger
+/// costs of appending (perf, scale-1 benchmark: 2.8% of all ingest CPU, about 57 ns per stack in
+/// cache misses; docs/benchmarks.md, change 30).
 /// </summary>
 public sealed class SharedStack(ulong id, ulong[] frames)
 {
+    private static long _lastOrdinal;
+
     public ulong Id { get; } = id;
 
     /// <summary>Function ids, root first; never changed.</summary>
     public ulong[] Frames { get; } = frames;
 
-    /// <summary>
-    /// The id of the write buffer that took this stack last, 0 for none. Read and written without
-    /// locks by buffers of any writer: a stale value only sends a buffer to its dictionary.
-    /// </summary>
-    internal long TakenBy;
+    /// <summary>Unique in the process and growing: entries made later have larger ordinals (the first is 1).</summary>
+    public long Ordinal { get; } = Interlocked.Increment(ref _lastOrdinal);
 }
 
 /// <summary>One row of the samples table before it is written: a stack and its value in one profile window.</summary>
@@ -78,79 +78,71 @@ public sealed class ProfileBatch
 {
     private readonly Dictionary<ulong, FunctionInfo> _functions = [];
     private readonly Dictionary<ulong, ulong[]> _stacks = [];
+    private readonly List<SharedStack>? _sharedStacks;
     private List<FunctionInfo>? _functionsToIndex;
-    private List<SharedStack>? _sharedStacks;
     private int _sharedStacksIndexed;
 
-    /// <summary>
-    /// function id → function. A decoder may hand its functions over as a list
-    /// (<see cref="AddFunctionUnindexed"/>); they are put into the dictionary when it is first read
-    /// after that. A write buffer reads it only for functions it does not hold yet, a few times per
-    /// flush, while a pprof decode found ~480 functions per profile (scale-1 benchmark): filling the
-    /// dictionary every time cost about 14 KB and 480 inserts per profile (docs/benchmarks.md, change 37).
-    /// </summary>
-    public Dictionary<ulong, FunctionInfo> Functions
+    public ProfileBatch()
     {
-        get
-        {
-            if (_functionsToIndex is { Count: > 0 } pending)
-            {
-                _functions.EnsureCapacity(_functions.Count + pending.Count);
-                foreach (var function in pending)
-                {
-                    _functions.TryAdd(function.Id, function);
-                }
-                pending.Clear();
-            }
-            return _functions;
-        }
     }
 
-    /// <summary>stack id → function ids, root first. Includes the <see cref="SharedStacks"/>, put in when it is first read after they were added.</summary>
-    public Dictionary<ulong, ulong[]> Stacks
-    {
-        get
-        {
-            if (_sharedStacks is { } shared && _sharedStacksIndexed < shared.Count)
-            {
-                _stacks.EnsureCapacity(_stacks.Count + shared.Count - _sharedStacksIndexed);
-                for (; _sharedStacksIndexed < shared.Count; _sharedStacksIndexed++)
-                {
-                    _stacks.TryAdd(shared[_sharedStacksIndexed].Id, shared[_sharedStacksIndexed].Frames);
-                }
-            }
-            return _stacks;
-        }
-    }
+    /// <summary>
+    /// A batch whose stacks are entries shared by every decode of the process (<see cref="SharedStacks"/>):
+    /// the decoder adds to <paramref name="sharedStacks"/>, each stack once, while it converts.
+    /// </summary>
+    public ProfileBatch(List<SharedStack> sharedStacks) => _sharedStacks = sharedStacks;
 
     public List<SeriesProfile> Profiles { get; } = [];
 
     /// <summary>
     /// Stacks as entries shared by every decode of the process, when the decoder has them (pprof
-    /// does; each stack once): a write buffer then recognises the stacks it already holds by a stamp
-    /// on the entry instead of a lookup in its own dictionary, and <see cref="Stacks"/> is filled
-    /// from them only when something reads it. Null otherwise; code that changes
-    /// <see cref="Stacks"/> of a decoded batch reads it first (so it holds these entries) and then
-    /// sets this to null.
+    /// does; each stack once): a write buffer takes them from here without the dictionary of
+    /// <see cref="IndexStacks"/>, which holds them too once that has been called. Null otherwise.
     /// </summary>
-    public List<SharedStack>? SharedStacks
-    {
-        get => _sharedStacks;
-        set
-        {
-            if (ReferenceEquals(value, _sharedStacks))
-            {
-                return;
-            }
-            // The entries of the list being replaced stay in Stacks.
-            _ = Stacks;
-            _sharedStacks = value;
-            _sharedStacksIndexed = 0;
-        }
-    }
+    public IReadOnlyList<SharedStack>? SharedStacks => _sharedStacks;
+
+    public int SampleCount => Profiles.Sum(p => p.Samples.Count);
 
     /// <summary>
-    /// Adds a function without indexing it now (see <see cref="Functions"/>); <paramref name="capacityHint"/>
+    /// function id → function, first putting into it the functions a decoder handed over as a
+    /// list (<see cref="AddFunctionUnindexed"/>). A write buffer reads it only for functions it
+    /// does not hold yet, a few times per flush, while a pprof decode found ~480 functions per
+    /// profile (scale-1 benchmark): filling the dictionary every time cost about 14 KB and 480
+    /// inserts per profile (docs/benchmarks.md, change 37).
+    /// </summary>
+    public Dictionary<ulong, FunctionInfo> IndexFunctions()
+    {
+        if (_functionsToIndex is { Count: > 0 } pending)
+        {
+            _functions.EnsureCapacity(_functions.Count + pending.Count);
+            foreach (var function in pending)
+            {
+                _functions.TryAdd(function.Id, function);
+            }
+            pending.Clear();
+        }
+        return _functions;
+    }
+
+    /// <summary>stack id → function ids, root first, first putting into it the <see cref="SharedStacks"/> added since the last call.</summary>
+    public Dictionary<ulong, ulong[]> IndexStacks()
+    {
+        if (_sharedStacks is { } shared && _sharedStacksIndexed < shared.Count)
+        {
+            _stacks.EnsureCapacity(_stacks.Count + shared.Count - _sharedStacksIndexed);
+            for (; _sharedStacksIndexed < shared.Count; _sharedStacksIndexed++)
+            {
+                _stacks.TryAdd(shared[_sharedStacksIndexed].Id, shared[_sharedStacksIndexed].Frames);
+            }
+        }
+        return _stacks;
+    }
+
+    /// <summary>The function of <paramref name="id"/>, indexing pending functions first (see <see cref="IndexFunctions"/>).</summary>
+    public bool TryGetFunction(ulong id, out FunctionInfo function) => IndexFunctions().TryGetValue(id, out function!);
+
+    /// <summary>
+    /// Adds a function without indexing it now (see <see cref="IndexFunctions"/>); <paramref name="capacityHint"/>
     /// sizes the list on the first call.
     /// </summary>
     public void AddFunctionUnindexed(FunctionInfo function, int capacityHint = 0)
@@ -158,19 +150,17 @@ public sealed class ProfileBatch
         (_functionsToIndex ??= new List<FunctionInfo>(capacityHint)).Add(function);
     }
 
-    public int SampleCount => Profiles.Sum(p => p.Samples.Count);
-
     /// <summary>Adds a stack (root first) and returns its id.</summary>
     public ulong AddStack(ulong[] frameIdsRootFirst)
     {
         var id = ContentHash.Stack(frameIdsRootFirst);
-        Stacks.TryAdd(id, frameIdsRootFirst);
+        IndexStacks().TryAdd(id, frameIdsRootFirst);
         return id;
     }
 
     public ulong AddFunction(FunctionInfo function)
     {
-        Functions.TryAdd(function.Id, function);
+        IndexFunctions().TryAdd(function.Id, function);
         return function.Id;
     }
 }

@@ -283,40 +283,12 @@ internal sealed partial class PprofConverter
         return stackId;
     }
 
-    /// <summary>Stacks interned this many places ahead of the one being resolved (their table slots, then their entries, fetched into the cache meanwhile).</summary>
-    private const int StackPrefetchDistance = 8;
-
     /// <summary>
-    /// Gives each stack new to this batch its entry in the process's <see cref="StackInterner"/>.
-    /// Done here, after the samples, rather than as each stack is found: the interner's table and
-    /// entries (about 68,000 stacks at scale 1) are mostly out of the caches inside the write path,
-    /// and a profile's ~150 lookups, made one after another with the prefetch of later ones under
-    /// way, wait for memory together instead of one at a time (docs/benchmarks.md, change 36).
+    /// Gives each stack new to this batch its entry in the process's <see cref="StackInterner"/>,
+    /// all at once after the samples rather than as each stack is found (see <see cref="StackInterner.GetAll"/>).
     /// </summary>
-    private void ResolveNewStacks()
-    {
-        var ids = _newStacks.Span;
-        var starts = _newStackStarts.Span;
-        var frames = _newStackFrames.Span;
-        var shared = _batch.SharedStacks!;
-        for (var i = 0; i < Math.Min(2 * StackPrefetchDistance, ids.Length); i++)
-        {
-            StackInterner.PrefetchSlot(ids[i]);
-        }
-        for (var i = 0; i < ids.Length; i++)
-        {
-            if (i + (2 * StackPrefetchDistance) < ids.Length)
-            {
-                StackInterner.PrefetchSlot(ids[i + (2 * StackPrefetchDistance)]);
-            }
-            if (i + StackPrefetchDistance < ids.Length)
-            {
-                StackInterner.PrefetchEntry(ids[i + StackPrefetchDistance]);
-            }
-            var end = i + 1 < ids.Length ? starts[i + 1] : frames.Length;
-            shared.Add(StackInterner.Get(ids[i], frames[starts[i]..end]));
-        }
-    }
+    private void ResolveNewStacks() =>
+        StackInterner.GetAll(_newStacks.Span, _newStackStarts.Span, _newStackFrames.Span, _sharedStacks);
 
     /// <summary>
     /// Same packed location ids, same stack: on node-cpu.pb.gz (1,539 samples, V8 writes one per

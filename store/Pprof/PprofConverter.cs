@@ -14,7 +14,9 @@ internal sealed partial class PprofConverter : IDisposable
     private readonly PprofTables _tables;
     private readonly PprofDecodeOptions _options;
     private readonly IngestLimits _limits;
-    private readonly ProfileBatch _batch = new();
+    private readonly ProfileBatch _batch;
+    /// <summary>The batch's shared stacks, which this converter fills (<see cref="ProfileBatch.SharedStacks"/>).</summary>
+    private readonly List<SharedStack> _sharedStacks;
     private readonly int _typeCount;
 
     /// <summary>The batch's list of shared stacks is sized for at most this many stacks up front.</summary>
@@ -45,7 +47,8 @@ internal sealed partial class PprofConverter : IDisposable
         // profile uses most of its functions); its stacks into a list sized from the sample count
         // only up to a small cap: Go writes each stack once per label set, but V8 writes one sample
         // per tick, mostly repeats (node-cpu.pb.gz: 1,539 samples, 37 stacks).
-        _batch.SharedStacks = new List<SharedStack>(Math.Min(tables.Samples.Length, MaxPresizedStacks));
+        _sharedStacks = new List<SharedStack>(Math.Min(tables.Samples.Length, MaxPresizedStacks));
+        _batch = new ProfileBatch(_sharedStacks);
     }
 
     /// <summary>Converts the profile whose bytes are <paramref name="profile"/> (the bytes the tables were read from).</summary>

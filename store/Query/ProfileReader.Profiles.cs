@@ -104,22 +104,7 @@ public sealed partial class ProfileReader
             var last = 0;
             foreach (var chunk in chunks)
             {
-                var ids = chunk.Column(0).Values<ulong>();
-                var values = chunk.Column(1).Values<long>();
-                for (var i = 0; i < ids.Length; i++)
-                {
-                    // Stacks further on are fetched into the cache meanwhile, from the file the last
-                    // one came from: index slots 16 ahead, then the rows of those 8 ahead.
-                    if (i + (2 * StackPrefetchDistance) < ids.Length)
-                    {
-                        tables[last].PrefetchSlot(ids[i + (2 * StackPrefetchDistance)]);
-                    }
-                    if (i + StackPrefetchDistance < ids.Length)
-                    {
-                        tables[last].PrefetchRow(ids[i + StackPrefetchDistance], paths);
-                    }
-                    AddStack(aggregate, tables, paths, ids[i], values[i], ref last);
-                }
+                StackTable.AddAll(aggregate, tables, chunk.Column(0).Values<ulong>(), chunk.Column(1).Values<long>(), paths, ref last);
             }
             return aggregate;
         }
@@ -130,25 +115,6 @@ public sealed partial class ProfileReader
                 chunk.Dispose();
             }
         }
-    }
-
-    /// <summary>How far ahead the aggregate's stack lookups prefetch (see <see cref="StackTable.PrefetchRow"/>).</summary>
-    private const int StackPrefetchDistance = 8;
-
-    /// <summary>A stack with its frames from whichever file has it (ids are content hashes: any copy is the same); no frames when no file has it.</summary>
-    private static void AddStack(StackAggregate aggregate, StackTable[] tables, CallPaths paths, ulong stackId, long value, ref int last)
-    {
-        // Consecutive stacks usually come from the same file; start where the last one was found.
-        for (var n = 0; n < tables.Length; n++)
-        {
-            var t = (last + n) % tables.Length;
-            if (tables[t].TryAddTo(aggregate, stackId, value, paths))
-            {
-                last = t;
-                return;
-            }
-        }
-        aggregate.AddShared(stackId, value, [], 0, 0, paths, 0);
     }
 
     /// <summary>The WHERE condition of a selection over the samples table (label matchers look the series up in <paramref name="files"/>).</summary>

@@ -159,16 +159,54 @@ internal sealed class StackTable : ISymbolTable
         return true;
     }
 
-    /// <summary>A hint: starts loading the index slot of <paramref name="stackId"/> (see <see cref="PrefetchRow"/>).</summary>
-    public void PrefetchSlot(ulong stackId) => _index.PrefetchSlot(stackId);
+    /// <summary>How far ahead <see cref="AddAll"/> prefetches: index slots twice this far, rows this far.</summary>
+    private const int PrefetchDistance = 8;
 
     /// <summary>
-    /// A hint, best a few stacks after <see cref="PrefetchSlot"/> for the same id: when this file has
-    /// the stack, starts loading what <see cref="TryAddTo"/> reads of its row (offsets, leaf). A flame
-    /// graph looks its stacks up right after DuckDB's aggregate has pushed these tables out of the
-    /// caches; one after another, each lookup waited for three misses (docs/benchmarks.md, change 38).
+    /// Adds each stack <paramref name="ids"/>[i] with <paramref name="values"/>[i] to
+    /// <paramref name="aggregate"/>, its frames from whichever of <paramref name="tables"/> has it
+    /// (ids are content hashes: any copy is the same; no frames when none has it), starting at
+    /// <paramref name="last"/>, the table the previous stack came from (consecutive stacks usually
+    /// come from the same file). Stacks further on are fetched into the cache meanwhile, from that
+    /// same table: index slots 16 ahead, then the rows of those 8 ahead. A flame graph looks its
+    /// stacks up right after DuckDB's aggregate has pushed these tables out of the caches; one
+    /// after another, each lookup waited for three misses (docs/benchmarks.md, change 38).
     /// </summary>
-    public void PrefetchRow(ulong stackId, CallPaths paths)
+    public static void AddAll(StackAggregate aggregate, StackTable[] tables, ReadOnlySpan<ulong> ids, ReadOnlySpan<long> values, CallPaths paths, ref int last)
+    {
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (i + (2 * PrefetchDistance) < ids.Length)
+            {
+                tables[last].PrefetchSlot(ids[i + (2 * PrefetchDistance)]);
+            }
+            if (i + PrefetchDistance < ids.Length)
+            {
+                tables[last].PrefetchRow(ids[i + PrefetchDistance], paths);
+            }
+            AddFromAny(aggregate, tables, paths, ids[i], values[i], ref last);
+        }
+    }
+
+    private static void AddFromAny(StackAggregate aggregate, StackTable[] tables, CallPaths paths, ulong stackId, long value, ref int last)
+    {
+        for (var n = 0; n < tables.Length; n++)
+        {
+            var t = (last + n) % tables.Length;
+            if (tables[t].TryAddTo(aggregate, stackId, value, paths))
+            {
+                last = t;
+                return;
+            }
+        }
+        aggregate.AddShared(stackId, value, [], 0, 0, paths, 0);
+    }
+
+    /// <summary>A hint: starts loading the index slot of <paramref name="stackId"/>.</summary>
+    private void PrefetchSlot(ulong stackId) => _index.PrefetchSlot(stackId);
+
+    /// <summary>A hint, best a few stacks after <see cref="PrefetchSlot"/> for the same id: when this file has the stack, starts loading what <see cref="TryAddTo"/> reads of its row (offsets, leaf).</summary>
+    private void PrefetchRow(ulong stackId, CallPaths paths)
     {
         if (!CacheHint.Available)
         {

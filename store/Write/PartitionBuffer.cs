@@ -21,12 +21,10 @@ public readonly record struct ProfileRun(int Key, long TimeMicros, long Duration
 /// </summary>
 public sealed class PartitionBuffer(PartitionKey key) : IDisposable
 {
-    private static long _lastId;
-
     private readonly Dictionary<(ulong SeriesId, string ProfileType), int> _keyIndex = [];
 
-    /// <summary>Unique in the process: the stamp this buffer leaves on the shared stacks it took (<see cref="SharedStack"/>).</summary>
-    private readonly long _id = Interlocked.Increment(ref _lastId);
+    /// <summary>The shared stacks this buffer took, so that a batch's stacks it holds skip <see cref="Stacks"/>.</summary>
+    private readonly HeldStacks _held = new();
 
     public PartitionKey Key { get; } = key;
     public List<RowKey> Keys { get; } = [];
@@ -53,17 +51,17 @@ public sealed class PartitionBuffer(PartitionKey key) : IDisposable
     {
         if (batch.SharedStacks is { } shared)
         {
-            foreach (var stack in shared)
+            for (var i = 0; i < shared.Count; i++)
             {
-                if (stack.TakenBy != _id)
+                var stack = shared[i];
+                if (!_held.CheckAndMark(stack))
                 {
                     AddStack(stack.Id, stack.Frames, batch);
-                    stack.TakenBy = _id;
                 }
             }
             return;
         }
-        foreach (var (stackId, frames) in batch.Stacks)
+        foreach (var (stackId, frames) in batch.IndexStacks())
         {
             AddStack(stackId, frames, batch);
         }
@@ -79,7 +77,7 @@ public sealed class PartitionBuffer(PartitionKey key) : IDisposable
         known = frames;
         foreach (var f in frames)
         {
-            if (!Functions.ContainsKey(f) && batch.Functions.TryGetValue(f, out var function))
+            if (!Functions.ContainsKey(f) && batch.TryGetFunction(f, out var function))
             {
                 Functions[f] = function;
             }
@@ -97,8 +95,12 @@ public sealed class PartitionBuffer(PartitionKey key) : IDisposable
         return index;
     }
 
-    /// <summary>Returns the rows' segments to the pool.</summary>
-    public void Dispose() => Rows.Dispose();
+    /// <summary>Returns the rows' segments and the held-stack bits to the pool.</summary>
+    public void Dispose()
+    {
+        Rows.Dispose();
+        _held.Dispose();
+    }
 
     /// <summary>
     /// The rows in the samples table's sort order (service_name, profile_type, series_id, time,

@@ -9,11 +9,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GrafanaProfiles.Store.Write;
 
-/// <summary>Decodes a log record's format-specific bytes back into a batch during replay.</summary>
-public delegate ProfileBatch WalRecordDecoder(ReadOnlyMemory<byte> payload);
-
 /// <summary>One record of <see cref="ProfileWriter.AppendAllAsync"/>: the decoded batch and what the log keeps of it.</summary>
-public sealed record WalAppend(ProfileBatch Batch, byte Kind, ReadOnlyMemory<byte> Payload)
+public sealed record WalAppend(ProfileBatch Batch, WalRecordKind Kind, ReadOnlyMemory<byte> Payload)
 {
     /// <summary>
     /// Logged just before <see cref="Payload"/>: the record's decoder reads the two as one payload.
@@ -37,9 +34,6 @@ public sealed class StoreOverloadedException(string message) : Exception(message
 /// </summary>
 public sealed partial class ProfileWriter : IAsyncDisposable
 {
-    /// <summary>Log record kind of <see cref="ProfileBatchCodec"/> payloads.</summary>
-    public const byte BatchRecordKind = 0;
-
     private readonly StoreOptions _options;
     private readonly ILogger _log;
     private readonly PartitionLayout _layout;
@@ -81,10 +75,12 @@ public sealed partial class ProfileWriter : IAsyncDisposable
 
     /// <summary>
     /// Opens the writer: finishes a flush interrupted by a crash, replays the log beyond the last
-    /// flush (decoding records with <paramref name="decoders"/> by kind), flushes what it replayed,
-    /// and starts the background flush loop.
+    /// flush (decoding records with <paramref name="decoders"/> by kind; <see cref="WalRecordDecoders.Default"/>
+    /// when null), flushes what it replayed, and starts the background flush loop. A record of a
+    /// kind with no decoder stops the opening with an <see cref="InvalidDataException"/> naming the
+    /// record and its kind, and leaves the log as it is.
     /// </summary>
-    public static async Task<ProfileWriter> OpenAsync(StoreOptions options, IReadOnlyDictionary<byte, WalRecordDecoder>? decoders = null,
+    public static async Task<ProfileWriter> OpenAsync(StoreOptions options, WalRecordDecoders? decoders = null,
         ILogger? log = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
@@ -93,12 +89,8 @@ public sealed partial class ProfileWriter : IAsyncDisposable
         Directory.CreateDirectory(options.WalDirectory);
         var checkpoint = RecoverInterruptedFlush(options.WalDirectory, logger);
         var writer = new ProfileWriter(options, logger, checkpoint);
-        var allDecoders = new Dictionary<byte, WalRecordDecoder> { [BatchRecordKind] = p => ProfileBatchCodec.Decode(p.Span) };
-        foreach (var (kind, decoder) in decoders ?? new Dictionary<byte, WalRecordDecoder>())
-        {
-            allDecoders[kind] = decoder;
-        }
-        writer._wal = WriteAheadLog.Open(options.WalDirectory, options.Wal, checkpoint.Sequence, record => writer.ReplayRecord(record, allDecoders),
+        var registry = decoders ?? WalRecordDecoders.Default;
+        writer._wal = WriteAheadLog.Open(options.WalDirectory, options.Wal, checkpoint.Sequence, record => writer.ReplayRecord(record, registry),
             out var replay, logger);
         writer.Replay = replay;
         if (writer._buffer.RowCount > 0)
@@ -122,7 +114,7 @@ public sealed partial class ProfileWriter : IAsyncDisposable
         return WriterCheckpoint.Read(walDirectory);
     }
 
-    private void ReplayRecord(WalRecord record, Dictionary<byte, WalRecordDecoder> decoders)
+    private void ReplayRecord(WalRecord record, WalRecordDecoders decoders)
     {
         if (DecodeReplayed(record, decoders, _log, _options.WalDirectory) is not var (tenant, batch))
         {
@@ -138,13 +130,14 @@ public sealed partial class ProfileWriter : IAsyncDisposable
     /// a record a newer build wrote (a kind no decoder handles, a codec version unknown here): it stops
     /// the start rather than drop acknowledged data, so decoders report damage with other exceptions.
     /// </summary>
-    internal static (string Tenant, ProfileBatch Batch)? DecodeReplayed(WalRecord record, IReadOnlyDictionary<byte, WalRecordDecoder> decoders,
+    internal static (string Tenant, ProfileBatch Batch)? DecodeReplayed(WalRecord record, WalRecordDecoders decoders,
         ILogger log, string walDirectory)
     {
-        if (!decoders.TryGetValue(record.Kind, out var decode))
+        var kind = (WalRecordKind)record.Kind;
+        if (!decoders.TryGet(kind, out var decode))
         {
             throw new InvalidDataException(
-                $"Log record {record.Sequence} has kind {record.Kind}, which no decoder handles; start the collector version that wrote it, or remove {walDirectory}.");
+                $"Log record {record.Sequence} has kind {WalRecordDecoders.Describe(kind)}, which no decoder handles; start the collector version that wrote it, or remove {walDirectory}.");
         }
         try
         {
@@ -160,13 +153,13 @@ public sealed partial class ProfileWriter : IAsyncDisposable
 
     /// <summary>Appends a batch, logged in the store's own encoding.</summary>
     public Task AppendAsync(string tenant, ProfileBatch batch, CancellationToken cancellationToken = default) =>
-        AppendAsync(tenant, batch, BatchRecordKind, ProfileBatchCodec.Encode(batch), cancellationToken);
+        AppendAsync(tenant, batch, WalRecordKind.Batch, ProfileBatchCodec.Encode(batch), cancellationToken);
 
     /// <summary>
     /// Appends a decoded batch whose original bytes (<paramref name="payload"/>, of a format a decoder
     /// of <paramref name="kind"/> reads) go into the log. Completes when the record is durable.
     /// </summary>
-    public Task AppendAsync(string tenant, ProfileBatch batch, byte kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) =>
+    public Task AppendAsync(string tenant, ProfileBatch batch, WalRecordKind kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) =>
         AppendAllAsync(tenant, [new WalAppend(batch, kind, payload)], cancellationToken);
 
     /// <summary>
@@ -210,7 +203,7 @@ public sealed partial class ProfileWriter : IAsyncDisposable
                 for (var i = 0; i < records.Count; i++)
                 {
                     handedOver++;
-                    var sequence = _wal.AppendRented(records[i].Kind, envelopes[i].Buffer, envelopes[i].Length, out durable[i]);
+                    var sequence = _wal.AppendRented((byte)records[i].Kind, envelopes[i].Buffer, envelopes[i].Length, out durable[i]);
                     _buffer.Add(tenant, records[i].Batch, sequence, DateTime.UtcNow);
                 }
             }

@@ -20,7 +20,7 @@ public sealed class WalDecodersCorpusTests
     /// </summary>
     private const long MaxReplayAllocatedBytes = 256L << 20;
 
-    public static TheoryData<string> Inputs() => [.. FuzzCorpus.Inputs("wal")];
+    public static TheoryData<string> Inputs() => [.. FuzzCorpus.Inputs("wal", "wal/every-kind/00000000000000000001.wal")];
 
     [Theory]
     [MemberData(nameof(Inputs))]

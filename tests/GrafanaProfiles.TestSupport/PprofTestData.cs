@@ -67,7 +67,7 @@ public static class PprofTestData
         {
             foreach (var row in profile.Samples)
             {
-                var frames = batch.Stacks[row.StackId];
+                var frames = batch.IndexStacks()[row.StackId];
                 if (frames.Length == 0)
                 {
                     continue;
@@ -75,14 +75,14 @@ public static class PprofTestData
                 seen.Clear();
                 foreach (var frame in frames)
                 {
-                    var name = batch.Functions[frame].Name;
+                    var name = batch.IndexFunctions()[frame].Name;
                     if (seen.Add(name))
                     {
                         var (flat, cum) = result.GetValueOrDefault(name);
                         result[name] = (flat, cum + row.Value);
                     }
                 }
-                var leaf = batch.Functions[frames[^1]].Name;
+                var leaf = batch.IndexFunctions()[frames[^1]].Name;
                 var (leafFlat, leafCum) = result[leaf];
                 result[leaf] = (leafFlat + row.Value, leafCum);
             }

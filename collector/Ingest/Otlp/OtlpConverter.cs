@@ -98,20 +98,20 @@ internal sealed partial class OtlpConverter
             }
         }
         var functions = new HashSet<ulong>();
-        foreach (var (id, frames) in _batch.Stacks)
+        foreach (var (id, frames) in _batch.IndexStacks())
         {
             if (stacks.Contains(id))
             {
                 functions.UnionWith(frames);
             }
         }
-        foreach (var id in _batch.Stacks.Keys.Where(id => !stacks.Contains(id)).ToList())
+        foreach (var id in _batch.IndexStacks().Keys.Where(id => !stacks.Contains(id)).ToList())
         {
-            _batch.Stacks.Remove(id);
+            _batch.IndexStacks().Remove(id);
         }
-        foreach (var id in _batch.Functions.Keys.Where(id => !functions.Contains(id)).ToList())
+        foreach (var id in _batch.IndexFunctions().Keys.Where(id => !functions.Contains(id)).ToList())
         {
-            _batch.Functions.Remove(id);
+            _batch.IndexFunctions().Remove(id);
         }
     }
 

@@ -27,8 +27,8 @@ public sealed class PushedProfile
 
     public required ProfileBatch Batch { get; init; }
 
-    /// <summary>1: the store's PprofWalCodec (replay with <c>PprofWalCodec.Decoders</c>).</summary>
-    public required byte WalKind { get; init; }
+    /// <summary><see cref="WalRecordKind.Pprof"/>, the store's PprofWalCodec (replay with <c>PprofWalCodec.Decoders</c>).</summary>
+    public required WalRecordKind WalKind { get; init; }
 
     /// <summary>The codec's header: the series' decode options, resolved.</summary>
     public required ReadOnlyMemory<byte> WalHeader { get; init; }

@@ -4,6 +4,7 @@ using GrafanaProfiles.Schema.Pyroscope.Push.V1;
 using GrafanaProfiles.Store.Ingest;
 using GrafanaProfiles.Store.Model;
 using GrafanaProfiles.Store.Pprof;
+using GrafanaProfiles.Store.Write;
 using Microsoft.Net.Http.Headers;
 
 namespace GrafanaProfiles.Collector.Ingest.Push;
@@ -173,7 +174,7 @@ public static class PushDecoder
                     Sample = i,
                     ProfileId = series.Samples[i].ID,
                     Batch = PprofDecoder.Decode(raw.Span, options),
-                    WalKind = PprofWalCodec.Kind,
+                    WalKind = WalRecordKind.Pprof,
                     // The series' options, once: each raw profile is logged after them, as sent.
                     WalHeader = header ??= PprofWalCodec.EncodeHeader(options),
                     WalBody = raw,

@@ -140,7 +140,7 @@ internal static class FoldedDecoder
             }
             var frames = CollectionsMarshal.AsSpan(_frames);
             var stackId = ContentHash.Stack(frames);
-            ref var stored = ref CollectionsMarshal.GetValueRefOrAddDefault(_batch.Stacks, stackId, out var known);
+            ref var stored = ref CollectionsMarshal.GetValueRefOrAddDefault(_batch.IndexStacks(), stackId, out var known);
             if (!known)
             {
                 stored = frames.ToArray();

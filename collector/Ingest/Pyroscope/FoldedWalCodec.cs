@@ -1,24 +1,24 @@
 using GrafanaProfiles.Store.Model;
+using GrafanaProfiles.Store.Write;
 
 namespace GrafanaProfiles.Collector.Ingest.Pyroscope;
 
 /// <summary>
-/// Logs a folded or lines ingest as its original body plus the resolved options, so that replay
+/// Logs a folded or lines ingest (<see cref="WalRecordKind.Folded"/>) as its original body plus the resolved options, so that replay
 /// builds exactly the same batch: the clock reading is already in the window, the profile type
 /// and scale are resolved from the name and sampleRate, and the limits that truncate are kept.
-/// Layout, little-endian: version u8, lines u8 (0 folded, 1 lines), service, label count +
-/// pairs, profile type id, scale i64, time i64, duration i64, the seven decode limits (i64 each),
-/// then the body to the end. Strings: u32 length + UTF-8.
+/// Layout, in <see cref="WalFieldWriter"/> fields: version u8, lines u8 (0 folded, 1 lines),
+/// service, labels, profile type id, scale i64, time i64, duration i64, the limits, then the body
+/// to the end.
 /// </summary>
 internal static class FoldedWalCodec
 {
-    public const byte Kind = 2;
     private const byte Version = 1;
 
     /// <summary>Everything of the payload before the body; the body follows it in the log as sent.</summary>
     public static byte[] EncodeHeader(FoldedOptions options)
     {
-        using var w = new WalFieldWriter(256);
+        var w = new WalFieldWriter(256);
         w.Byte(Version);
         w.Byte(options.Lines ? (byte)1 : (byte)0);
         w.String(options.ServiceName);

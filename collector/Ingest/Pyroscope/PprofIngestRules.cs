@@ -131,14 +131,14 @@ internal static class PprofIngestRules
     private static ProfileBatch RenameFunctions(ProfileBatch batch, bool relativeOnly)
     {
         var result = new ProfileBatch();
-        var functions = new Dictionary<ulong, ulong>(batch.Functions.Count);
-        foreach (var (id, f) in batch.Functions)
+        var functions = new Dictionary<ulong, ulong>(batch.IndexFunctions().Count);
+        foreach (var (id, f) in batch.IndexFunctions())
         {
             var keep = relativeOnly && f.Filename.StartsWith('/');
             functions[id] = result.AddFunction(keep ? f : new FunctionInfo($"{f.Filename} {f.Name}", f.SystemName, f.Filename, f.StartLine));
         }
-        var stacks = new Dictionary<ulong, ulong>(batch.Stacks.Count);
-        foreach (var (id, frames) in batch.Stacks)
+        var stacks = new Dictionary<ulong, ulong>(batch.IndexStacks().Count);
+        foreach (var (id, frames) in batch.IndexStacks())
         {
             stacks[id] = result.AddStack([.. frames.Select(f => functions[f])]);
         }

@@ -1,6 +1,7 @@
 using GrafanaProfiles.Store.Ingest;
 using GrafanaProfiles.Store.Model;
 using GrafanaProfiles.Store.Pprof;
+using GrafanaProfiles.Store.Write;
 
 namespace GrafanaProfiles.Collector.Ingest.Pyroscope;
 
@@ -52,7 +53,7 @@ public static partial class PyroscopeIngest
         {
             Request = request,
             Batch = batch,
-            WalKind = fixes == PprofFixes.None ? PprofWalCodec.Kind : IngestPprofWalCodec.Kind,
+            WalKind = fixes == PprofFixes.None ? WalRecordKind.Pprof : WalRecordKind.PprofWithFixes,
             WalHeader = fixes == PprofFixes.None ? PprofWalCodec.EncodeHeader(logged) : IngestPprofWalCodec.EncodeHeader(fixes, logged),
             WalBody = profile,
         };
@@ -86,7 +87,7 @@ public static partial class PyroscopeIngest
         {
             Request = request,
             Batch = batch,
-            WalKind = IngestPprofWalCodec.Kind,
+            WalKind = WalRecordKind.PprofWithFixes,
             WalHeader = IngestPprofWalCodec.EncodeHeader(fixes, resolved),
             WalBody = logged,
         };

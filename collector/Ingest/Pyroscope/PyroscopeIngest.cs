@@ -46,17 +46,6 @@ public static partial class PyroscopeIngest
         };
     }
 
-    /// <summary>
-    /// Replay decoders for the log record kinds this ingest writes besides the store's pprof kind:
-    /// 2 (folded/lines) and 3 (pprof with agent fixes). Give the writer these together with
-    /// <see cref="PprofWalCodec.Decoders"/>.
-    /// </summary>
-    public static IReadOnlyDictionary<byte, WalRecordDecoder> WalDecoders { get; } = new Dictionary<byte, WalRecordDecoder>
-    {
-        [FoldedWalCodec.Kind] = payload => FoldedWalCodec.Decode(payload.Span),
-        [IngestPprofWalCodec.Kind] = payload => IngestPprofWalCodec.Decode(payload.Span),
-    };
-
     private static string Describe(PyroscopeFormat format) => format switch
     {
         PyroscopeFormat.Trie => "Pyroscope trie (format=trie or Content-Type: binary/octet-stream+trie)",
@@ -104,7 +93,7 @@ public static partial class PyroscopeIngest
         {
             Request = request,
             Batch = batch,
-            WalKind = FoldedWalCodec.Kind,
+            WalKind = WalRecordKind.Folded,
             WalHeader = FoldedWalCodec.EncodeHeader(options),
             WalBody = body,
         };
@@ -127,7 +116,7 @@ public static partial class PyroscopeIngest
     {
         Request = request,
         Batch = new ProfileBatch(),
-        WalKind = ProfileWriter.BatchRecordKind,
+        WalKind = WalRecordKind.Batch,
         WalBody = ReadOnlyMemory<byte>.Empty,
         NotStoredReason = reason,
     };

@@ -16,10 +16,10 @@ public sealed class PyroscopeIngestResult
     public required ProfileBatch Batch { get; init; }
 
     /// <summary>
-    /// Log record kind: 1 (the store's PprofWalCodec), 2 (folded/lines, <c>FoldedWalCodec</c>)
-    /// or 3 (pprof with agent fixes); replay them with <see cref="PyroscopeIngest.WalDecoders"/>.
+    /// Log record kind: <see cref="WalRecordKind.Pprof"/>, <see cref="WalRecordKind.Folded"/> (folded/lines)
+    /// or <see cref="WalRecordKind.PprofWithFixes"/>; replay them with <see cref="WalDecoders.All"/>.
     /// </summary>
-    public required byte WalKind { get; init; }
+    public required WalRecordKind WalKind { get; init; }
 
     /// <summary>The codec's header: the options the body was decoded with, resolved.</summary>
     public ReadOnlyMemory<byte> WalHeader { get; init; }

@@ -73,7 +73,7 @@ public sealed class OtlpJsonTests
             Assert.Equal(1_767_323_045_000_000_000, p.TimeNanos);
             Assert.Equal(5_000_000_000, p.DurationNanos);
         });
-        Assert.Equal(["main", "work"], batch.Stacks[row.StackId].Select(f => batch.Functions[f].Name));
+        Assert.Equal(["main", "work"], batch.IndexStacks()[row.StackId].Select(f => batch.IndexFunctions()[f].Name));
     }
 
     [Fact]

@@ -98,7 +98,7 @@ public sealed partial class OtlpProfilesDecoderTests
             "samples[1].stack_index is 99, out of range: dictionary.stack_table has 3 entries."), rejected);
         Assert.Equal(new OtlpPartialSuccess(1, "1 of 2 profiles were rejected: resource_profiles[0].scope_profiles[0].profiles[1]: samples[1].stack_index is 99, out of range: dictionary.stack_table has 3 entries."),
             result.PartialSuccess);
-        Assert.Equal(["good"], result.Batch.Functions.Values.Select(f => f.Name));
+        Assert.Equal(["good"], result.Batch.IndexFunctions().Values.Select(f => f.Name));
         Assert.Equal(5, Assert.Single(result.Batch.Profiles).Total);
         OtlpTestData.AssertComplete(result.Batch);
     }

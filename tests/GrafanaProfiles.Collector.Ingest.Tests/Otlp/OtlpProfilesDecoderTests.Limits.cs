@@ -61,8 +61,8 @@ public sealed partial class OtlpProfilesDecoderTests
 
         // "Méthode" is 8 UTF-8 bytes ('é' is 2); the last 9 bytes start at a character, the last 6
         // start inside 'é', whose second byte is dropped.
-        var nine = Decode(b.Request, IngestLimits.Default with { MaxSymbolLength = 9 }).Batch.Functions.Values.Single();
-        var six = Decode(b.Request, IngestLimits.Default with { MaxSymbolLength = 6 }).Batch.Functions.Values.Single();
+        var nine = Decode(b.Request, IngestLimits.Default with { MaxSymbolLength = 9 }).Batch.IndexFunctions().Values.Single();
+        var six = Decode(b.Request, IngestLimits.Default with { MaxSymbolLength = 6 }).Batch.IndexFunctions().Values.Single();
 
         Assert.Equal(".Méthode", nine.Name);
         Assert.Equal("thode", six.Name);

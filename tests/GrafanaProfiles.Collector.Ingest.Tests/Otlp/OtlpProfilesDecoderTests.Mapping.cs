@@ -10,7 +10,7 @@ namespace GrafanaProfiles.Collector.Ingest.Tests.Otlp;
 /// <summary>The mapping from OTLP to the store's model, on small hand-built requests.</summary>
 public sealed partial class OtlpProfilesDecoderTests
 {
-    private static string[] Frames(ProfileBatch batch, SampleRow row) => [.. batch.Stacks[row.StackId].Select(f => batch.Functions[f].Name)];
+    private static string[] Frames(ProfileBatch batch, SampleRow row) => [.. batch.IndexStacks()[row.StackId].Select(f => batch.IndexFunctions()[f].Name)];
 
     [Fact]
     public void Decode_EbpfStyleCpuProfile_CountsBecomeCpuNanoseconds()
@@ -60,9 +60,9 @@ public sealed partial class OtlpProfilesDecoderTests
         Assert.Contains("main.main;main.handle;main.parse;crypto/sha256.block", stacks);
         Assert.Contains("main.main;main.handle;main.parse;0x7f0000001234 [libc.so.6]", stacks);
         Assert.Contains("main.main", stacks);
-        var memcpy = batch.Functions.Values.Single(f => f.Name.StartsWith("0x", StringComparison.Ordinal));
+        var memcpy = batch.IndexFunctions().Values.Single(f => f.Name.StartsWith("0x", StringComparison.Ordinal));
         Assert.Equal(new FunctionInfo("0x7f0000001234 [libc.so.6]", "", "/lib/x86_64-linux-gnu/libc.so.6", 0), memcpy);
-        Assert.Contains(new FunctionInfo("main.parse", "main.parse", "/src/app/parse.go", 5), batch.Functions.Values);
+        Assert.Contains(new FunctionInfo("main.parse", "main.parse", "/src/app/parse.go", 5), batch.IndexFunctions().Values);
         OtlpTestData.AssertComplete(batch);
     }
 
@@ -322,7 +322,7 @@ public sealed partial class OtlpProfilesDecoderTests
         var batch = Decode(b.Request).Batch;
 
         Assert.Equal(5, Assert.Single(Assert.Single(batch.Profiles).Samples).Value);
-        Assert.Equal(["kept"], batch.Functions.Values.Select(f => f.Name));
+        Assert.Equal(["kept"], batch.IndexFunctions().Values.Select(f => f.Name));
         OtlpTestData.AssertComplete(batch);
     }
 
@@ -348,7 +348,7 @@ public sealed partial class OtlpProfilesDecoderTests
         var result = OtlpProfilesDecoder.Decode(contentType, System.Text.Encoding.UTF8.GetBytes(body), IngestLimits.Default, Clock);
 
         Assert.Empty(result.Batch.Profiles);
-        Assert.Empty(result.Batch.Stacks);
+        Assert.Empty(result.Batch.IndexStacks());
         Assert.Equal(0, result.AcceptedProfiles);
         Assert.Null(result.PartialSuccess);
     }

@@ -43,13 +43,13 @@ public sealed partial class OtlpProfilesDecoderTests
             multiplier = pprof.Period;
         }
         var batch = new ProfileBatch();
-        foreach (var f in all.Functions.Values)
+        foreach (var f in all.IndexFunctions().Values)
         {
             batch.AddFunction(f);
         }
-        foreach (var (id, frames) in all.Stacks)
+        foreach (var (id, frames) in all.IndexStacks())
         {
-            batch.Stacks.Add(id, frames);
+            batch.IndexStacks().Add(id, frames);
         }
         foreach (var p in ofType)
         {

@@ -50,15 +50,15 @@ internal static class OtlpTestData
             var series = string.Create(CultureInfo.InvariantCulture, $"{p.ProfileType} service_name={p.ServiceName}{p.Labels} time={p.TimeNanos} duration={p.DurationNanos}");
             foreach (var row in p.Samples)
             {
-                var stack = batch.Stacks[row.StackId];
+                var stack = batch.IndexStacks()[row.StackId];
                 functions.UnionWith(stack);
-                var frames = string.Join(";", stack.Select(f => batch.Functions[f].Name));
+                var frames = string.Join(";", stack.Select(f => batch.IndexFunctions()[f].Name));
                 lines.Add(string.Create(CultureInfo.InvariantCulture, $"{series} span={row.SpanId:x16} value={row.Value} stack={row.StackId:x16} {frames}"));
             }
         }
         foreach (var id in functions)
         {
-            var f = batch.Functions[id];
+            var f = batch.IndexFunctions()[id];
             lines.Add(string.Create(CultureInfo.InvariantCulture, $"~function {id:x16} {f.Name} | {f.SystemName} | {f.Filename} | {f.StartLine}"));
         }
         lines.Sort(StringComparer.Ordinal);
@@ -69,11 +69,11 @@ internal static class OtlpTestData
     public static void AssertComplete(ProfileBatch batch)
     {
         var stacks = batch.Profiles.SelectMany(p => p.Samples).Select(r => r.StackId).ToHashSet();
-        Assert.All(stacks, s => Assert.True(batch.Stacks.ContainsKey(s), $"stack {s:x16} is referenced but not in the batch"));
-        Assert.Equal(stacks.Order(), batch.Stacks.Keys.Order());
-        var functions = batch.Stacks.Values.SelectMany(f => f).ToHashSet();
-        Assert.All(functions, f => Assert.True(batch.Functions.ContainsKey(f), $"function {f:x16} is referenced but not in the batch"));
-        Assert.Equal(functions.Order(), batch.Functions.Keys.Order());
+        Assert.All(stacks, s => Assert.True(batch.IndexStacks().ContainsKey(s), $"stack {s:x16} is referenced but not in the batch"));
+        Assert.Equal(stacks.Order(), batch.IndexStacks().Keys.Order());
+        var functions = batch.IndexStacks().Values.SelectMany(f => f).ToHashSet();
+        Assert.All(functions, f => Assert.True(batch.IndexFunctions().ContainsKey(f), $"function {f:x16} is referenced but not in the batch"));
+        Assert.Equal(functions.Order(), batch.IndexFunctions().Keys.Order());
         // The write-ahead log's own encoding carries the whole batch.
         Assert.Equal(Dump(batch), Dump(ProfileBatchCodec.Decode(ProfileBatchCodec.Encode(batch))));
     }

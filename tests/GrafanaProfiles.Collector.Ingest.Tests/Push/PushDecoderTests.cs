@@ -7,6 +7,7 @@ using GrafanaProfiles.Schema.Pyroscope.Types.V1;
 using GrafanaProfiles.Store.Ingest;
 using GrafanaProfiles.Store.Model;
 using GrafanaProfiles.Store.Pprof;
+using GrafanaProfiles.Store.Write;
 
 namespace GrafanaProfiles.Collector.Ingest.Tests.Push;
 
@@ -85,7 +86,7 @@ public sealed class PushDecoderTests
         BatchAssert.Equal(direct, result.Profiles[0].Batch);
         foreach (var profile in result.Profiles)
         {
-            Assert.Equal(PprofWalCodec.Kind, profile.WalKind);
+            Assert.Equal(WalRecordKind.Pprof, profile.WalKind);
             BatchAssert.Equal(profile.Batch, PprofWalCodec.Decode(profile.WalPayload.Span));
         }
     }

@@ -4,6 +4,7 @@ using GrafanaProfiles.Collector.Ingest.Tests.Support;
 using GrafanaProfiles.Store.Ingest;
 using GrafanaProfiles.Store.Model;
 using GrafanaProfiles.Store.Pprof;
+using GrafanaProfiles.Store.Write;
 
 namespace GrafanaProfiles.Collector.Ingest.Tests.Pyroscope;
 
@@ -55,7 +56,7 @@ public sealed class PyroscopeIngestPprofTests
         // Pyroscope drops __session_id__ (max_sessions_per_series defaults to 0).
         Assert.Null(profile.Labels.Get("__session_id__"));
         Assert.Equal((1_714_557_600_000_000_000L, 10_000_000_000L), (profile.TimeNanos, profile.DurationNanos));
-        Assert.Equal(PprofWalCodec.Kind, result.WalKind);
+        Assert.Equal(WalRecordKind.Pprof, result.WalKind);
     }
 
     [Theory]
@@ -160,8 +161,8 @@ public sealed class PyroscopeIngestPprofTests
         Assert.Equal("process_cpu:cpu:nanoseconds:cpu:nanoseconds", cpu.ProfileType);
         // pyspy: "file name", except for absolute paths (Pyroscope's FixFunctionNamesForScriptingLanguages).
         Assert.Equal(new Dictionary<string, long> { ["app.py <module>;app.py fib"] = 30_000_000, ["run"] = 10_000_000 }, BatchAssert.Folded(result.Batch, cpu));
-        Assert.Equal(3, result.WalKind);
-        BatchAssert.Equal(result.Batch, PyroscopeIngest.WalDecoders[result.WalKind](result.WalPayload));
+        Assert.Equal(WalRecordKind.PprofWithFixes, result.WalKind);
+        BatchAssert.Equal(result.Batch, WalDecoders.All.Decode(result.WalKind, result.WalPayload));
     }
 
     [Fact]
@@ -187,8 +188,8 @@ public sealed class PyroscopeIngestPprofTests
         var alloc = Assert.Single(result.Batch.Profiles);
         Assert.Equal("process_cpu:alloc_samples:count:cpu:nanoseconds", alloc.ProfileType);
         Assert.Equal(new Dictionary<string, long> { ["Main;Allocate"] = 4 }, BatchAssert.Folded(result.Batch, alloc));
-        Assert.Equal(3, result.WalKind);
-        BatchAssert.Equal(result.Batch, PyroscopeIngest.WalDecoders[result.WalKind](result.WalPayload));
+        Assert.Equal(WalRecordKind.PprofWithFixes, result.WalKind);
+        BatchAssert.Equal(result.Batch, WalDecoders.All.Decode(result.WalKind, result.WalPayload));
         // Without the spy the same profile is rejected by the decoder (function id 0).
         Assert.Throws<ProfileRejectedException>(() => PyroscopeIngestTests.Ingest("name=dotnet.app&format=pprof", profile));
     }

@@ -40,8 +40,8 @@ public sealed class PyroscopeIngestTests
             .Select(l => (Stack: l[..l.LastIndexOf(' ')], Count: long.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)))
             .ToDictionary(l => l.Stack, l => l.Count * 10_000_000);
         Assert.Equal(expected, BatchAssert.Folded(result.Batch, profile));
-        Assert.Equal(FoldedWalCodecKind, result.WalKind);
-        var function = result.Batch.Functions.Values.Single(f => f.Name == "app.py:22 - fib");
+        Assert.Equal(FoldedWalCodecKind, (byte)result.WalKind);
+        var function = result.Batch.IndexFunctions().Values.Single(f => f.Name == "app.py:22 - fib");
         Assert.Equal(new FunctionInfo("app.py:22 - fib", "app.py:22 - fib", "", 0), function);
     }
 
@@ -69,8 +69,8 @@ public sealed class PyroscopeIngestTests
         var profile = Assert.Single(result.Batch.Profiles);
         // 1e9 / 97 = 10309278 ns per sample (integer division, as Pyroscope).
         Assert.Equal((58 + 23 + 7 + 12 + 140) * 10_309_278L, profile.Total);
-        Assert.Contains(result.Batch.Functions.Values, f => f.Name == "do_syscall_64_[k]");
-        Assert.Equal("swapper/0", result.Batch.Functions[result.Batch.Stacks[profile.Samples[^1].StackId][0]].Name);
+        Assert.Contains(result.Batch.IndexFunctions().Values, f => f.Name == "do_syscall_64_[k]");
+        Assert.Equal("swapper/0", result.Batch.IndexFunctions()[result.Batch.IndexStacks()[profile.Samples[^1].StackId][0]].Name);
     }
 
     [Fact]
@@ -320,7 +320,7 @@ public sealed class PyroscopeIngestTests
     public void Limits_LongFrameName_KeepsItsEnd()
     {
         var result = Ingest("name=app.cpu&sampleRate=0", "main;" + new string('x', 20) + "tail 1", limits: Limits with { MaxSymbolLength = 8 });
-        Assert.Contains(result.Batch.Functions.Values, f => f.Name == "xxxxtail");
+        Assert.Contains(result.Batch.IndexFunctions().Values, f => f.Name == "xxxxtail");
     }
 
     [Fact]

@@ -20,13 +20,10 @@ public sealed class WriteAheadLogReplayTests
 {
     private static readonly IngestLimits Limits = IngestLimits.Default;
 
-    private static IReadOnlyDictionary<byte, WalRecordDecoder> Decoders() =>
-        PprofWalCodec.Decoders.Concat(PyroscopeIngest.WalDecoders).ToDictionary(d => d.Key, d => d.Value);
-
     [Theory]
-    [InlineData("format=folded", 2)]
-    [InlineData("format=lines", 2)]
-    public void FoldedRecord_DecodesToTheSameBatch(string format, byte kind)
+    [InlineData("format=folded", WalRecordKind.Folded)]
+    [InlineData("format=lines", WalRecordKind.Folded)]
+    public void FoldedRecord_DecodesToTheSameBatch(string format, WalRecordKind kind)
     {
         foreach (var file in new[] { "pyspy-cpu.folded", "rbspy-cpu.folded", "ebpf-cpu.folded" })
         {
@@ -34,7 +31,7 @@ public sealed class WriteAheadLogReplayTests
             var limits = Limits with { MaxStackDepth = 4, MaxSymbolLength = 12 };
             var result = PyroscopeIngest.Decode(PyroscopeIngestTests.Query("name=app.cpu{env=a}&from=now-10s&until=now&" + format), null, body, limits, StoppedClock.Default);
             Assert.Equal(kind, result.WalKind);
-            BatchAssert.Equal(result.Batch, PyroscopeIngest.WalDecoders[kind](result.WalPayload));
+            BatchAssert.Equal(result.Batch, WalDecoders.All.Decode(kind, result.WalPayload));
         }
     }
 
@@ -45,7 +42,7 @@ public sealed class WriteAheadLogReplayTests
         var options = new StoreOptions { DataDirectory = dir.Path, WriterId = "w", FlushInterval = TimeSpan.FromHours(1) };
         var now = DateTimeOffset.UtcNow;
         var clock = new StoppedClock(now);
-        var results = new List<(ProfileBatch Batch, byte Kind, ReadOnlyMemory<byte> Payload)>();
+        var results = new List<(ProfileBatch Batch, WalRecordKind Kind, ReadOnlyMemory<byte> Payload)>();
 
         var folded = PyroscopeIngest.Decode(PyroscopeIngestTests.Query("name=py.app.cpu&from=now-10s&until=now&spyName=pyspy"), null,
             TestData.Read("pyroscope/pyspy-cpu.folded"), Limits, clock);
@@ -61,15 +58,15 @@ public sealed class WriteAheadLogReplayTests
         push.Series[0].Labels.Add(new Schema.Pyroscope.Types.V1.LabelPair { Name = "service_name", Value = "go.app" });
         var pushed = Assert.Single(PushDecoder.Decode("application/proto", push.ToByteArray(), Limits, clock).Profiles);
         results.Add((pushed.Batch, pushed.WalKind, pushed.WalPayload));
-        Assert.Equal(new byte[] { 2, 3, 1, 1 }, results.Select(r => r.Kind));
+        Assert.Equal(new byte[] { 2, 3, 1, 1 }, results.Select(r => (byte)r.Kind));
 
-        var crashed = await ProfileWriter.OpenAsync(options, Decoders());
+        var crashed = await ProfileWriter.OpenAsync(options, WalDecoders.All);
         foreach (var (batch, kind, payload) in results)
         {
             await crashed.AppendAsync("default", batch, kind, payload);
         }
 
-        await using var restarted = await ProfileWriter.OpenAsync(options, Decoders());
+        await using var restarted = await ProfileWriter.OpenAsync(options, WalDecoders.All);
         Assert.Equal(4, restarted.Replay.RecordsReplayed);
         await restarted.FlushAsync();
         using var reader = new ProfileReader(dir.Path);

@@ -7,11 +7,11 @@ internal static class BatchAssert
     /// <summary>Same functions, stacks and profiles (rows in the same order).</summary>
     public static void Equal(ProfileBatch expected, ProfileBatch actual)
     {
-        Assert.Equal(expected.Functions.OrderBy(f => f.Key), actual.Functions.OrderBy(f => f.Key));
-        Assert.Equal(expected.Stacks.Keys.Order(), actual.Stacks.Keys.Order());
-        foreach (var (id, frames) in expected.Stacks)
+        Assert.Equal(expected.IndexFunctions().OrderBy(f => f.Key), actual.IndexFunctions().OrderBy(f => f.Key));
+        Assert.Equal(expected.IndexStacks().Keys.Order(), actual.IndexStacks().Keys.Order());
+        foreach (var (id, frames) in expected.IndexStacks())
         {
-            Assert.Equal(frames, actual.Stacks[id]);
+            Assert.Equal(frames, actual.IndexStacks()[id]);
         }
         Assert.Equal(expected.Profiles.Count, actual.Profiles.Count);
         for (var i = 0; i < expected.Profiles.Count; i++)
@@ -31,8 +31,8 @@ internal static class BatchAssert
         {
             foreach (var row in profile.Samples)
             {
-                var frames = batch.Stacks[row.StackId];
-                var leaf = frames.Length == 0 ? "" : batch.Functions[frames[^1]].Name;
+                var frames = batch.IndexStacks()[row.StackId];
+                var leaf = frames.Length == 0 ? "" : batch.IndexFunctions()[frames[^1]].Name;
                 flat[leaf] = flat.GetValueOrDefault(leaf) + row.Value;
             }
         }
@@ -45,7 +45,7 @@ internal static class BatchAssert
         var result = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var row in profile.Samples)
         {
-            var key = string.Join(";", batch.Stacks[row.StackId].Select(f => batch.Functions[f].Name));
+            var key = string.Join(";", batch.IndexStacks()[row.StackId].Select(f => batch.IndexFunctions()[f].Name));
             result[key] = result.GetValueOrDefault(key) + row.Value;
         }
         return result;

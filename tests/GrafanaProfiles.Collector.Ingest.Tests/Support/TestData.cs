@@ -13,7 +13,10 @@ internal static class TestData
     public static readonly string[] RealProfiles =
         ["go-cpu.pb.gz", "go-heap.pb.gz", "go-goroutine.pb.gz", "go-mutex.pb.gz", "node-cpu.pb.gz", "node-heap.pb.gz"];
 
-    public static byte[] Read(string relative) => File.ReadAllBytes(Path.Combine(Root.Value, relative));
+    public static byte[] Read(string relative) => File.ReadAllBytes(Path(relative));
+
+    /// <summary>The full path of a file or folder under tests/testdata.</summary>
+    public static string Path(string relative) => System.IO.Path.Combine(Root.Value, relative);
 
     public static byte[] Pprof(string file) => Read("pprof/" + file);
 
@@ -38,17 +41,17 @@ internal static class TestData
     /// <summary>The uploads the real Pyroscope Node.js SDK made (tests/testdata/pyroscope/node-sdk-*).</summary>
     public static IEnumerable<CapturedRequest> NodeSdkUploads()
     {
-        foreach (var meta in Directory.GetFiles(Path.Combine(Root.Value, "pyroscope"), "node-sdk-*.json").Order(StringComparer.Ordinal))
+        foreach (var meta in Directory.GetFiles(Path("pyroscope"), "node-sdk-*.json").Order(StringComparer.Ordinal))
         {
             using var json = JsonDocument.Parse(File.ReadAllBytes(meta));
             var url = json.RootElement.GetProperty("url").GetString()!;
             var query = QueryHelpers.ParseQuery(url[url.IndexOf('?', StringComparison.Ordinal)..])
                 .ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal);
             yield return new CapturedRequest(
-                Path.GetFileNameWithoutExtension(meta),
+                System.IO.Path.GetFileNameWithoutExtension(meta),
                 query,
                 json.RootElement.GetProperty("contentType").GetString(),
-                File.ReadAllBytes(Path.ChangeExtension(meta, ".body")));
+                File.ReadAllBytes(System.IO.Path.ChangeExtension(meta, ".body")));
         }
     }
 
@@ -56,9 +59,9 @@ internal static class TestData
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "GrafanaProfiles.sln")))
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "GrafanaProfiles.sln")))
             {
-                return Path.Combine(dir.FullName, "tests", "testdata");
+                return System.IO.Path.Combine(dir.FullName, "tests", "testdata");
             }
         }
         throw new DirectoryNotFoundException("GrafanaProfiles.sln not found above " + AppContext.BaseDirectory);

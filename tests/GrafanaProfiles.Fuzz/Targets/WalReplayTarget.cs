@@ -33,12 +33,11 @@ internal sealed class WalReplayTarget : FuzzTarget, IDisposable
 
     public override string Name => "wal";
 
-    public static IReadOnlyDictionary<byte, WalRecordDecoder> Decoders { get; } =
-        new Dictionary<byte, WalRecordDecoder>(WalDecoders.All) { [ProfileWriter.BatchRecordKind] = p => ProfileBatchCodec.Decode(p.Span) };
-
     public override IReadOnlyList<byte[]> Seeds()
     {
         var seeds = WriteRealSegments(_workDirectory).GetAwaiter().GetResult();
+        // The committed log of every record kind (an earlier version's, which replay must keep reading).
+        seeds.Add(Repository.Read("wal/every-kind/00000000000000000001" + WriteAheadLog.SegmentExtension));
         seeds.AddRange(Repository.CorpusFiles(Name));
         return seeds;
     }
@@ -60,10 +59,10 @@ internal sealed class WalReplayTarget : FuzzTarget, IDisposable
                 var folded = Repository.Read("pyroscope/rbspy-cpu.folded");
                 var foldedOptions = FoldedTarget.Options(lines: false);
                 await writer.AppendAllAsync("default",
-                    [new WalAppend(FoldedDecoder.Decode(folded, foldedOptions), FoldedWalCodec.Kind, folded) { Header = FoldedWalCodec.EncodeHeader(foldedOptions) }]);
+                    [new WalAppend(FoldedDecoder.Decode(folded, foldedOptions), WalRecordKind.Folded, folded) { Header = FoldedWalCodec.EncodeHeader(foldedOptions) }]);
                 var rawNode = Mutator.Gunzip(Repository.Read("pprof/node-cpu.pb.gz"));
                 await writer.AppendAllAsync("default",
-                    [new WalAppend(PprofDecoder.Decode(rawNode, decodeOptions), IngestPprofWalCodec.Kind, rawNode) { Header = IngestPprofWalCodec.EncodeHeader(PprofFixes.None, decodeOptions) }]);
+                    [new WalAppend(PprofDecoder.Decode(rawNode, decodeOptions), WalRecordKind.PprofWithFixes, rawNode) { Header = IngestPprofWalCodec.EncodeHeader(PprofFixes.None, decodeOptions) }]);
                 foreach (var path in Directory.GetFiles(options.WalDirectory, "*" + WriteAheadLog.SegmentExtension).Order(StringComparer.Ordinal))
                 {
                     segments.Add(File.ReadAllBytes(path));
@@ -144,7 +143,7 @@ internal sealed class WalReplayTarget : FuzzTarget, IDisposable
             {
                 var log = WriteAheadLog.Open(directory, Options, checkpoint: 0, record =>
                 {
-                    refused |= ProfileWriter.DecodeReplayed(record, Decoders, NullLogger.Instance, directory) is null;
+                    refused |= ProfileWriter.DecodeReplayed(record, WalDecoders.All, NullLogger.Instance, directory) is null;
                 }, out result, NullLogger.Instance);
                 log.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }

@@ -62,7 +62,7 @@ public sealed class PprofExporterTests
         var aggregate = store.Reader.Aggregate(selection);
         var stored = Enumerable.Range(0, aggregate.Count).ToDictionary(i => aggregate.StackIds[i], i => aggregate.Values[i]);
         Assert.Equal(stored, profile.Samples.ToDictionary(s => s.StackId, s => s.Value));
-        Assert.All(profile.Samples, s => Assert.Equal(aggregate.FramesOf(Array.IndexOf(aggregate.StackIds.ToArray(), s.StackId)).ToArray(), batch.Stacks[s.StackId]));
+        Assert.All(profile.Samples, s => Assert.Equal(aggregate.FramesOf(Array.IndexOf(aggregate.StackIds.ToArray(), s.StackId)).ToArray(), batch.IndexStacks()[s.StackId]));
 
         // The top table computed from the export equals the store's and what pprof recorded for the original.
         var top = store.Reader.Top(selection);
@@ -196,12 +196,12 @@ public sealed class PprofExporterTests
     {
         await using var store = await StoreWithAsync("node-heap.pb.gz");
         var batch = PprofDecoder.Decode(PprofTestData.Read("pprof/node-heap.pb.gz"), new PprofDecodeOptions { ServiceName = "svc" });
-        var ids = batch.Functions.Keys.ToList();
+        var ids = batch.IndexFunctions().Keys.ToList();
 
         var details = store.Reader.Functions(Selection(store.Reader, "inuse_space"), [.. ids, 12345UL]);
 
         Assert.Equal(ids.Count, details.Count);
-        foreach (var (id, f) in batch.Functions)
+        foreach (var (id, f) in batch.IndexFunctions())
         {
             Assert.Equal(new FunctionDetails(id, f.Name, f.SystemName, f.Filename, f.StartLine), details[id]);
         }

@@ -11,7 +11,7 @@ public sealed partial class PprofDecoderTests
     private static PprofProfileBuilder CpuProfile() =>
         new PprofProfileBuilder(("samples", "count"), ("cpu", "nanoseconds")).Period("cpu", "nanoseconds", 10_000_000);
 
-    private static string[] FrameNames(ProfileBatch batch, ulong stackId) => [.. batch.Stacks[stackId].Select(f => batch.Functions[f].Name)];
+    private static string[] FrameNames(ProfileBatch batch, ulong stackId) => [.. batch.IndexStacks()[stackId].Select(f => batch.IndexFunctions()[f].Name)];
 
     private static ProfileRejectedException Rejected(byte[] profile, PprofDecodeOptions options) =>
         Assert.Throws<ProfileRejectedException>(() => PprofDecoder.Decode(profile, options));
@@ -50,7 +50,7 @@ public sealed partial class PprofDecoderTests
         Assert.Equal([3L, 3L], samples.Samples.Select(s => s.Value));
         Assert.Equal(30, Assert.Single(cpu.Samples).Value);
         Assert.Equal(["main", "work"], FrameNames(batch, cpu.Samples[0].StackId));
-        Assert.Equal(2, batch.Stacks.Count);
+        Assert.Equal(2, batch.IndexStacks().Count);
     }
 
     [Fact]
@@ -345,7 +345,7 @@ public sealed partial class PprofDecoderTests
 
         var batch = PprofDecoder.Decode(b.ToBytes(), options);
 
-        var function = Assert.Single(batch.Functions.Values);
+        var function = Assert.Single(batch.IndexFunctions().Values);
         Assert.Equal("(*Cart).Checkout", function.Name);
         Assert.Equal("cart/cart.go", function.Filename[^12..]);
         Assert.Equal(16, function.Filename.Length);
@@ -363,7 +363,7 @@ public sealed partial class PprofDecoderTests
         var batch = PprofDecoder.Decode(b.ToBytes(), Options);
 
         Assert.Equal(["0x10", "0x4a5f20 [libfoo.so]"], FrameNames(batch, batch.Profiles[0].Samples[0].StackId));
-        Assert.Equal("/usr/lib/libfoo.so", batch.Functions.Values.Single(f => f.Name.StartsWith("0x4a", StringComparison.Ordinal)).Filename);
+        Assert.Equal("/usr/lib/libfoo.so", batch.IndexFunctions().Values.Single(f => f.Name.StartsWith("0x4a", StringComparison.Ordinal)).Filename);
     }
 
     [Fact]

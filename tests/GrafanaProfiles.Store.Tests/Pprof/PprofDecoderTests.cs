@@ -54,8 +54,8 @@ public sealed partial class PprofDecoderTests
         }
         Assert.All(batch.Profiles, p => Assert.Equal("test-service", p.ServiceName));
         Assert.All(batch.Profiles.SelectMany(p => p.Samples), row => Assert.NotEqual(0, row.Value));
-        Assert.All(batch.Profiles.SelectMany(p => p.Samples), row => Assert.True(batch.Stacks.ContainsKey(row.StackId)));
-        Assert.All(batch.Stacks.Values.SelectMany(s => s), frame => Assert.True(batch.Functions.ContainsKey(frame)));
+        Assert.All(batch.Profiles.SelectMany(p => p.Samples), row => Assert.True(batch.IndexStacks().ContainsKey(row.StackId)));
+        Assert.All(batch.IndexStacks().Values.SelectMany(s => s), frame => Assert.True(batch.IndexFunctions().ContainsKey(frame)));
     }
 
     [Theory]
@@ -115,8 +115,8 @@ public sealed partial class PprofDecoderTests
     {
         var batch = PprofDecoder.Decode(PprofTestData.Read("pprof/go-cpu.pb.gz"), Options);
 
-        var fibonacciStacks = batch.Stacks.Values
-            .Select(frames => frames.Select(f => batch.Functions[f].Name).ToList())
+        var fibonacciStacks = batch.IndexStacks().Values
+            .Select(frames => frames.Select(f => batch.IndexFunctions()[f].Name).ToList())
             .Where(names => names[^1] == "main.fibonacci" && names.Contains("main.computeSeries"))
             .ToList();
         Assert.NotEmpty(fibonacciStacks);
@@ -176,14 +176,14 @@ public sealed partial class PprofDecoderTests
         var batch = PprofDecoder.Decode(PprofTestData.Read("pprof/" + file), Options);
 
         Assert.NotNull(batch.SharedStacks);
-        Assert.Equal(batch.Stacks.Keys.Order(), batch.SharedStacks.Select(s => s.Id).Order());
+        Assert.Equal(batch.IndexStacks().Keys.Order(), batch.SharedStacks.Select(s => s.Id).Order());
         foreach (var shared in batch.SharedStacks)
         {
-            Assert.Same(shared.Frames, batch.Stacks[shared.Id]);
+            Assert.Same(shared.Frames, batch.IndexStacks()[shared.Id]);
             Assert.Equal(shared.Id, ContentHash.Stack(shared.Frames));
-            Assert.All(shared.Frames, f => Assert.True(batch.Functions.ContainsKey(f)));
+            Assert.All(shared.Frames, f => Assert.True(batch.IndexFunctions().ContainsKey(f)));
         }
-        Assert.All(batch.Profiles.SelectMany(p => p.Samples), row => Assert.True(batch.Stacks.ContainsKey(row.StackId)));
+        Assert.All(batch.Profiles.SelectMany(p => p.Samples), row => Assert.True(batch.IndexStacks().ContainsKey(row.StackId)));
         // A second decode finds the same entries in the interner.
         var again = PprofDecoder.Decode(PprofTestData.Read("pprof/" + file), Options);
         var entries = batch.SharedStacks.ToDictionary(s => s.Id);
@@ -283,15 +283,15 @@ public sealed partial class PprofDecoderTests
 
     private static void AssertSameBatch(ProfileBatch expected, ProfileBatch actual)
     {
-        Assert.Equal(expected.Functions.Count, actual.Functions.Count);
-        foreach (var (id, function) in expected.Functions)
+        Assert.Equal(expected.IndexFunctions().Count, actual.IndexFunctions().Count);
+        foreach (var (id, function) in expected.IndexFunctions())
         {
-            Assert.Equal(function, actual.Functions[id]);
+            Assert.Equal(function, actual.IndexFunctions()[id]);
         }
-        Assert.Equal(expected.Stacks.Count, actual.Stacks.Count);
-        foreach (var (id, frames) in expected.Stacks)
+        Assert.Equal(expected.IndexStacks().Count, actual.IndexStacks().Count);
+        foreach (var (id, frames) in expected.IndexStacks())
         {
-            Assert.Equal(frames, actual.Stacks[id]);
+            Assert.Equal(frames, actual.IndexStacks()[id]);
         }
         Assert.Equal(expected.Profiles.Count, actual.Profiles.Count);
         for (var i = 0; i < expected.Profiles.Count; i++)

@@ -172,25 +172,28 @@ public sealed class FlameGraphBuilderTests
         var graph = FlameGraphBuilder.Build(aggregate, null, 100_000, _ => NoNames);
         Assert.Equal(1 + 1 + 7 + 600, graph.NodeCount); // total, main, handle0..6, work0..599
 
-        // The hints themselves: for stacks a file has and lacks, with the trie the file has leaves
-        // for and with another, they leave every lookup as it was.
+        // The prefetching loop itself: for stacks a file has and lacks (and one no file has), with
+        // the trie the files have leaves for and with another, it finds what one lookup at a time finds.
         var cache = new SymbolCache(1 << 20);
         using var database = DuckDbDatabase.Open();
         using var connection = database.Connect();
         var tables = files.Stacks.Select(f => cache.Stacks(connection, f)).ToArray();
-        var other = new CallPaths();
-        var found = new StackAggregate();
+        var one = new StackAggregate();
         foreach (var id in aggregate.StackIds)
         {
-            foreach (var table in tables)
-            {
-                table.PrefetchSlot(id);
-                table.PrefetchRow(id, cache.Paths);
-                table.PrefetchRow(id, other);
-            }
-            Assert.Single(tables, t => t.TryAddTo(found, id, 1, cache.Paths));
+            Assert.Single(tables, t => t.TryAddTo(one, id, 1, cache.Paths));
         }
-        Assert.Equal(aggregate.StackIds.ToArray().Order(), found.StackIds.ToArray().Order());
+        Assert.Equal(aggregate.StackIds.ToArray().Order(), one.StackIds.ToArray().Order());
+        ulong[] ids = [.. aggregate.StackIds.ToArray(), 12345UL];
+        var values = ids.Select(_ => 1L).ToArray();
+        foreach (var paths in new[] { cache.Paths, new CallPaths() })
+        {
+            var all = new StackAggregate();
+            var last = 1;
+            StackTable.AddAll(all, tables, ids, values, paths, ref last);
+            Assert.Equal(ids.Order(), all.StackIds.ToArray().Order());
+            Assert.Equal(ids.Length, all.Total);
+        }
     }
 
     [Fact]

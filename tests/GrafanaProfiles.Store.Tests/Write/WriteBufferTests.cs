@@ -29,11 +29,11 @@ public sealed class WriteBufferTests
 
     private static void AssertHoldsAllSymbolsOf(PartitionBuffer partition, params ProfileBatch[] batches)
     {
-        var expected = batches.SelectMany(b => b.Stacks.Keys).Distinct().Order().ToArray();
+        var expected = batches.SelectMany(b => b.IndexStacks().Keys).Distinct().Order().ToArray();
         Assert.Equal(expected, partition.Stacks.Keys.Order().ToArray());
         foreach (var batch in batches)
         {
-            foreach (var (id, frames) in batch.Stacks)
+            foreach (var (id, frames) in batch.IndexStacks())
             {
                 Assert.Equal(frames, partition.Stacks[id]);
             }
@@ -49,10 +49,10 @@ public sealed class WriteBufferTests
         var second = Decode("go-cpu.pb.gz", Hour.AddSeconds(10));
 
         Assert.NotNull(first.SharedStacks);
-        Assert.Equal(first.Stacks.Keys.Order(), first.SharedStacks.Select(s => s.Id).Order());
+        Assert.Equal(first.IndexStacks().Keys.Order(), first.SharedStacks.Select(s => s.Id).Order());
         var entries = first.SharedStacks.ToDictionary(s => s.Id);
         Assert.All(second.SharedStacks!, s => Assert.Same(entries[s.Id], s));
-        Assert.All(second.SharedStacks!, s => Assert.Same(s.Frames, second.Stacks[s.Id]));
+        Assert.All(second.SharedStacks!, s => Assert.Same(s.Frames, second.IndexStacks()[s.Id]));
     }
 
     [Fact]
@@ -94,8 +94,18 @@ public sealed class WriteBufferTests
     [Fact]
     public void A_batch_without_shared_entries_is_taken_from_its_stack_dictionary()
     {
-        var decoded = Decode("go-heap.pb.gz", Hour);
-        decoded.SharedStacks = null;
+        var source = Decode("go-heap.pb.gz", Hour);
+        var decoded = new ProfileBatch();
+        foreach (var function in source.IndexFunctions().Values)
+        {
+            decoded.AddFunction(function);
+        }
+        foreach (var frames in source.IndexStacks().Values)
+        {
+            decoded.AddStack(frames);
+        }
+        decoded.Profiles.AddRange(source.Profiles);
+        Assert.Null(decoded.SharedStacks);
 
         using var buffer = new WriteBuffer();
         buffer.Add("default", decoded, 1, Now);
