@@ -168,7 +168,7 @@ public ref struct WalFieldReader(ReadOnlySpan<byte> data)
                 return result;
             }
         }
-        throw new InvalidDataException("Malformed varint in a log record.");
+        throw new FormatException("Malformed varint in a log record.");
     }
 
     /// <summary>A varint count of entries, refused when the bytes left could not hold that many.</summary>
@@ -177,7 +177,7 @@ public ref struct WalFieldReader(ReadOnlySpan<byte> data)
         var n = Varint();
         return n <= (ulong)(_data.Length - _position) * 8 + 8
             ? (int)n
-            : throw new InvalidDataException($"A log record declares {n} entries, more than its {_data.Length} bytes can hold.");
+            : throw new FormatException($"A log record declares {n} entries, more than its {_data.Length} bytes can hold.");
     }
 
     public string String() => Utf8(Int32());
@@ -187,6 +187,12 @@ public ref struct WalFieldReader(ReadOnlySpan<byte> data)
     public LabelSet Labels()
     {
         var count = Int32();
+        // Each label takes two 4-byte lengths at least: a count beyond that is damage, not a size to allocate.
+        var left = _data.Length - _position;
+        if (count < 0 || count > left / 8)
+        {
+            throw new FormatException($"A log record declares {count} labels, more than its remaining {left} bytes can hold.");
+        }
         var pairs = new List<KeyValuePair<string, string>>(count);
         for (var i = 0; i < count; i++)
         {

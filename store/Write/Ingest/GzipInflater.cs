@@ -57,6 +57,13 @@ public static class GzipInflater
     private const int MinimumGzipLength = 18;
     private const int InitialBufferBytes = 64 * 1024;
 
+    /// <summary>
+    /// Deflate's largest expansion: one compressed byte stands for at most 1,032 output bytes (RFC
+    /// 1951's longest match, 258 bytes, in a 2-bit code). A trailer declaring more than that of the
+    /// input is false and does not size the first buffer.
+    /// </summary>
+    private const long MaxDeflateRatio = 1_032;
+
     public static bool IsGzip(ReadOnlySpan<byte> data) => data.Length >= 2 && data[0] == 0x1F && data[1] == 0x8B;
 
     /// <summary>
@@ -84,8 +91,9 @@ public static class GzipInflater
         // Never hold more than limit + 1 bytes: the extra byte proves the limit was exceeded.
         var cap = (int)Math.Min(limit + 1, Array.MaxLength);
         // The trailer's size field (ISIZE) sizes the first buffer so that honest input needs no
-        // regrowth; it is only a hint, the cap bounds it.
-        var declared = BinaryPrimitives.ReadUInt32LittleEndian(compressed[^4..]);
+        // regrowth; it is only a hint, bounded by the cap and by what deflate can make of the input
+        // (a damaged log record of 500 bytes, its limit and trailer changed, asked for 2 GiB).
+        var declared = Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(compressed[^4..]), compressed.Length * MaxDeflateRatio);
         var initial = (int)Math.Min(Math.Max(declared + 1L, InitialBufferBytes), cap);
         var buffer = ArrayPool<byte>.Shared.Rent(initial);
         var length = 0;

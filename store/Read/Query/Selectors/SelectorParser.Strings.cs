@@ -113,7 +113,8 @@ internal sealed partial class SelectorParser
         };
         var digitsStart = radix == 8 ? escape + 1 : escape + 2;
         var end = digitsStart + count;
-        var value = 0;
+        // Eight hex digits go past int.MaxValue (\UFFFFFFFF): a long holds every value the check below refuses.
+        var value = 0L;
         for (var i = digitsStart; i < end; i++)
         {
             var digit = i < _text.Length ? HexValue(_text[i]) : -1;
@@ -135,7 +136,7 @@ internal sealed partial class SelectorParser
                 $"invalid escape '{written}' {Where(escape)}: U+{value:X4} is not a Unicode scalar value");
         }
         _pos = end;
-        return value;
+        return (int)value;
     }
 
     private static int HexValue(char c) => c switch
