@@ -24,7 +24,6 @@ public sealed class CollectorSettings
     /// <summary><c>fsync</c> (acknowledge after fsync) or <c>none</c>.</summary>
     [ConfigurationKeyName("wal_sync")] public string WalSync { get; set; } = "fsync";
     [ConfigurationKeyName("wal_sync_delay")] public TimeSpan WalSyncDelay { get; set; } = new WalOptions().SyncDelay;
-    [ConfigurationKeyName("wal_sync_linger")] public TimeSpan WalSyncLinger { get; set; } = new WalOptions().SyncLinger;
     [ConfigurationKeyName("retention")] public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
     [ConfigurationKeyName("compaction_delay")] public TimeSpan CompactionDelay { get; set; } = TimeSpan.FromMinutes(5);
     [ConfigurationKeyName("maintenance_interval")] public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromMinutes(1);
@@ -55,7 +54,6 @@ public sealed class CollectorSettings
                     _ => throw new SettingsException($"wal_sync must be 'fsync' or 'none', not '{WalSync}'."),
                 },
                 SyncDelay = WalSyncDelay,
-                SyncLinger = WalSyncLinger,
             },
         };
         return WriterId is { Length: > 0 } id ? options with { WriterId = id } : options;

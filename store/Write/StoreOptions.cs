@@ -49,7 +49,7 @@ public sealed record StoreOptions
         return name.Length == 0 ? "writer" : name;
     }
 
-    /// <summary>The longest wal_sync_delay or wal_sync_linger accepted: the log holds acknowledgements that long.</summary>
+    /// <summary>The longest wal_sync_delay accepted: the log holds acknowledgements that long.</summary>
     public static readonly TimeSpan MaxWalWait = TimeSpan.FromSeconds(1);
 
     public void Validate()
@@ -70,12 +70,9 @@ public sealed record StoreOptions
         {
             throw new ArgumentException($"flush_max_samples ({FlushMaxSamples}) must be positive and at most max_buffered_samples ({MaxBufferedSamples}).");
         }
-        foreach (var (name, value) in new[] { ("wal_sync_delay", Wal.SyncDelay), ("wal_sync_linger", Wal.SyncLinger) })
+        if (Wal.SyncDelay < TimeSpan.Zero || Wal.SyncDelay > MaxWalWait)
         {
-            if (value < TimeSpan.Zero || value > MaxWalWait)
-            {
-                throw new ArgumentException($"{name} must be between 0 and {MaxWalWait.TotalSeconds:0} s (every acknowledgement waits it), got {value}.");
-            }
+            throw new ArgumentException($"wal_sync_delay must be between 0 and {MaxWalWait.TotalSeconds:0} s (concurrent acknowledgements wait it), got {Wal.SyncDelay}.");
         }
     }
 }

@@ -23,15 +23,6 @@ public sealed record WalOptions
     /// </summary>
     public TimeSpan SyncDelay { get; init; } = TimeSpan.FromMilliseconds(1);
 
-    /// <summary>
-    /// How long a lone append (nothing else waiting, and the previous commit held one record) waits
-    /// for others to share its fsync; zero commits it at once. At a steady low rate — 2,000 pods
-    /// sending every 10 s are 200 uploads/s, one every 5 ms — appends rarely meet, so without it
-    /// every upload pays a write, an fsync and the writer's wake-ups of its own
-    /// (docs/benchmarks.md, "The steady rate"). The acknowledgement waits up to this long more.
-    /// </summary>
-    public TimeSpan SyncLinger { get; init; } = TimeSpan.FromMilliseconds(5);
-
     /// <summary>Bytes written per group commit at most.</summary>
     public int MaxBatchBytes { get; init; } = 8 * 1024 * 1024;
 

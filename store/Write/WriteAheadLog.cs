@@ -256,14 +256,10 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
             }
             waiting = _queue.Count;
         }
-        var concurrent = waiting > 1 || _lastCommitRecords > 1;
-        var wait = concurrent ? _options.SyncDelay : _options.SyncLinger;
-        if (wait > TimeSpan.Zero)
+        if (_options.SyncDelay > TimeSpan.Zero && (waiting > 1 || _lastCommitRecords > 1))
         {
-            // Gather the appends that arrive meanwhile into the same fsync: concurrent appends for
-            // wal_sync_delay, a lone one (a low steady rate) for wal_sync_linger. A timed sleep, not
-            // a wait that the next append ends: waking the writer per append is what this saves.
-            Thread.Sleep(wait);
+            // Appends are arriving concurrently: gather the ones that arrive meanwhile into the same fsync.
+            Thread.Sleep(_options.SyncDelay);
         }
         lock (_queueGate)
         {

@@ -28,8 +28,8 @@ public sealed class ServiceTests
             CollectorServer.StartAsync(dir.Path, new Dictionary<string, string> { ["GP_WAL_SYNC"] = "sometimes" }));
         Assert.Contains("wal_sync must be 'fsync' or 'none'", wal.Message, StringComparison.Ordinal);
         var linger = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            CollectorServer.StartAsync(dir.Path, new Dictionary<string, string> { ["GP_WAL_SYNC_LINGER"] = "00:00:05" }));
-        Assert.Contains("wal_sync_linger must be between 0 and 1 s", linger.Message, StringComparison.Ordinal);
+            CollectorServer.StartAsync(dir.Path, new Dictionary<string, string> { ["GP_WAL_SYNC_DELAY"] = "00:00:05" }));
+        Assert.Contains("wal_sync_delay must be between 0 and 1 s", linger.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -85,38 +85,6 @@ public sealed class WriteAheadLogTests
     }
 
     [Fact]
-    public async Task SyncLinger_LetsALoneAppendShareItsCommitWithTheNextOne()
-    {
-        using var dir = new TempDirectory();
-        // A low steady rate: the second append comes 50 ms after the first, alone each time. With
-        // no linger they are two commits (the test above); a 2 s linger holds the first for the second.
-        var log = WriteAheadLog.Open(dir.Path, new WalOptions { SyncDelay = TimeSpan.Zero, SyncLinger = TimeSpan.FromSeconds(2) }, -1, _ => { }, out _);
-        log.Append(1, Payload(0), out var first);
-        await Task.Delay(50);
-        Assert.False(first.IsCompleted);
-        log.Append(1, Payload(1), out var second);
-        await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.Equal(1, log.Commits);
-        Assert.Equal(2, log.RecordsWritten);
-        await log.DisposeAsync();
-        Assert.Equal(2, ReadBack(dir.Path).Count);
-    }
-
-    [Fact]
-    public async Task SyncLinger_Zero_CommitsEachLoneAppendOnItsOwn()
-    {
-        using var dir = new TempDirectory();
-        var log = WriteAheadLog.Open(dir.Path, new WalOptions { SyncDelay = TimeSpan.FromHours(1), SyncLinger = TimeSpan.Zero }, -1, _ => { }, out _);
-        for (var i = 0; i < 3; i++)
-        {
-            log.Append(1, Payload(i), out var durable);
-            await durable.WaitAsync(TimeSpan.FromSeconds(60));
-        }
-        Assert.Equal(3, log.Commits);
-        await log.DisposeAsync();
-    }
-
-    [Fact]
     public async Task MaxBatchBytes_SplitsAQueueIntoSeveralCommits_AndALargerRecordStillGoesAlone()
     {
         using var dir = new TempDirectory();
