@@ -54,20 +54,20 @@ public sealed class WalFieldsTests
     }
 
     [Fact]
-    public void AVarintOfMoreThanTenBytes_IsInvalidData()
+    public void AVarintOfMoreThanTenBytes_IsDamageReplaySkips()
     {
         byte[] bytes = [.. Enumerable.Repeat((byte)0xFF, 11)];
-        var e = Assert.Throws<InvalidDataException>(() => new WalFieldReader(bytes).Varint());
+        var e = Assert.Throws<FormatException>(() => new WalFieldReader(bytes).Varint());
         Assert.Contains("Malformed varint", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void ACountThatTheBytesCannotHold_IsInvalidDataNamingBoth()
+    public void ACountThatTheBytesCannotHold_IsDamageReplaySkips_NamingBoth()
     {
         var w = new WalFieldWriter(8);
         w.Varint(1000);
         var bytes = w.ToArray();
-        var e = Assert.Throws<InvalidDataException>(() => new WalFieldReader(bytes).Count());
+        var e = Assert.Throws<FormatException>(() => new WalFieldReader(bytes).Count());
         Assert.Contains("declares 1000 entries", e.Message, StringComparison.Ordinal);
         Assert.Contains("its 2 bytes", e.Message, StringComparison.Ordinal);
     }
