@@ -20,6 +20,19 @@ internal static partial class IngestTime
     /// <summary>Unix nanoseconds of <paramref name="value"/>; <paramref name="now"/> anchors <c>now</c> and <c>now-1h</c>.</summary>
     public static long Parse(string parameter, string value, DateTimeOffset now)
     {
+        try
+        {
+            return ParseUnchecked(parameter, value, now);
+        }
+        catch (OverflowException)
+        {
+            // Every conversion to nanoseconds below is checked arithmetic: a time 64 bits cannot hold.
+            throw OutOfRange(parameter, value);
+        }
+    }
+
+    private static long ParseUnchecked(string parameter, string value, DateTimeOffset now)
+    {
         var text = value.Trim();
         if (Rfc3339().Match(text) is { Success: true } m)
         {
@@ -46,7 +59,7 @@ internal static partial class IngestTime
             if (DateTime.TryParseExact(digits, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var date)
                 && date.Year > 1900)
             {
-                return Checked(parameter, value, () => ToNanos(new DateTimeOffset(date, TimeSpan.Zero)));
+                return ToNanos(new DateTimeOffset(date, TimeSpan.Zero));
             }
             throw NotATime(parameter, value);
         }
@@ -61,7 +74,7 @@ internal static partial class IngestTime
             <= 17 => 1_000L,
             _ => 1L,
         };
-        return Checked(parameter, value, () => checked(number * multiplier));
+        return checked(number * multiplier);
     }
 
     /// <summary><c>now</c>, <c>now-1h</c>, <c>now-1h30m</c>, <c>-30m</c>, <c>now+5s</c>: attime's units s, min/m, h, d, w, mon/M, y.</summary>
@@ -75,7 +88,7 @@ internal static partial class IngestTime
         }
         if (sign < 0)
         {
-            return Checked(parameter, value, () => ToNanos(now));
+            return ToNanos(now);
         }
         var negative = text[sign] == '-';
         var rest = text.AsSpan(sign + 1);
@@ -106,7 +119,7 @@ internal static partial class IngestTime
             rest = rest[(digits + unit.Length)..];
         }
         var offsetNanos = seconds * NanosPerSecond;
-        return Checked(parameter, value, () => negative ? checked(ToNanos(now) - offsetNanos) : checked(ToNanos(now) + offsetNanos));
+        return negative ? checked(ToNanos(now) - offsetNanos) : checked(ToNanos(now) + offsetNanos);
     }
 
     /// <summary>attime's unit prefixes, checked in its order (so "m" is minutes and "M" months).</summary>
@@ -136,24 +149,11 @@ internal static partial class IngestTime
             var nine = fraction.Length >= 9 ? fraction[..9] : fraction.PadRight(9, '0');
             nanos = long.Parse(nine, NumberStyles.None, CultureInfo.InvariantCulture);
         }
-        return Checked(parameter, value, () => checked(ToNanos(time) + nanos));
+        return checked(ToNanos(time) + nanos);
     }
 
     /// <summary>Unix nanoseconds of <paramref name="time"/>; throws <see cref="OverflowException"/> outside 64 bits.</summary>
     private static long ToNanos(DateTimeOffset time) => checked((time - DateTimeOffset.UnixEpoch).Ticks * 100);
-
-    /// <summary>The computed time, or a refusal naming the parameter and the range when it does not fit in 64-bit nanoseconds.</summary>
-    private static long Checked(string parameter, string value, Func<long> compute)
-    {
-        try
-        {
-            return compute();
-        }
-        catch (OverflowException)
-        {
-            throw OutOfRange(parameter, value);
-        }
-    }
 
     private static ProfileRejectedException OutOfRange(string parameter, string value) => new(
         RejectReason.InvalidRequest,

@@ -13,7 +13,7 @@ namespace GrafanaProfiles.Backend.Tests.Sql;
 public sealed class SqlHostileTests(SqlStoreFixture store) : IClassFixture<SqlStoreFixture>
 {
     private QueryResult Run(string sql, DataSourceInstance? instance = null) =>
-        SqlQuery.Run(Context(instance ?? store.Instance, new { rawSql = sql }), CancellationToken.None);
+        store.RunSql(sql, instance);
 
     [Theory]
     [InlineData("SELECT count(*) AS n FROM samples WHERE $__timeFilter(time); ATTACH '/tmp/x.db'", "Only one SELECT statement is allowed")]

@@ -9,7 +9,7 @@ namespace GrafanaProfiles.Backend.Tests.Sql;
 public class SqlSandboxTests(SqlStoreFixture store) : IClassFixture<SqlStoreFixture>
 {
     private QueryResult Run(string sql, DataSourceInstance? instance = null) =>
-        SqlQuery.Run(Context(instance ?? store.Instance, new { rawSql = sql }), CancellationToken.None);
+        store.RunSql(sql, instance);
 
     private static void AssertRefused(QueryResult result, string message)
     {

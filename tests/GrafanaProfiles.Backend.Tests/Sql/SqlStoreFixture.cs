@@ -2,6 +2,7 @@ using System.Text.Json;
 using GrafanaProfiles.Backend.Frames;
 using GrafanaProfiles.Backend.Queries;
 using GrafanaProfiles.Backend.Settings;
+using GrafanaProfiles.Backend.Sql;
 using GrafanaProfiles.Store.Model;
 using GrafanaProfiles.TestSupport;
 using static GrafanaProfiles.TestSupport.Batches;
@@ -58,6 +59,10 @@ public sealed class SqlStoreFixture : IAsyncLifetime, IDisposable
     public static QueryContext Context(DataSourceInstance instance, object query, TimeSpan? interval = null) =>
         new("A", "sql", From, To, interval ?? TimeSpan.FromMinutes(1), 1000,
             JsonSerializer.SerializeToElement(query), instance);
+
+    /// <summary>Runs raw SQL over the queried range, on <paramref name="instance"/> or this fixture's.</summary>
+    public QueryResult RunSql(string sql, DataSourceInstance? instance = null) =>
+        SqlQuery.Run(Context(instance ?? Instance, new { rawSql = sql }), CancellationToken.None);
 
     /// <summary>The frame's meta as JSON.</summary>
     public static JsonElement Meta(DataFrame frame) => JsonDocument.Parse(frame.MetaJson ?? "null").RootElement.Clone();
