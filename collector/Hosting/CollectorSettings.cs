@@ -27,6 +27,8 @@ public sealed class CollectorSettings
     [ConfigurationKeyName("retention")] public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
     [ConfigurationKeyName("compaction_delay")] public TimeSpan CompactionDelay { get; set; } = TimeSpan.FromMinutes(5);
     [ConfigurationKeyName("maintenance_interval")] public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>How often opening the store is tried again after its disk refused (read-only, full, not permitted).</summary>
+    [ConfigurationKeyName("store_open_retry_interval")] public TimeSpan StoreOpenRetryInterval { get; set; } = TimeSpan.FromSeconds(5);
     /// <summary><c>text</c> or <c>json</c> (one JSON object per line).</summary>
     [ConfigurationKeyName("log_format")] public string LogFormat { get; set; } = "text";
     [ConfigurationKeyName("limits")] public LimitSettings Limits { get; set; } = new();
@@ -68,6 +70,10 @@ public sealed class CollectorSettings
         if (LogFormat is not ("text" or "json"))
         {
             throw new SettingsException($"log_format must be 'text' or 'json', not '{LogFormat}'.");
+        }
+        if (StoreOpenRetryInterval <= TimeSpan.Zero || StoreOpenRetryInterval > TimeSpan.FromHours(1))
+        {
+            throw new SettingsException($"store_open_retry_interval must be above 0 and at most 1 hour, not {StoreOpenRetryInterval}.");
         }
         Limits.Validate();
         Auth.Validate();

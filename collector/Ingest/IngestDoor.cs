@@ -199,6 +199,9 @@ public sealed partial class IngestDoor : IDisposable
         }
     }
 
+    /// <summary>Retry-After of a refusal for a disk that cannot keep data.</summary>
+    internal static readonly TimeSpan StorageRetryAfter = TimeSpan.FromSeconds(10);
+
     private ProfileRejectedException NotReady() => new(RejectReason.NotReady,
         _store.Failure is { } e ? $"The store could not be opened: {e.Message}" : "The collector is starting (replaying its write-ahead log); retry shortly.")
     { RetryAfter = TimeSpan.FromSeconds(1) };
@@ -213,6 +216,8 @@ public sealed partial class IngestDoor : IDisposable
     {
         ProfileRejectedException r => r,
         StoreOverloadedException o => new ProfileRejectedException(RejectReason.Overloaded, o.Message) { RetryAfter = TimeSpan.FromSeconds(1) },
+        // A disk that is full or read-only recovers in minutes, not milliseconds: ask for a longer pause.
+        StoreUnavailableException u => new ProfileRejectedException(RejectReason.StorageUnavailable, u.Message, u) { RetryAfter = StorageRetryAfter },
         _ => null,
     };
 

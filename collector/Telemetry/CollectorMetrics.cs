@@ -43,6 +43,9 @@ public sealed class CollectorMetrics : IIngestObserver
             Write(text, "gp_wal_commits_total", "Group commits of the write-ahead log (one write and one fsync each).", "counter", store.Writer.WalCommits);
             Write(text, "gp_wal_writer_cpu_seconds_total", "CPU time of the write-ahead log's writer thread (writes and fsyncs).", "counter", store.Writer.WalWriterCpu.TotalSeconds);
             Write(text, "gp_wal_records_total", "Records written to the write-ahead log (records / commits = appends sharing an fsync).", "counter", store.Writer.WalRecordsWritten);
+            Write(text, "gp_wal_write_failures_total", "Batches the write-ahead log failed to write (disk full, read-only, I/O error); their requests got 503.", "counter", store.Writer.WalWriteFailures);
+            Write(text, "gp_storage_available", "1 while the store can write its disk; 0 while the log's or a flush's writes fail (ingest answers 503 then).", "gauge", store.Writer.StorageFailure is null ? 1 : 0);
+            Write(text, "gp_failed_append_rows_dropped_total", "Buffered rows of refused appends (their log write failed) dropped instead of flushed.", "counter", stats.FailedAppendRowsDropped);
             Write(text, "gp_wal_checkpoint_sequence", "Write-ahead log sequence up to which everything is in Parquet.", "gauge", store.Writer.CheckpointSequence);
             Write(text, "gp_compactions_total", "Hour partitions compacted.", "counter", store.Maintenance?.CompactedPartitions ?? 0);
             Write(text, "gp_compaction_files_removed_total", "Files removed by compaction.", "counter", store.Maintenance?.RemovedFiles ?? 0);
