@@ -7,7 +7,11 @@ using GrafanaProfiles.LoadTest;
 //     [--warmup 5] [--clients 8] [--rate 200] [--runs 1] [--pods 400] [--samples N] [--raw] [--profile FILE]
 //   The HTTP path SDKs use: collector CPU per accepted upload of a real Go CPU profile against the
 //   parse-only baseline measured in the same run (docs/benchmarks.md).
-// Both start the real collector executable on loopback with a temporary data directory; GP_*
+// dotnet run -c Release --project tests/GrafanaProfiles.LoadTest -- overload [--seconds 15] [--factor 4]
+//     [--probe-clients 8] [--max-in-flight 2048] [--pods 2000] [--samples 150] [--profile FILE]
+//   Half the sustainable rate, then several times it, then half again: refusals, accepted latency,
+//   peak RSS against the collector's memory limit, recovery without a restart (docs/reliability.md).
+// All start the real collector executable on loopback with a temporary data directory; GP_*
 // variables of this process reach it.
 if (args.Length > 0 && args[0] == "sdk")
 {
@@ -22,6 +26,20 @@ if (args.Length > 0 && args[0] == "sdk")
         return 2;
     }
     return await new SdkIngestBenchmark(options).RunAsync();
+}
+if (args.Length > 0 && args[0] == "overload")
+{
+    OverloadOptions overload;
+    try
+    {
+        overload = OverloadOptions.Parse(args[1..]);
+    }
+    catch (Exception e) when (e is ArgumentException or FormatException)
+    {
+        Console.Error.WriteLine($"overload: {e.Message}");
+        return 2;
+    }
+    return await new OverloadTest(overload).RunAsync();
 }
 var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 30;
 var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
