@@ -89,11 +89,15 @@ public sealed partial class ProfileReader : IDisposable
     /// to DuckDB's interrupt. A file vanishing under the query (a compaction committed) re-lists the
     /// files and runs it again.
     /// </summary>
-    internal T Run<T>(string tenant, DateTime fromUtc, DateTime toUtc, Func<DuckDbConnection, QueryFiles, T> query, CancellationToken cancellationToken)
+    internal T Run<T>(string tenant, DateTime fromUtc, DateTime toUtc, Func<DuckDbConnection, QueryFiles, T> query, CancellationToken cancellationToken) =>
+        Run(() => FilesFor(tenant, fromUtc, toUtc), query, cancellationToken);
+
+    /// <summary>As above, with the files listed by <paramref name="list"/> (a plan over rollups, see <see cref="Plan"/>) on every attempt.</summary>
+    internal T Run<T>(Func<QueryFiles> list, Func<DuckDbConnection, QueryFiles, T> query, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var files = FilesFor(tenant, fromUtc, toUtc);
+            var files = list();
             try
             {
                 return WithConnection(connection => query(connection, files), cancellationToken);
@@ -157,10 +161,29 @@ public sealed partial class ProfileReader : IDisposable
 /// <summary>The Parquet files a query reads, per table.</summary>
 public sealed record QueryFiles(IReadOnlyList<string> Samples, IReadOnlyList<string> Series, IReadOnlyList<string> Stacks, IReadOnlyList<string> Functions)
 {
-    public bool IsEmpty => Samples.Count == 0;
+    /// <summary>
+    /// Rollup files (one rollup table: stack or step totals) that stand for the whole hours and days
+    /// of a planned query; <see cref="Samples"/> then holds only the raw pieces. Empty in
+    /// <see cref="ProfileReader.FilesFor"/>'s listing, which is raw throughout.
+    /// </summary>
+    internal IReadOnlyList<string> Rollups { get; init; } = [];
 
-    /// <summary>Every listed file, of all four tables.</summary>
-    public IEnumerable<string> All => Samples.Concat(Series).Concat(Stacks).Concat(Functions);
+    public bool IsEmpty => Samples.Count == 0 && Rollups.Count == 0;
+
+    /// <summary>Every listed file, of all four tables (and the rollups of a plan).</summary>
+    public IEnumerable<string> All => Samples.Concat(Series).Concat(Stacks).Concat(Functions).Concat(Rollups);
+
+    /// <summary>The files of both listings, each once (for a query that reads two selections).</summary>
+    internal QueryFiles Union(QueryFiles other) => new(
+        [.. Samples.Union(other.Samples, StringComparer.Ordinal)], [.. Series.Union(other.Series, StringComparer.Ordinal)],
+        [.. Stacks.Union(other.Stacks, StringComparer.Ordinal)], [.. Functions.Union(other.Functions, StringComparer.Ordinal)])
+    {
+        Rollups = [.. Rollups.Union(other.Rollups, StringComparer.Ordinal)],
+    };
+
+    /// <summary>The rollup rows as an SQL table expression: <c>read_parquet($n)</c> over <see cref="Rollups"/>.</summary>
+    internal string RollupSource(SqlParameters parameters) =>
+        $"read_parquet({parameters.Add(Rollups)}, hive_partitioning = false)";
 
     /// <summary>
     /// Whether <paramref name="error"/> is a listed file vanishing under the query (a compaction or

@@ -32,6 +32,13 @@ public sealed record ReaderOptions
 
     /// <summary>Most series one time-series query may return.</summary>
     public int MaxSeries { get; init; } = 1_000;
+
+    /// <summary>
+    /// Whether flame graphs, top tables and series read the rollups of whole hours and days
+    /// (docs/architecture.md, "Read path"); off, every query reads raw samples only. The answers are
+    /// the same either way; off is for comparing them and for measuring what rollups save.
+    /// </summary>
+    public bool UseRollups { get; init; } = true;
 }
 
 /// <summary>What part of the data a query reads: tenant, time range, profile type and label selector.</summary>
