@@ -67,12 +67,16 @@ public sealed partial class ProfileReader
             // rollups of whole hours and days (minute steps, which a step of whole minutes merges
             // exactly) sum their step totals and window counts. The pieces are disjoint in time, so
             // a window is counted in one piece only; integers are summed before the one conversion.
+            // Windows are counted only for an average (a sum never reads them): the distinct count
+            // was most of a raw series' time (24 h of 11.4 M rows by pod: 4.9 s with it).
+            // Within a group (one series and profile type) a window is its start time.
+            var average = aggregation == SeriesAggregation.Average;
             var pieces = new List<string>();
             if (files.Samples.Count > 0)
             {
                 pieces.Add($"""
                     SELECT {bucket} AS t, {seriesColumns}, sum({SamplesTable.Value}) AS v,
-                           count(DISTINCT ({SamplesTable.Time}, {SamplesTable.ProfileType})) AS n
+                           {(average ? $"count(DISTINCT {SamplesTable.Time})" : "0")} AS n
                     FROM {files.SamplesSource(parameters)}
                     WHERE {SampleFilter(selection, parameters, files)}
                     GROUP BY ALL
@@ -81,7 +85,7 @@ public sealed partial class ProfileReader
             if (files.Rollups.Count > 0)
             {
                 pieces.Add($"""
-                    SELECT {bucket} AS t, {seriesColumns}, sum({SamplesTable.Value}) AS v, sum({RollupTables.Windows}) AS n
+                    SELECT {bucket} AS t, {seriesColumns}, sum({SamplesTable.Value}) AS v, {(average ? $"sum({RollupTables.Windows})" : "0")} AS n
                     FROM {files.RollupSource(parameters)}
                     WHERE {SampleFilter(selection, parameters, files, withTime: false)}
                     GROUP BY ALL
