@@ -30,6 +30,8 @@ public sealed class CrashTests
         Assert.Equal(0, Count("stored_though_refused"));
         Assert.Equal(0, Count("partial"));
         Assert.Equal(0, Count("unexpected"));
+        Assert.Equal(0, Count("aggregate_mismatches"));
+        Assert.Equal(2, Count("aggregate_types_checked"));
         Assert.Equal(0, Count("unreadable"));
         Assert.Equal(0, Count("leftover_temporaries"));
         Assert.True(Count("parquet_files") > 0, output);

@@ -85,7 +85,7 @@ internal sealed class CrashHarness(CrashOptions options)
             recovered = new RecoveryCounts(collector.CountLines(CrashCollector.FlushFinishedLine),
                 collector.CountLines(CrashCollector.CompactionFinishedLine), collector.CountLines(CrashCollector.CompactionRolledBackLine));
             var hour = new DateTime(started.Year, started.Month, started.Day, started.Hour, 0, 0, DateTimeKind.Utc);
-            check = CrashVerifier.Check(data, profile, ingest.Uploads, hour.AddHours(-options.ClosedHours - 1), DateTime.UtcNow.AddHours(2));
+            check = CrashVerifier.Check(data, options.Profile, ingest.Uploads, hour.AddHours(-options.ClosedHours - 1), DateTime.UtcNow.AddHours(2));
             if (!ingest.RefusalStatuses.IsEmpty)
             {
                 Console.WriteLine($"  refusals by status: {string.Join(", ", ingest.RefusalStatuses.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}"))}");

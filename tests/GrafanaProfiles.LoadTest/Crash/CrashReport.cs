@@ -45,6 +45,7 @@ internal sealed record CrashReport(CrashOptions Options, IReadOnlyList<string> M
         output.WriteLine(string.Create(c, $"doubled (stored twice or more): {s.Doubled}"));
         output.WriteLine(string.Create(c, $"stored though refused or not delivered: {s.StoredThoughRefused}"));
         output.WriteLine(string.Create(c, $"partial (not a whole copy): {s.Partial}; stored but never sent: {s.Unexpected}"));
+        output.WriteLine(string.Create(c, $"flame graph and top table over all uploads ({s.AggregateTypesChecked} profile types) differing from the stored copies: {s.AggregateMismatches}"));
         output.WriteLine(string.Create(c, $"unreadable Parquet files: {s.Unreadable} of {s.ParquetFiles}; Parquet temporaries left by interrupted operations: {s.LeftoverTemporaries} ({s.UnreadableTemporaries} of them unreadable)"));
         foreach (var temporary in s.Temporaries.Take(20))
         {
@@ -95,6 +96,8 @@ internal sealed record CrashReport(CrashOptions Options, IReadOnlyList<string> M
         json.WriteNumber("stored_though_refused", s.StoredThoughRefused);
         json.WriteNumber("partial", s.Partial);
         json.WriteNumber("unexpected", s.Unexpected);
+        json.WriteNumber("aggregate_types_checked", s.AggregateTypesChecked);
+        json.WriteNumber("aggregate_mismatches", s.AggregateMismatches);
         json.WriteNumber("parquet_files", s.ParquetFiles);
         json.WriteNumber("unreadable", s.Unreadable);
         json.WriteNumber("leftover_temporaries", s.LeftoverTemporaries);

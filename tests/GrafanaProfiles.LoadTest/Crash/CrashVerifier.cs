@@ -1,3 +1,4 @@
+using System.Globalization;
 using GrafanaProfiles.Store.DuckDb;
 using GrafanaProfiles.Store.Pprof;
 using GrafanaProfiles.Store.Query;
@@ -24,6 +25,10 @@ internal sealed record StoreCheck
     public int Partial { get; init; }
     /// <summary>Stored uploads no sender sent: must be 0.</summary>
     public int Unexpected { get; init; }
+    /// <summary>Profile types whose flame graph total and top table over everything were compared with the pprof's own (<c>go tool pprof -top</c>) times the copies stored.</summary>
+    public int AggregateTypesChecked { get; init; }
+    /// <summary>Functions (or flame graph totals) that differ there: must be 0 (a stack or function lost or doubled by a crash shows here).</summary>
+    public int AggregateMismatches { get; init; }
     public int ParquetFiles { get; init; }
     /// <summary>Parquet files under their final names that DuckDB cannot read: must be 0.</summary>
     public int Unreadable { get; init; }
@@ -38,7 +43,7 @@ internal sealed record StoreCheck
     /// Every check that must come out 0; Parquet temporaries count too, as the last start ran
     /// maintenance rounds that finish or remove what interrupted compactions left.
     /// </summary>
-    public bool Passed => Lost == 0 && Doubled == 0 && StoredThoughRefused == 0 && Partial == 0 && Unexpected == 0 && Unreadable == 0 &&
+    public bool Passed => Lost == 0 && Doubled == 0 && StoredThoughRefused == 0 && Partial == 0 && Unexpected == 0 && AggregateMismatches == 0 && Unreadable == 0 &&
         LeftoverTemporaries == 0;
 }
 
@@ -49,8 +54,9 @@ internal sealed record StoreCheck
 /// </summary>
 internal static class CrashVerifier
 {
-    public static StoreCheck Check(string dataDirectory, byte[] profile, IReadOnlyDictionary<string, UploadOutcome> uploads, DateTime fromUtc, DateTime toUtc)
+    public static StoreCheck Check(string dataDirectory, string profilePath, IReadOnlyDictionary<string, UploadOutcome> uploads, DateTime fromUtc, DateTime toUtc)
     {
+        var profile = File.ReadAllBytes(profilePath);
         var expected = PprofDecoder.Decode(profile, new PprofDecodeOptions()).Profiles
             .GroupBy(p => p.ProfileType)
             .ToDictionary(g => g.Key, g => (double)g.Sum(p => p.Total), StringComparer.Ordinal);
@@ -80,6 +86,8 @@ internal static class CrashVerifier
         }
 
         var problems = new List<string>();
+        var stored = copies.Values.Sum(perType => perType[0]);
+        var (checkedTypes, mismatches) = CheckAggregates(dataDirectory, profilePath, expected, stored, fromUtc, toUtc, problems);
         int lost = 0, doubled = 0, refusedStored = 0, partial = 0, unexpected = 0, unknownStored = 0;
         foreach (var (id, perType) in copies)
         {
@@ -132,6 +140,8 @@ internal static class CrashVerifier
             Doubled = doubled,
             StoredThoughRefused = refusedStored,
             Partial = partial,
+            AggregateTypesChecked = checkedTypes,
+            AggregateMismatches = mismatches,
             Unexpected = unexpected,
             ParquetFiles = files,
             Unreadable = unreadable,
@@ -141,6 +151,49 @@ internal static class CrashVerifier
                 .Select(p => Path.GetRelativePath(dataDirectory, p)).Order(StringComparer.Ordinal)],
             Problems = problems,
         };
+    }
+
+    /// <summary>
+    /// The flame graph and top table over every upload, which join the samples with their stacks and
+    /// functions (the series query above does not): the flame graph's total must be the stored copies
+    /// times the profile's total, and each function's self and total in the top table the copies
+    /// times the golden <c>go tool pprof -top</c> table beside the profile
+    /// (<c>{name}.{sample type}.top.tsv</c>); a type without one is only checked for its total.
+    /// </summary>
+    private static (int Types, int Mismatches) CheckAggregates(string dataDirectory, string profilePath, IReadOnlyDictionary<string, double> expected,
+        double copies, DateTime fromUtc, DateTime toUtc, List<string> problems)
+    {
+        var mismatches = 0;
+        var stem = Path.GetFileName(profilePath).Replace(".pb.gz", "", StringComparison.Ordinal);
+        using var reader = new ProfileReader(dataDirectory, new ReaderOptions { QueryTimeout = TimeSpan.FromMinutes(10), Threads = 2 });
+        foreach (var (type, total) in expected)
+        {
+            var selection = new ProfileSelection("default", fromUtc, toUtc, type, LabelSelector.Parse($"{{service_name=\"{CrashIngest.Service}\"}}"));
+            var (graph, top) = reader.FlameGraphAndTop(selection);
+            if (graph.Total != copies * total)
+            {
+                mismatches++;
+                Problem(problems, $"{type}: the flame graph's total is {graph.Total}, not {copies} copies of {total}");
+            }
+            var golden = Path.Combine(Path.GetDirectoryName(profilePath)!, $"{stem}.{type.Split(':')[1]}.top.tsv");
+            if (!File.Exists(golden))
+            {
+                continue;
+            }
+            var entries = top.Entries.ToDictionary(e => e.Function, StringComparer.Ordinal);
+            foreach (var line in File.ReadLines(golden))
+            {
+                var parts = line.Split('\t');
+                var (flat, cum) = (long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture));
+                var (self, all) = entries.TryGetValue(parts[0], out var entry) ? (entry.Self, entry.Total) : (0, 0);
+                if (self != copies * flat || all != copies * cum)
+                {
+                    mismatches++;
+                    Problem(problems, $"{type}: {parts[0]} has self {self} and total {all} in the top table, not {copies} times {flat} and {cum}");
+                }
+            }
+        }
+        return (expected.Count, mismatches);
     }
 
     /// <summary><c>SELECT count(*) FROM read_parquet(…)</c> on every Parquet file in the data directory, temporaries counted apart.</summary>
