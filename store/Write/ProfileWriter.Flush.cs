@@ -130,6 +130,7 @@ public sealed partial class ProfileWriter
         var fileSequence = _checkpoint.NextFileSequence;
         var renames = new List<FileRename>();
         var newSymbols = new List<(WrittenSymbols Written, List<RowKey> Series, List<ulong> Stacks, List<ulong> Functions)>();
+        var metrics = new List<FlushedMetrics>();
         // One writer for every flush (flushes run one at a time): its zstd context and page buffers
         // are reused instead of being allocated and faulted in again each flush. After a failure it
         // is replaced, as a file may have been left half-written.
@@ -148,13 +149,14 @@ public sealed partial class ProfileWriter
                 var series = partition.Keys.Where(k => !written.Series.Contains(k.SeriesId)).DistinctBy(k => k.SeriesId).ToList();
                 var stacks = partition.Stacks.Keys.Where(id => !written.Stacks.Contains(id)).ToList();
                 var functions = partition.Functions.Keys.Where(id => !written.Functions.Contains(id)).ToList();
-                var files = parquet.Write(partition, series, stacks, functions, table =>
+                string TempPathFor(string table)
                 {
                     var temp = Path.Combine(dir, PartitionLayout.TempName(PartitionLayout.FileName(table, _options.WriterId, fileSequence)));
                     File.Delete(temp);
                     return temp;
-                });
-                foreach (var (table, temp) in files)
+                }
+                var files = parquet.Write(partition, series, stacks, functions, TempPathFor);
+                foreach (var (table, temp) in files.Concat(WriteMetrics(partition, TempPathFor, metrics)))
                 {
                     FsyncFile(temp);
                     renames.Add(new FileRename(temp, Path.Combine(dir, PartitionLayout.FileName(table, _options.WriterId, fileSequence))));
@@ -186,6 +188,7 @@ public sealed partial class ProfileWriter
         }
         ForgetIdlePartitions(DateTime.UtcNow);
         _wal.RemoveThrough(checkpoint.Sequence);
+        MetricsCommitted(metrics);
         Stats.Flushes++;
         Stats.FilesWritten += renames.Count;
         Stats.LastFlushDuration = watch.Elapsed;
