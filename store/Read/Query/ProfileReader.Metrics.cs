@@ -202,6 +202,11 @@ public sealed partial class ProfileReader
         {
             series.Add(new TimeSeries(currentLabels, times, values));
         }
+        if (perSeries)
+        {
+            // Ordered by series id above (a hash); by labels for the caller.
+            series.Sort((a, b) => string.CompareOrdinal(a.Labels.ToString(), b.Labels.ToString()));
+        }
         return series;
     }
 
