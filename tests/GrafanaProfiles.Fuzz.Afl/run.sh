@@ -115,7 +115,7 @@ for kind in crashes hangs; do
 done
 
 stat() { sed -n "s/^$1 *: *//p" "$stats"; }
-echo "target $target: $(stat execs_done) executions in $(( $(stat last_update) - $(stat start_time) )) s ($(stat execs_per_sec) execs/s), \
+echo "target $target: $(stat execs_done) executions in $(stat run_time) s ($(stat execs_per_sec) execs/s), \
 $(stat corpus_count) paths, $(stat edges_found) of $(stat total_edges) edges ($(stat bitmap_cvg)), \
 $(stat saved_crashes) crashes, $(stat saved_hangs) hangs, stability $(stat stability)"
 [ "$saved" -eq 0 ] || { echo "$saved inputs saved under $corpus/: replay them with the corpus tests."; exit 1; }
