@@ -83,7 +83,8 @@ internal sealed class CrashHarness(CrashOptions options)
                 Console.Error.WriteLine($"crash: the graceful stops exited with {stopCode} and {finalCode}:\n{string.Join('\n', collector.Output.TakeLast(40))}");
             }
             recovered = new RecoveryCounts(collector.CountLines(CrashCollector.FlushFinishedLine),
-                collector.CountLines(CrashCollector.CompactionFinishedLine), collector.CountLines(CrashCollector.CompactionRolledBackLine));
+                collector.CountLines(CrashCollector.CompactionFinishedLine), collector.CountLines(CrashCollector.CompactionRolledBackLine),
+                collector.CountLines(CrashCollector.CompactionTemporariesRemovedLine));
             var hour = new DateTime(started.Year, started.Month, started.Day, started.Hour, 0, 0, DateTimeKind.Utc);
             check = CrashVerifier.Check(data, options.Profile, ingest.Uploads, hour.AddHours(-options.ClosedHours - 1), DateTime.UtcNow.AddHours(2));
             if (!ingest.RefusalStatuses.IsEmpty)
