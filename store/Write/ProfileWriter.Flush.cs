@@ -37,6 +37,20 @@ public sealed partial class ProfileWriter
     /// </summary>
     public string? StorageFailure => _wal.Failing is { } wal ? "writing the log: " + wal : _flushFailure is { } flush ? "flushing: " + flush : null;
 
+    /// <summary>Starts a flush soon, whatever the buffer's size and age (the collector asks when its memory runs short).</summary>
+    public void RequestFlush()
+    {
+        lock (_bufferLock)
+        {
+            if (_buffer.RowCount == 0)
+            {
+                return;
+            }
+            _flushRequested = true;
+            _flushSignal.TrySetResult();
+        }
+    }
+
     /// <summary>Log sequence up to which everything is in Parquet.</summary>
     public long CheckpointSequence => _checkpoint.Sequence;
 

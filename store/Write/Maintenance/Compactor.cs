@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using GrafanaProfiles.Schema.Tables;
 using GrafanaProfiles.Store.DuckDb;
 using GrafanaProfiles.Store.Partitions;
+using GrafanaProfiles.Store.Rollups;
 using GrafanaProfiles.Store.Write;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -11,13 +12,18 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace GrafanaProfiles.Store.Maintenance;
 
 /// <summary>What one compaction round did.</summary>
-internal sealed record CompactionResult(int PartitionsCompacted, int FilesRemoved, int FilesWritten, int ManifestsFinished);
+internal sealed record CompactionResult(int PartitionsCompacted, int FilesRemoved, int FilesWritten, int ManifestsFinished)
+{
+    /// <summary>Hour and day rollups written (store/Write/Rollups).</summary>
+    public int RollupsWritten { get; init; }
+}
 
 /// <summary>
 /// Merges the many small files of a closed hour into one sorted file per table, atomically for
 /// readers: outputs are written under temporary names, a manifest naming inputs and outputs is
 /// committed, outputs are renamed into place, and inputs are deleted only after a grace period for
-/// queries that were already reading them (see <see cref="CompactionManifest"/>).
+/// queries that were already reading them (see <see cref="CompactionManifest"/>). Each closed hour
+/// is then rolled up, and each closed day from its hours (<see cref="RollupWriter"/>).
 /// </summary>
 internal sealed class Compactor : IDisposable
 {
@@ -25,8 +31,10 @@ internal sealed class Compactor : IDisposable
     private readonly PartitionLayout _layout;
     private readonly ILogger _log;
     private readonly DuckDbDatabase _duck;
+    private readonly RollupWriter _rollups;
 
-    public Compactor(StoreOptions options, ILogger? log = null)
+    /// <param name="rollupStepReached">Told of each step of a rollup's commit (tests stop a rollup there, as a kill would).</param>
+    public Compactor(StoreOptions options, ILogger? log = null, Action<string>? rollupStepReached = null)
     {
         _options = options;
         _log = log ?? NullLogger.Instance;
@@ -37,14 +45,16 @@ internal sealed class Compactor : IDisposable
             ["memory_limit"] = options.WriterMemoryLimit,
             ["preserve_insertion_order"] = "false",
         });
+        _rollups = new RollupWriter(_duck, options, _log) { StepReached = rollupStepReached };
     }
 
     /// <summary>Finishes committed compactions whose grace period is over and compacts every closed hour that has more than one file of a table.</summary>
     public CompactionResult RunOnce(DateTime nowUtc, CancellationToken cancellationToken = default)
     {
-        int compacted = 0, removed = 0, written = 0, finished = 0;
+        int compacted = 0, removed = 0, written = 0, finished = 0, rollups = 0;
         foreach (var tenant in _layout.Tenants().ToList())
         {
+            var listings = new List<HourListing>();
             foreach (var hour in _layout.Hours(tenant))
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -52,18 +62,34 @@ internal sealed class Compactor : IDisposable
                 var (done, deleted, pending) = FinishManifests(dir, nowUtc);
                 finished += done;
                 removed += deleted;
-                if (pending || hour.AddHours(1) + _options.CompactionDelay > nowUtc)
+                if (hour.AddHours(1) + _options.CompactionDelay > nowUtc)
                 {
-                    continue; // an earlier compaction still in its grace period, or the hour is still open
+                    continue; // the hour is still open
                 }
-                var partition = CompactPartition(dir, nowUtc);
-                compacted += partition.PartitionsCompacted;
-                written += partition.FilesWritten;
-                removed += partition.FilesRemoved;
-                finished += partition.ManifestsFinished;
+                if (!pending)
+                {
+                    // Not while an earlier compaction is in its grace period: its outputs would be compacted again.
+                    var partition = CompactPartition(dir, nowUtc);
+                    compacted += partition.PartitionsCompacted;
+                    written += partition.FilesWritten;
+                    removed += partition.FilesRemoved;
+                    finished += partition.ManifestsFinished;
+                }
+                // The rollup covers what readers see now (a pending compaction's outputs are what they see).
+                var (listing, rolled) = _rollups.EnsureHour(_layout, tenant, hour, nowUtc);
+                listings.Add(listing);
+                rollups += rolled ? 1 : 0;
+            }
+            foreach (var day in listings.GroupBy(l => PartitionLayout.DayOf(l.Hour)))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (_rollups.DayIsDue(day.Key, nowUtc) && _rollups.EnsureDay(_layout, tenant, day.Key, [.. day], nowUtc))
+                {
+                    rollups++;
+                }
             }
         }
-        return new CompactionResult(compacted, removed, written, finished);
+        return new CompactionResult(compacted, removed, written, finished) { RollupsWritten = rollups };
     }
 
     /// <summary>A link out of its tenant's directory is never compacted into it: that would copy another tenant's rows in for good.</summary>
