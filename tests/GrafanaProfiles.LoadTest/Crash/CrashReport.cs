@@ -46,7 +46,7 @@ internal sealed record CrashReport(CrashOptions Options, IReadOnlyList<string> M
         output.WriteLine(string.Create(c, $"stored though refused or not delivered: {s.StoredThoughRefused}"));
         output.WriteLine(string.Create(c, $"partial (not a whole copy): {s.Partial}; stored but never sent: {s.Unexpected}"));
         output.WriteLine(string.Create(c, $"flame graph and top table over all uploads ({s.AggregateTypesChecked} profile types) differing from the stored copies: {s.AggregateMismatches}"));
-        output.WriteLine(string.Create(c, $"unreadable Parquet files: {s.Unreadable} of {s.ParquetFiles}; Parquet temporaries left by interrupted operations: {s.LeftoverTemporaries} ({s.UnreadableTemporaries} of them unreadable)"));
+        output.WriteLine(string.Create(c, $"unreadable Parquet files: {s.Unreadable} of {s.ParquetFiles} ({s.RollupFiles} of them rollups); Parquet temporaries left by interrupted operations: {s.LeftoverTemporaries} ({s.UnreadableTemporaries} of them unreadable)"));
         foreach (var temporary in s.Temporaries.Take(20))
         {
             output.WriteLine("  left: " + temporary);
@@ -100,6 +100,7 @@ internal sealed record CrashReport(CrashOptions Options, IReadOnlyList<string> M
         json.WriteNumber("aggregate_types_checked", s.AggregateTypesChecked);
         json.WriteNumber("aggregate_mismatches", s.AggregateMismatches);
         json.WriteNumber("parquet_files", s.ParquetFiles);
+        json.WriteNumber("rollup_files", s.RollupFiles);
         json.WriteNumber("unreadable", s.Unreadable);
         json.WriteNumber("leftover_temporaries", s.LeftoverTemporaries);
         json.WriteStartArray("temporaries");

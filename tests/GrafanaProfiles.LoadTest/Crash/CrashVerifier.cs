@@ -30,6 +30,8 @@ internal sealed record StoreCheck
     /// <summary>Functions (or flame graph totals) that differ there: must be 0 (a stack or function lost or doubled by a crash shows here).</summary>
     public int AggregateMismatches { get; init; }
     public int ParquetFiles { get; init; }
+    /// <summary>Of them, rollup files (in an hour's <c>rollup/</c> or a <c>day=</c> directory).</summary>
+    public int RollupFiles { get; init; }
     /// <summary>Parquet files under their final names that DuckDB cannot read: must be 0.</summary>
     public int Unreadable { get; init; }
     /// <summary>Temporary files (<c>.tmp-</c>) left behind by interrupted operations, which no reader lists.</summary>
@@ -144,6 +146,9 @@ internal static class CrashVerifier
             AggregateMismatches = mismatches,
             Unexpected = unexpected,
             ParquetFiles = files,
+            RollupFiles = Directory.EnumerateFiles(dataDirectory, "*.parquet", SearchOption.AllDirectories)
+                .Count(p => !Path.GetFileName(p).StartsWith(".tmp-", StringComparison.Ordinal) &&
+                            (Path.GetFileName(Path.GetDirectoryName(p)) is "rollup" || Path.GetFileName(Path.GetDirectoryName(p))!.StartsWith("day=", StringComparison.Ordinal))),
             Unreadable = unreadable,
             LeftoverTemporaries = temporaries,
             UnreadableTemporaries = unreadableTemporaries,
@@ -158,38 +163,43 @@ internal static class CrashVerifier
     /// functions (the series query above does not): the flame graph's total must be the stored copies
     /// times the profile's total, and each function's self and total in the top table the copies
     /// times the golden <c>go tool pprof -top</c> table beside the profile
-    /// (<c>{name}.{sample type}.top.tsv</c>); a type without one is only checked for its total.
+    /// (<c>{name}.{sample type}.top.tsv</c>); a type without one is only checked for its total. Both
+    /// as users read (whole hours from their rollups) and from the raw samples only.
     /// </summary>
     private static (int Types, int Mismatches) CheckAggregates(string dataDirectory, string profilePath, IReadOnlyDictionary<string, double> expected,
         double copies, DateTime fromUtc, DateTime toUtc, List<string> problems)
     {
         var mismatches = 0;
         var stem = Path.GetFileName(profilePath).Replace(".pb.gz", "", StringComparison.Ordinal);
-        using var reader = new ProfileReader(dataDirectory, new ReaderOptions { QueryTimeout = TimeSpan.FromMinutes(10), Threads = 2 });
-        foreach (var (type, total) in expected)
+        foreach (var useRollups in new[] { true, false })
         {
-            var selection = new ProfileSelection("default", fromUtc, toUtc, type, LabelSelector.Parse($"{{service_name=\"{CrashIngest.Service}\"}}"));
-            var (graph, top) = reader.FlameGraphAndTop(selection);
-            if (graph.Total != copies * total)
+            using var reader = new ProfileReader(dataDirectory, new ReaderOptions { QueryTimeout = TimeSpan.FromMinutes(10), Threads = 2, UseRollups = useRollups });
+            var how = useRollups ? "with rollups" : "raw";
+            foreach (var (type, total) in expected)
             {
-                mismatches++;
-                Problem(problems, $"{type}: the flame graph's total is {graph.Total}, not {copies} copies of {total}");
-            }
-            var golden = Path.Combine(Path.GetDirectoryName(profilePath)!, $"{stem}.{type.Split(':')[1]}.top.tsv");
-            if (!File.Exists(golden))
-            {
-                continue;
-            }
-            var entries = top.Entries.ToDictionary(e => e.Function, StringComparer.Ordinal);
-            foreach (var line in File.ReadLines(golden))
-            {
-                var parts = line.Split('\t');
-                var (flat, cum) = (long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture));
-                var (self, all) = entries.TryGetValue(parts[0], out var entry) ? (entry.Self, entry.Total) : (0, 0);
-                if (self != copies * flat || all != copies * cum)
+                var selection = new ProfileSelection("default", fromUtc, toUtc, type, LabelSelector.Parse($"{{service_name=\"{CrashIngest.Service}\"}}"));
+                var (graph, top) = reader.FlameGraphAndTop(selection);
+                if (graph.Total != copies * total)
                 {
                     mismatches++;
-                    Problem(problems, $"{type}: {parts[0]} has self {self} and total {all} in the top table, not {copies} times {flat} and {cum}");
+                    Problem(problems, $"{type} ({how}): the flame graph's total is {graph.Total}, not {copies} copies of {total}");
+                }
+                var golden = Path.Combine(Path.GetDirectoryName(profilePath)!, $"{stem}.{type.Split(':')[1]}.top.tsv");
+                if (!File.Exists(golden))
+                {
+                    continue;
+                }
+                var entries = top.Entries.ToDictionary(e => e.Function, StringComparer.Ordinal);
+                foreach (var line in File.ReadLines(golden))
+                {
+                    var parts = line.Split('\t');
+                    var (flat, cum) = (long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture));
+                    var (self, all) = entries.TryGetValue(parts[0], out var entry) ? (entry.Self, entry.Total) : (0, 0);
+                    if (self != copies * flat || all != copies * cum)
+                    {
+                        mismatches++;
+                        Problem(problems, $"{type} ({how}): {parts[0]} has self {self} and total {all} in the top table, not {copies} times {flat} and {cum}");
+                    }
                 }
             }
         }
