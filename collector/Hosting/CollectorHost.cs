@@ -1,4 +1,6 @@
 using GrafanaProfiles.Collector.Ingest;
+using GrafanaProfiles.Collector.Rules;
+using GrafanaProfiles.Collector.Rules.RemoteWrite;
 using GrafanaProfiles.Collector.Scrape;
 using GrafanaProfiles.Collector.Telemetry;
 using Microsoft.AspNetCore.Builder;
@@ -50,6 +52,15 @@ public static class CollectorHost
         {
             throw new SettingsException(string.Join(Environment.NewLine, e.Errors));
         }
+        try
+        {
+            var rules = configuration.GetSection(RecordingRulesConfig.Section);
+            settings.RecordingRules = rules.Exists() ? RecordingRulesConfig.Resolve(RecordingRulesConfig.Bind(rules)) : RecordingRuleSet.Empty;
+        }
+        catch (RecordingRulesException e)
+        {
+            throw new SettingsException(string.Join(Environment.NewLine, e.Errors));
+        }
         return (settings, configuration);
     }
 
@@ -88,6 +99,7 @@ public static class CollectorHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
+        AddRecordingRules(builder.Services, settings.RecordingRules);
         builder.Services.AddSingleton<StoreService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreService>());
         builder.Services.AddSingleton<MetricsRegistry>();
@@ -117,9 +129,38 @@ public static class CollectorHost
         {
             app.Services.GetRequiredService<MetricsRegistry>().AddCollector(text => scraper.Health().WritePrometheus(text));
         }
+        if (app.Services.GetService<RuleEvaluator>() is { } evaluator)
+        {
+            RuleMetrics.Register(app.Services.GetRequiredService<MetricsRegistry>(), evaluator, app.Services.GetRequiredService<RecordedValues>(),
+                app.Services.GetService<RemoteWriteSender>());
+        }
         MapHealth(app);
         IngestEndpoints.Map(app);
         return app;
+    }
+
+    /// <summary>
+    /// The rules' evaluator is the store's flush observer (so it must exist before the store opens
+    /// and replays); the recorded values feed /metrics and the remote-write queue.
+    /// </summary>
+    private static void AddRecordingRules(IServiceCollection services, RecordingRuleSet rules)
+    {
+        if (rules.Rules.Count == 0)
+        {
+            return;
+        }
+        services.AddSingleton(rules);
+        services.AddSingleton(new RecordedValues(rules));
+        services.AddSingleton(sp => new RuleEvaluator(rules, sp.GetRequiredService<RecordedValues>(), sp.GetRequiredService<ILogger<RuleEvaluator>>()));
+        services.AddSingleton<Store.Write.IFlushObserver>(sp => sp.GetRequiredService<RuleEvaluator>());
+        if (rules.RemoteWrite is { } remoteWrite)
+        {
+            services.AddSingleton(sp => new RemoteWriteSender(remoteWrite, new RemoteWriteQueue(remoteWrite.MaxQueueSamples),
+                sp.GetRequiredService<RecordedValues>(), new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) },
+                sp.GetRequiredService<ILogger<RemoteWriteSender>>()));
+        }
+        services.AddHostedService(sp => new RulesService(sp.GetRequiredService<RecordedValues>(), sp.GetService<RemoteWriteSender>(),
+            sp.GetRequiredService<TimeProvider>()));
     }
 
     private static void MapHealth(WebApplication app)

@@ -42,6 +42,9 @@ public sealed class CollectorSettings
     /// <summary>Scrape jobs resolved from the <c>scrape</c> section (see collector/Scrape/README.md).</summary>
     public IReadOnlyList<Scrape.ScrapeJob> ScrapeJobs { get; set; } = [];
 
+    /// <summary>Recording rules resolved from the <c>recording_rules</c> section (see collector/Rules/README.md).</summary>
+    public Rules.RecordingRuleSet RecordingRules { get; set; } = Rules.RecordingRuleSet.Empty;
+
     public StoreOptions ToStoreOptions()
     {
         var options = new StoreOptions

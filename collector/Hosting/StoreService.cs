@@ -11,7 +11,9 @@ namespace GrafanaProfiles.Collector.Hosting;
 /// after the HTTP server is already answering health checks, runs compaction and retention, and on
 /// shutdown flushes everything acknowledged before the process exits.
 /// </summary>
-public sealed class StoreService(CollectorSettings settings, ILogger<StoreService> log) : IHostedService, IAsyncDisposable, IIngestStore
+/// <param name="flushObserver">Told of every flush (the recording rules), from the replay at start-up on.</param>
+public sealed class StoreService(CollectorSettings settings, ILogger<StoreService> log, IFlushObserver? flushObserver = null)
+    : IHostedService, IAsyncDisposable, IIngestStore
 {
     private readonly TaskCompletionSource<ProfileWriter> _writer = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private StoreMaintenance? _maintenance;
@@ -20,7 +22,7 @@ public sealed class StoreService(CollectorSettings settings, ILogger<StoreServic
     private volatile Exception? _failure;
     private bool _stopped;
 
-    public StoreOptions Options { get; } = settings.ToStoreOptions();
+    public StoreOptions Options { get; } = settings.ToStoreOptions() with { FlushObserver = flushObserver };
 
     /// <summary>True once the log is replayed and ingest is accepted.</summary>
     public bool IsReady => _writer.Task.IsCompletedSuccessfully;

@@ -186,6 +186,7 @@ public sealed partial class ProfileWriter
         var renames = new List<FileRename>();
         var temps = new List<string>();
         var newSymbols = new List<(WrittenSymbols Written, List<RowKey> Series, List<ulong> Stacks, List<ulong> Functions)>();
+        var metrics = new List<FlushedMetrics>();
         // One writer for every flush (flushes run one at a time): its zstd context and page buffers
         // are reused instead of being allocated and faulted in again each flush. After a failure it
         // is replaced, as a file may have been left half-written.
@@ -204,14 +205,15 @@ public sealed partial class ProfileWriter
                 var series = partition.Keys.Where(k => !written.Series.Contains(k.SeriesId)).DistinctBy(k => k.SeriesId).ToList();
                 var stacks = partition.Stacks.Keys.Where(id => !written.Stacks.Contains(id)).ToList();
                 var functions = partition.Functions.Keys.Where(id => !written.Functions.Contains(id)).ToList();
-                var files = parquet.Write(partition, series, stacks, functions, table =>
+                string TempPathFor(string table)
                 {
                     var temp = Path.Combine(dir, PartitionLayout.TempName(PartitionLayout.FileName(table, _options.WriterId, fileSequence)));
                     File.Delete(temp);
                     temps.Add(temp);
                     return temp;
-                });
-                foreach (var (table, temp) in files)
+                }
+                var files = parquet.Write(partition, series, stacks, functions, TempPathFor);
+                foreach (var (table, temp) in files.Concat(WriteMetrics(partition, TempPathFor, metrics)))
                 {
                     FsyncFile(temp);
                     renames.Add(new FileRename(temp, Path.Combine(dir, PartitionLayout.FileName(table, _options.WriterId, fileSequence))));
@@ -249,6 +251,7 @@ public sealed partial class ProfileWriter
         ForgetIdlePartitions(DateTime.UtcNow);
         _wal.ForgetFailedThrough(checkpoint.Sequence);
         _wal.RemoveThrough(checkpoint.Sequence);
+        MetricsCommitted(metrics);
         Stats.Flushes++;
         Stats.FilesWritten += renames.Count;
         Stats.LastFlushDuration = watch.Elapsed;

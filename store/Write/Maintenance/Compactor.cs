@@ -100,7 +100,7 @@ internal sealed class Compactor : IDisposable
     public CompactionResult CompactPartition(string hourDirectory, DateTime nowUtc)
     {
         var visible = PartitionLayout.VisibleFiles(hourDirectory, OnLinkIgnored);
-        var inputs = PartitionLayout.Tables.ToDictionary(t => t, t => visible.TryGetValue(t, out var files) ? (IReadOnlyList<string>)files : []);
+        var inputs = PartitionLayout.Tables.Append(MetricsTable.Name).ToDictionary(t => t, t => visible.TryGetValue(t, out var files) ? (IReadOnlyList<string>)files : []);
         if (inputs.Values.All(files => files.Count <= 1))
         {
             return new CompactionResult(0, 0, 0, 0);
@@ -128,6 +128,7 @@ internal sealed class Compactor : IDisposable
                     SamplesTable.Name => $"SELECT * FROM {source} ORDER BY {SamplesTable.SortOrder}",
                     SeriesTable.Name => $"SELECT DISTINCT ON ({SeriesTable.SeriesId}) * FROM {source} ORDER BY {SeriesTable.SortOrder}",
                     StacksTable.Name => $"SELECT DISTINCT ON ({StacksTable.StackId}) * FROM {source} ORDER BY {StacksTable.SortOrder}",
+                    MetricsTable.Name => MetricsFileWriter.CompactionSelect(source),
                     _ => $"SELECT DISTINCT ON ({FunctionsTable.FunctionId}) * FROM {source} ORDER BY {FunctionsTable.SortOrder}",
                 };
                 connection.Execute($"COPY ({select}) TO {ParquetFileWriter.Literal(temp)} ({options})");
