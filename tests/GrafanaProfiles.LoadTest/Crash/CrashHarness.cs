@@ -25,6 +25,10 @@ internal sealed class CrashHarness(CrashOptions options)
         ["GP_LIMITS__MAX_SERIES_PER_TENANT"] = "10000000",
         ["GP_LIMITS__INGESTION_RATE_BYTES"] = "10000000000",
         ["GP_LIMITS__INGESTION_BURST_BYTES"] = "10000000000",
+        // A recording rule over every upload: its points are written by the same flushes.
+        ["GP_RECORDING_RULES__RULES__0__METRIC_NAME"] = CrashVerifier.RuleMetric,
+        ["GP_RECORDING_RULES__RULES__0__PROFILE_TYPE"] = CrashVerifier.RuleProfileType,
+        ["GP_RECORDING_RULES__RULES__0__MATCHERS__0"] = $"{{service_name=\"{CrashIngest.Service}\"}}",
     };
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);

@@ -45,7 +45,7 @@ internal sealed record CrashReport(CrashOptions Options, IReadOnlyList<string> M
         output.WriteLine(string.Create(c, $"doubled (stored twice or more): {s.Doubled}"));
         output.WriteLine(string.Create(c, $"stored though refused or not delivered: {s.StoredThoughRefused}"));
         output.WriteLine(string.Create(c, $"partial (not a whole copy): {s.Partial}; stored but never sent: {s.Unexpected}"));
-        output.WriteLine(string.Create(c, $"flame graph and top table over all uploads ({s.AggregateTypesChecked} profile types) differing from the stored copies: {s.AggregateMismatches}"));
+        output.WriteLine(string.Create(c, $"flame graph, top table ({s.AggregateTypesChecked} profile types, with rollups and raw) and recording rule total over all uploads differing from the stored copies: {s.AggregateMismatches}"));
         output.WriteLine(string.Create(c, $"unreadable Parquet files: {s.Unreadable} of {s.ParquetFiles} ({s.RollupFiles} of them rollups); Parquet temporaries left by interrupted operations: {s.LeftoverTemporaries} ({s.UnreadableTemporaries} of them unreadable)"));
         foreach (var temporary in s.Temporaries.Take(20))
         {

@@ -27,7 +27,10 @@ internal sealed record StoreCheck
     public int Unexpected { get; init; }
     /// <summary>Profile types whose flame graph total and top table over everything were compared with the pprof's own (<c>go tool pprof -top</c>) times the copies stored.</summary>
     public int AggregateTypesChecked { get; init; }
-    /// <summary>Functions (or flame graph totals) that differ there: must be 0 (a stack or function lost or doubled by a crash shows here).</summary>
+    /// <summary>
+    /// Functions, flame graph totals or the recording rule's total that differ there: must be 0 (a
+    /// stack, function or recorded point lost or doubled by a crash shows here).
+    /// </summary>
     public int AggregateMismatches { get; init; }
     public int ParquetFiles { get; init; }
     /// <summary>Of them, rollup files (in an hour's <c>rollup/</c> or a <c>day=</c> directory).</summary>
@@ -56,6 +59,10 @@ internal sealed record StoreCheck
 /// </summary>
 internal static class CrashVerifier
 {
+    /// <summary>The recording rule the collector runs over every upload, and its profile type.</summary>
+    public const string RuleMetric = "crash_cpu_nanoseconds";
+    public const string RuleProfileType = "process_cpu:cpu:nanoseconds:cpu:nanoseconds";
+
     public static StoreCheck Check(string dataDirectory, string profilePath, IReadOnlyDictionary<string, UploadOutcome> uploads, DateTime fromUtc, DateTime toUtc)
     {
         var profile = File.ReadAllBytes(profilePath);
@@ -203,7 +210,26 @@ internal static class CrashVerifier
                 }
             }
         }
+        mismatches += CheckRecordedMetric(dataDirectory, expected[RuleProfileType] * copies, fromUtc, toUtc, problems);
         return (expected.Count, mismatches);
+    }
+
+    /// <summary>
+    /// The recording rule's points over the whole range must add up to the stored copies times the
+    /// profile's total: a flush interrupted before its manifest is replayed and evaluated again, one
+    /// after it is not (collector/Rules/README.md). 1 when they do not.
+    /// </summary>
+    private static int CheckRecordedMetric(string dataDirectory, double expected, DateTime fromUtc, DateTime toUtc, List<string> problems)
+    {
+        using var reader = new ProfileReader(dataDirectory, new ReaderOptions { QueryTimeout = TimeSpan.FromMinutes(10), Threads = 2 });
+        var recorded = reader.RecordedSeries(new RecordedSeriesQuery("default", fromUtc, toUtc, RuleMetric), toUtc - fromUtc)
+            .Sum(series => series.Values.Sum());
+        if (recorded == expected)
+        {
+            return 0;
+        }
+        Problem(problems, $"the recording rule {RuleMetric} recorded {recorded} in all, not {expected}");
+        return 1;
     }
 
     /// <summary><c>SELECT count(*) FROM read_parquet(…)</c> on every Parquet file in the data directory, temporaries counted apart.</summary>

@@ -37,7 +37,7 @@ internal sealed record KillMode(string Name, IReadOnlyList<KillMoment> Moments)
 internal static class KillModes
 {
     private const string Hour = "^tenant=[^/]+/hour=[^/]+/";
-    private const string Tables = "(samples|series|stacks|functions)";
+    private const string Tables = "(samples|series|stacks|functions|metrics)";
     private const string RollupDirectory = "^tenant=[^/]+/(hour=[^/]+/rollup|day=[^/]+)/";
     private const string RollupStamp = "(?<stamp>[0-9a-f]{16}-[0-9a-f]{8})";
 
