@@ -8,7 +8,8 @@
 # Needs the .NET 10 SDK and Node.js/npm. Installs what is missing from Debian's packages (as root,
 # or through sudo): Go and the Go libraries for the test programs (a net/http/pprof server, and a
 # host that starts the plugin with hashicorp/go-plugin as Grafana does), Chromium for the browser
-# test, and docker-compose to validate docker-compose.yml (no Docker engine is needed).
+# test, docker-compose to validate docker-compose.yml (no Docker engine is needed), and Prometheus
+# for the remote-write test of recording rules (Debian's service stays off; the test starts its own).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,11 +19,17 @@ command -v go >/dev/null 2>&1 || packages+=(golang-go)
 [ -d /usr/share/gocode/src/google.golang.org/grpc ] || packages+=(golang-google-grpc-dev)
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 command -v docker-compose >/dev/null 2>&1 || packages+=(docker-compose)
+# A real Prometheus receives the collector's remote write of recorded metrics; the test starts it itself.
+command -v prometheus >/dev/null 2>&1 || packages+=(prometheus)
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "Installing Debian packages for the tests: ${packages[*]}..."
   $sudo apt-get install -y "${packages[@]}" >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y "${packages[@]}" >/dev/null; }
+  # Debian starts the service it just installed where systemd runs; the tests need only the binary.
+  if [[ " ${packages[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null 2>&1; then
+    $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
 fi
 
 echo "== frontend: install, typecheck, lint, unit tests"

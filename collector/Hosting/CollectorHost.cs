@@ -1,4 +1,6 @@
 using GrafanaProfiles.Collector.Ingest;
+using GrafanaProfiles.Collector.Rules;
+using GrafanaProfiles.Collector.Rules.RemoteWrite;
 using GrafanaProfiles.Collector.Scrape;
 using GrafanaProfiles.Collector.Telemetry;
 using Microsoft.AspNetCore.Builder;
@@ -50,6 +52,15 @@ public static class CollectorHost
         {
             throw new SettingsException(string.Join(Environment.NewLine, e.Errors));
         }
+        try
+        {
+            var rules = configuration.GetSection(RecordingRulesConfig.Section);
+            settings.RecordingRules = rules.Exists() ? RecordingRulesConfig.Resolve(RecordingRulesConfig.Bind(rules)) : RecordingRuleSet.Empty;
+        }
+        catch (RecordingRulesException e)
+        {
+            throw new SettingsException(string.Join(Environment.NewLine, e.Errors));
+        }
         return (settings, configuration);
     }
 
@@ -88,6 +99,7 @@ public static class CollectorHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
+        AddRecordingRules(builder.Services, settings.RecordingRules);
         builder.Services.AddSingleton<StoreService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreService>());
         builder.Services.AddSingleton<MetricsRegistry>();
@@ -96,9 +108,10 @@ public static class CollectorHost
         builder.Services.AddSingleton(sp =>
         {
             var metrics = sp.GetRequiredService<CollectorMetrics>();
-            var door = new IngestDoor(sp.GetRequiredService<StoreService>(), settings.Limits.ToIngestPolicy(settings.Auth), metrics,
+            var door = new IngestDoor(sp.GetRequiredService<StoreService>(), settings.Limits.ToIngestPolicy(settings.Auth) with { MemoryLimitBytes = settings.MemoryLimit }, metrics,
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<IngestDoor>>());
             metrics.WatchSeries(door.Series);
+            metrics.WatchDoor(door);
             return door;
         });
         if (settings.ScrapeJobs.Count > 0)
@@ -110,13 +123,73 @@ public static class CollectorHost
         }
 
         var app = builder.Build();
+        // Made now, not at the first upload, so /metrics shows its limits and state from the start.
+        _ = app.Services.GetRequiredService<IngestDoor>();
         if (app.Services.GetService<ScrapeManager>() is { } scraper)
         {
             app.Services.GetRequiredService<MetricsRegistry>().AddCollector(text => scraper.Health().WritePrometheus(text));
         }
+        if (app.Services.GetService<RuleEvaluator>() is { } evaluator)
+        {
+            RuleMetrics.Register(app.Services.GetRequiredService<MetricsRegistry>(), evaluator, app.Services.GetRequiredService<RecordedValues>(),
+                app.Services.GetService<RemoteWriteSender>());
+        }
         MapHealth(app);
         IngestEndpoints.Map(app);
         return app;
+    }
+
+    /// <summary>
+    /// The rules' evaluator is the store's flush observer (so it must exist before the store opens
+    /// and replays); the recorded values feed /metrics and the remote-write queue.
+    /// </summary>
+    private static void AddRecordingRules(IServiceCollection services, RecordingRuleSet rules)
+    {
+        if (rules.Rules.Count == 0)
+        {
+            return;
+        }
+        services.AddSingleton(rules);
+        services.AddSingleton(sp => StartRecordedValues(rules, sp));
+        services.AddSingleton(sp => new RuleEvaluator(rules, sp.GetRequiredService<RecordedValues>(), sp.GetRequiredService<ILogger<RuleEvaluator>>()));
+        services.AddSingleton<Store.Write.IFlushObserver>(sp => sp.GetRequiredService<RuleEvaluator>());
+        if (rules.RemoteWrite is { } remoteWrite)
+        {
+            services.AddSingleton(sp => new RemoteWriteSender(remoteWrite, new RemoteWriteQueue(remoteWrite.MaxQueueSamples),
+                sp.GetRequiredService<RecordedValues>(), new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) },
+                sp.GetRequiredService<ILogger<RemoteWriteSender>>()));
+        }
+        services.AddHostedService(sp => new RulesService(sp.GetRequiredService<RecordedValues>(), sp.GetService<RemoteWriteSender>(),
+            sp.GetRequiredService<TimeProvider>()));
+    }
+
+    /// <summary>
+    /// The recorded values, resumed from the metrics files of the steps still open (before the store
+    /// opens and replays: the evaluator, the store's flush observer, asks for them first).
+    /// </summary>
+    private static RecordedValues StartRecordedValues(RecordingRuleSet rules, IServiceProvider services)
+    {
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+        var values = new RecordedValues(rules, now);
+        var log = services.GetRequiredService<ILogger<RecordedValues>>();
+        var dataDirectory = services.GetRequiredService<CollectorSettings>().DataDirectory;
+        try
+        {
+            if (Directory.Exists(dataDirectory))
+            {
+                using var reader = new Store.Query.ProfileReader(dataDirectory, new Store.Query.ReaderOptions { Threads = 1, MemoryLimit = "256MB" });
+                var points = values.Resume(reader, now);
+                if (points > 0)
+                {
+                    log.LogInformation("Recording rules resumed {Points} points of steps not yet sealed from the metrics files.", points);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or Store.DuckDb.DuckDbException or Store.Query.QueryException or Store.Query.QueryTimeoutException)
+        {
+            log.LogWarning(e, "Recording rules could not resume the open steps from the metrics files; steps flushed partly before the restart are exported with what this process flushes.");
+        }
+        return values;
     }
 
     private static void MapHealth(WebApplication app)

@@ -4,6 +4,7 @@ import { useEffect, useMemo } from 'react';
 import { DiffEditor } from './editors/DiffEditor';
 import { FunctionEditor } from './editors/FunctionEditor';
 import { ProfileEditor } from './editors/ProfileEditor';
+import { RecordingRuleEditor } from './editors/RecordingRuleEditor';
 import { SqlEditor } from './editors/SqlEditor';
 import { TopEditor } from './editors/TopEditor';
 import { ModeEditorProps } from './editors/types';
@@ -15,6 +16,7 @@ const modes: Array<{ label: string; value: EditorMode; description: string }> = 
   { label: 'Diff', value: 'diff', description: 'Compare two selections or two time ranges' },
   { label: 'Top', value: 'top', description: 'The functions that take the most, untruncated' },
   { label: 'Function', value: 'function', description: 'One function (or pattern) over time, for alerts' },
+  { label: 'Rules', value: 'rule', description: "Metrics the collector's recording rules recorded from profiles: cheap over long ranges, for alerts" },
   { label: 'SQL', value: 'sql', description: 'DuckDB SQL over the profile tables' },
 ];
 
@@ -45,6 +47,7 @@ export function QueryEditor(incoming: ModeEditorProps) {
       {mode === 'diff' && <DiffEditor {...props} />}
       {mode === 'top' && <TopEditor {...props} />}
       {mode === 'function' && <FunctionEditor {...props} />}
+      {mode === 'rule' && <RecordingRuleEditor {...props} />}
       {mode === 'sql' && <SqlEditor {...props} />}
     </div>
   );

@@ -26,7 +26,7 @@ import { Resolve, templateResolver } from './variables/references';
 import { interpolateSelector } from './variables/selector';
 import { migrateVariableQuery } from './variables/variableQuery';
 import { ProfilesVariableSupport } from './variables/variableSupport';
-import { ProfileTypeInfo, ProfilesDataSourceOptions, ProfilesQuery, VariableQuery, defaultQuery } from './types';
+import { ProfileTypeInfo, ProfilesDataSourceOptions, ProfilesQuery, RecordedMetricInfo, VariableQuery, defaultQuery } from './types';
 
 /** A time range for the resources: epoch milliseconds. */
 export interface ResourceRange {
@@ -109,6 +109,7 @@ export class ProfilesDataSource extends DataSourceWithBackend<ProfilesQuery, Pro
       query.labelSelector,
       query.function,
       query.functionRegex,
+      query.metricName,
       query.rawSql,
       ...(query.groupBy ?? []),
       ...(query.spanSelector ?? []),
@@ -228,6 +229,11 @@ export class ProfilesDataSource extends DataSourceWithBackend<ProfilesQuery, Pro
 
   getSqlSchema(): Promise<SqlSchema> {
     return this.getResource('sqlSchema');
+  }
+
+  /** The metrics the collector's recording rules recorded in the range (Rules tab). */
+  getRecordedMetrics(range?: ResourceRange): Promise<RecordedMetricInfo[]> {
+    return this.getResource('recordedMetrics', { ...rangeParams(range) });
   }
 }
 

@@ -3,8 +3,8 @@ import { CoreApp } from '@grafana/data';
 import { profileQueryToSql, sqlFormatFor } from './sql/fromProfileQuery';
 import { ProfilesQuery, QueryType } from './types';
 
-/** The editor's tabs; `profile` covers the query types metrics, profile and both. */
-export type EditorMode = 'profile' | 'diff' | 'top' | 'function' | 'sql';
+/** The editor's tabs; `profile` covers the query types metrics, profile and both, `rule` is `recording_rule`. */
+export type EditorMode = 'profile' | 'diff' | 'top' | 'function' | 'rule' | 'sql';
 
 export function modeOf(queryType: QueryType | string | undefined): EditorMode {
   switch (queryType) {
@@ -13,6 +13,8 @@ export function modeOf(queryType: QueryType | string | undefined): EditorMode {
     case 'function':
     case 'sql':
       return queryType;
+    case 'recording_rule':
+      return 'rule';
     default:
       return 'profile';
   }
@@ -34,6 +36,9 @@ export function switchMode(query: ProfilesQuery, mode: EditorMode, app?: CoreApp
         return { ...query, queryType: 'sql', format: query.format ?? 'table' };
       }
       return { ...query, queryType: 'sql', rawSql: profileQueryToSql(query), format: sqlFormatFor(query) };
+    case 'rule':
+      // A rule's labels are its group-by and extra labels, not the profiles' selection: start afresh.
+      return { ...query, queryType: 'recording_rule', labelSelector: undefined, groupBy: [] };
     default:
       return { ...query, queryType: mode };
   }

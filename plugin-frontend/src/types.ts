@@ -4,7 +4,7 @@
 import { DataQuery, DataSourceJsonData } from '@grafana/schema';
 
 /** Query types the backend answers (Data/QueryTypes.cs). */
-export type QueryType = 'metrics' | 'profile' | 'both' | 'diff' | 'top' | 'function' | 'sql';
+export type QueryType = 'metrics' | 'profile' | 'both' | 'diff' | 'top' | 'function' | 'sql' | 'recording_rule';
 
 /** One side of a diff: what it leaves out comes from the top level and the dashboard's range. */
 export interface DiffSide {
@@ -43,6 +43,9 @@ export interface ProfilesQuery extends DataQuery {
   function?: string;
   functionRegex?: string;
   valueKind?: ValueKind;
+  // recording_rule: a metric the collector's recording rules recorded (labelSelector, groupBy,
+  // aggregation and limit apply to the metric's own labels)
+  metricName?: string;
   // sql
   rawSql?: string;
   format?: SqlFormat;
@@ -66,6 +69,15 @@ export interface ProfilesDataSourceOptions extends DataSourceJsonData {
 export interface ProfilesSecureJsonData {
   /** A tenant whose name is a secret. */
   tenant?: string;
+}
+
+/** `recordedMetrics` resource: a metric the collector's recording rules recorded in the range. */
+export interface RecordedMetricInfo {
+  name: string;
+  /** The profile type the rule sums (its unit). */
+  profileType: string;
+  /** The label names of its series. */
+  labels: string[];
 }
 
 /** `profileTypes` resource. */

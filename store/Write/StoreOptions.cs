@@ -41,6 +41,12 @@ public sealed record StoreOptions
     /// <summary>Hour partitions older than this are deleted. Zero keeps everything.</summary>
     public TimeSpan Retention { get; init; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// Told of every partition a flush writes, to record metrics from its profiles into the
+    /// partition's <c>metrics</c> file in the same commit (the collector's recording rules); none by default.
+    /// </summary>
+    public IFlushObserver? FlushObserver { get; init; }
+
     public string WalDirectory => Path.Combine(DataDirectory, "wal", WriterId);
 
     private static string DefaultWriterId()

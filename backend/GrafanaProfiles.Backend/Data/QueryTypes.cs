@@ -6,6 +6,10 @@ namespace GrafanaProfiles.Backend.Data;
 /// <summary>The query types this data source answers, and who answers each.</summary>
 internal static class QueryTypes
 {
-    /// <summary><c>sql</c> goes to the SQL sandbox; every other type (profile, metrics, both, diff, top, function) to the profile queries.</summary>
-    public static QueryRouter Router() => new QueryRouter(ProfileQueries.Run).Add("sql", SqlQuery.Run);
+    /// <summary>
+    /// <c>sql</c> goes to the SQL sandbox, <c>recording_rule</c> to the recorded metrics; every other type
+    /// (profile, metrics, both, diff, top, function) to the profile queries.
+    /// </summary>
+    public static QueryRouter Router() => new QueryRouter(ProfileQueries.Run).Add("sql", SqlQuery.Run)
+        .Add(RecordedMetricQueries.Type, RecordedMetricQueries.Run);
 }

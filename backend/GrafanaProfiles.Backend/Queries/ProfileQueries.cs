@@ -64,7 +64,7 @@ public static partial class ProfileQueries
                 TopType => RunTop(context, cancellationToken),
                 Function => RunFunction(context, cancellationToken),
                 _ => throw QueryFailedException.BadRequest(
-                    $"Unknown queryType '{type}'; use one of {string.Join(", ", KnownTypes)} (or sql for SQL queries)."),
+                    $"Unknown queryType '{type}'; use one of {string.Join(", ", KnownTypes)} (or sql for SQL queries, recording_rule for metrics from recording rules)."),
             };
             return new QueryResult(frames);
         }

@@ -11,5 +11,6 @@ internal static class ResourcePaths
         resources.Add("pprof", ExportResources.Pprof);
         resources.Add("functions", EditorResources.Functions);
         resources.Add("sqlSchema", EditorResources.SqlSchemaOf);
+        resources.Add("recordedMetrics", RecordedMetricResources.RecordedMetrics);
     }
 }

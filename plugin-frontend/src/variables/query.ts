@@ -110,6 +110,7 @@ export function interpolateQuery(query: ProfilesQuery, resolve: Resolve, filters
     groupBy: query.groupBy?.flatMap((g) => expandValues(g, resolve)).filter((g) => g.trim() !== ''),
     spanSelector: query.spanSelector?.flatMap((s) => expandValues(s, resolve)).filter((s) => s.trim() !== ''),
     functionRegex: query.functionRegex !== undefined ? interpolatePattern(query.functionRegex, resolve) : undefined,
+    metricName: query.metricName !== undefined ? interpolateText(query.metricName, resolve) : undefined,
     left: interpolateSide(query.left, resolve, filters),
     right: interpolateSide(query.right, resolve, filters),
   };

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using GrafanaProfiles.Schema.Tables;
 using GrafanaProfiles.Store.DuckDb;
 using GrafanaProfiles.Store.Partitions;
@@ -99,7 +100,7 @@ internal sealed class Compactor : IDisposable
     public CompactionResult CompactPartition(string hourDirectory, DateTime nowUtc)
     {
         var visible = PartitionLayout.VisibleFiles(hourDirectory, OnLinkIgnored);
-        var inputs = PartitionLayout.Tables.ToDictionary(t => t, t => visible.TryGetValue(t, out var files) ? (IReadOnlyList<string>)files : []);
+        var inputs = PartitionLayout.Tables.Append(MetricsTable.Name).ToDictionary(t => t, t => visible.TryGetValue(t, out var files) ? (IReadOnlyList<string>)files : []);
         if (inputs.Values.All(files => files.Count <= 1))
         {
             return new CompactionResult(0, 0, 0, 0);
@@ -127,6 +128,7 @@ internal sealed class Compactor : IDisposable
                     SamplesTable.Name => $"SELECT * FROM {source} ORDER BY {SamplesTable.SortOrder}",
                     SeriesTable.Name => $"SELECT DISTINCT ON ({SeriesTable.SeriesId}) * FROM {source} ORDER BY {SeriesTable.SortOrder}",
                     StacksTable.Name => $"SELECT DISTINCT ON ({StacksTable.StackId}) * FROM {source} ORDER BY {StacksTable.SortOrder}",
+                    MetricsTable.Name => MetricsFileWriter.CompactionSelect(source),
                     _ => $"SELECT DISTINCT ON ({FunctionsTable.FunctionId}) * FROM {source} ORDER BY {FunctionsTable.SortOrder}",
                 };
                 connection.Execute($"COPY ({select}) TO {ParquetFileWriter.Literal(temp)} ({options})");
@@ -222,7 +224,42 @@ internal sealed class Compactor : IDisposable
             File.Delete(path);
             finished++;
         }
+        RemoveAbandonedTemporaries(hourDirectory);
         return (finished, removed, pending);
+    }
+
+    /// <summary>
+    /// A compaction's temporary output, <c>.tmp-{table}-compact-{stamp}.parquet</c> for any table (the
+    /// stamp is the commit clock's ticks in hex, 15 digits today), or its manifest's temporary
+    /// (<c>.tmp-compaction-{stamp}.json-{suffix}</c>). Never a flush's temporary: those end in a
+    /// 12-digit sequence, which also keeps a writer named <c>compact</c> out.
+    /// </summary>
+    private static readonly Regex CompactionTemporary = new(
+        @"^\.tmp-(?:[a-z_]+-compact-(?!\d{12}\.parquet$)[0-9a-f]+\.parquet|compaction-[0-9a-f]+\.json-[^/]+)$",
+        RegexOptions.CultureInvariant | RegexOptions.Compiled);
+
+    /// <summary>
+    /// Deletes what a compaction killed before its manifest was committed leaves behind: temporary
+    /// outputs (mostly half-written, so unreadable) and the manifest's own temporary. After the
+    /// manifests above were rolled forward or back none names a temporary any more, and compaction
+    /// rounds run one at a time, so none belongs to a compaction in progress. Before this, every
+    /// kill inside a compaction's COPY left a partial file of up to the hour's size for good (found
+    /// by the crash command, docs/reliability.md "Crashes").
+    /// </summary>
+    private void RemoveAbandonedTemporaries(string hourDirectory)
+    {
+        var abandoned = Directory.EnumerateFiles(hourDirectory, PartitionLayout.TempPrefix + "*")
+            .Where(path => CompactionTemporary.IsMatch(Path.GetFileName(path)))
+            .ToList();
+        foreach (var path in abandoned)
+        {
+            File.Delete(path);
+        }
+        if (abandoned.Count > 0)
+        {
+            AtomicFile.SyncDirectory(hourDirectory);
+            _log.LogWarning("Removed {Count} temporary files of an interrupted compaction in {Dir}.", abandoned.Count, hourDirectory);
+        }
     }
 
     public void Dispose() => _duck.Dispose();
