@@ -63,9 +63,9 @@ public sealed partial class ProfileReader
             var keys = Enumerable.Range(0, groupBy.Count).Select(i => $"g{i}").ToList();
             // The step's start in microseconds, floored as time_bucket(step, time, epoch) floors (also
             // before 1970), in integer arithmetic: 30 days of minute totals (1.6 M rows) took
-            // 60–78 ms of CPU so against 90–100 ms with time_bucket. The series id decides the
+            // 75–78 ms of CPU so against 89–104 ms with time_bucket. The series id decides the
             // service, and the profile type is one: they are keys only when a group needs them
-            // (two string keys more cost another 15 ms there).
+            // (the two string keys cost another 15 ms there; docs/benchmarks.md, "Long ranges").
             var micros = $"epoch_us({SamplesTable.Time})";
             var bucket = $"({micros} - (({micros} % {stepParam}) + {stepParam}) % {stepParam})";
             var seriesColumns = string.Join(", ", new[] { SamplesTable.SeriesId }
