@@ -108,9 +108,10 @@ public static class CollectorHost
         builder.Services.AddSingleton(sp =>
         {
             var metrics = sp.GetRequiredService<CollectorMetrics>();
-            var door = new IngestDoor(sp.GetRequiredService<StoreService>(), settings.Limits.ToIngestPolicy(settings.Auth), metrics,
+            var door = new IngestDoor(sp.GetRequiredService<StoreService>(), settings.Limits.ToIngestPolicy(settings.Auth) with { MemoryLimitBytes = settings.MemoryLimit }, metrics,
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<IngestDoor>>());
             metrics.WatchSeries(door.Series);
+            metrics.WatchDoor(door);
             return door;
         });
         if (settings.ScrapeJobs.Count > 0)
@@ -122,6 +123,8 @@ public static class CollectorHost
         }
 
         var app = builder.Build();
+        // Made now, not at the first upload, so /metrics shows its limits and state from the start.
+        _ = app.Services.GetRequiredService<IngestDoor>();
         if (app.Services.GetService<ScrapeManager>() is { } scraper)
         {
             app.Services.GetRequiredService<MetricsRegistry>().AddCollector(text => scraper.Health().WritePrometheus(text));

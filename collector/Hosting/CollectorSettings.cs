@@ -27,6 +27,13 @@ public sealed class CollectorSettings
     [ConfigurationKeyName("retention")] public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
     [ConfigurationKeyName("compaction_delay")] public TimeSpan CompactionDelay { get; set; } = TimeSpan.FromMinutes(5);
     [ConfigurationKeyName("maintenance_interval")] public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// The resident memory the collector stays under: above 85 % of it uploads get 429 until it
+    /// falls, and the store's DuckDB may use half of it. 0 turns the check off.
+    /// </summary>
+    [ConfigurationKeyName("memory_limit")] public long MemoryLimit { get; set; } = 1024L * 1024 * 1024;
+    /// <summary>How often opening the store is tried again after its disk refused (read-only, full, not permitted).</summary>
+    [ConfigurationKeyName("store_open_retry_interval")] public TimeSpan StoreOpenRetryInterval { get; set; } = TimeSpan.FromSeconds(5);
     /// <summary><c>text</c> or <c>json</c> (one JSON object per line).</summary>
     [ConfigurationKeyName("log_format")] public string LogFormat { get; set; } = "text";
     [ConfigurationKeyName("limits")] public LimitSettings Limits { get; set; } = new();
@@ -59,6 +66,11 @@ public sealed class CollectorSettings
                 SyncDelay = WalSyncDelay,
             },
         };
+        if (MemoryLimit > 0)
+        {
+            // DuckDB (the series files' COPY, compaction's merge) may use half of the collector's memory.
+            options = options with { WriterMemoryLimit = (MemoryLimit / 2 / (1024 * 1024)).ToString(CultureInfo.InvariantCulture) + "MB" };
+        }
         return WriterId is { Length: > 0 } id ? options with { WriterId = id } : options;
     }
 
@@ -71,6 +83,14 @@ public sealed class CollectorSettings
         if (LogFormat is not ("text" or "json"))
         {
             throw new SettingsException($"log_format must be 'text' or 'json', not '{LogFormat}'.");
+        }
+        if (MemoryLimit is < 0 or (> 0 and < 64L * 1024 * 1024))
+        {
+            throw new SettingsException($"memory_limit must be 0 (no limit) or at least 64 MiB (67108864), not {MemoryLimit.ToString(CultureInfo.InvariantCulture)}.");
+        }
+        if (StoreOpenRetryInterval <= TimeSpan.Zero || StoreOpenRetryInterval > TimeSpan.FromHours(1))
+        {
+            throw new SettingsException($"store_open_retry_interval must be above 0 and at most 1 hour, not {StoreOpenRetryInterval}.");
         }
         Limits.Validate();
         Auth.Validate();
@@ -110,6 +130,10 @@ public sealed class LimitSettings
     /// <summary>Requests decoded at the same time; more wait briefly, then get 429 (keeps memory flat under overload).</summary>
     [ConfigurationKeyName("max_concurrent_ingests")] public int MaxConcurrentIngests { get; set; } = Math.Max(4, Environment.ProcessorCount * 2);
     [ConfigurationKeyName("ingest_queue_wait")] public TimeSpan IngestQueueWait { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>Under a standing queue (sustained overload), the longest a request waits for a decoding slot.</summary>
+    [ConfigurationKeyName("ingest_queue_target")] public TimeSpan IngestQueueTarget { get; set; } = TimeSpan.FromMilliseconds(50);
+    /// <summary>Body bytes of requests read but not yet in the log, over all requests.</summary>
+    [ConfigurationKeyName("max_inflight_bytes")] public long MaxInflightBytes { get; set; } = 64L * 1024 * 1024;
 
     public IngestLimits ToIngestLimits() => new()
     {
@@ -134,6 +158,8 @@ public sealed class LimitSettings
         SeriesIdleTime = SeriesIdleTime,
         MaxConcurrentIngests = MaxConcurrentIngests,
         IngestQueueWait = IngestQueueWait,
+        IngestQueueTarget = IngestQueueTarget,
+        MaxInflightBytes = MaxInflightBytes,
         Auth = auth.ToAuthPolicy(),
     };
 
@@ -147,6 +173,7 @@ public sealed class LimitSettings
             ("limits.max_label_value_length", MaxLabelValueLength), ("limits.max_symbol_length", MaxSymbolLength),
             ("limits.max_series_per_tenant", MaxSeriesPerTenant), ("limits.ingestion_rate_bytes", IngestionRateBytes),
             ("limits.ingestion_burst_bytes", IngestionBurstBytes), ("limits.max_concurrent_ingests", MaxConcurrentIngests),
+            ("limits.max_inflight_bytes", MaxInflightBytes),
         })
         {
             if (value <= 0)

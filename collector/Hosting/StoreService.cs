@@ -17,7 +17,9 @@ public sealed class StoreService(CollectorSettings settings, ILogger<StoreServic
 {
     private readonly TaskCompletionSource<ProfileWriter> _writer = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private StoreMaintenance? _maintenance;
+    private readonly CancellationTokenSource _stopping = new();
     private Task? _opening;
+    private volatile Exception? _failure;
     private bool _stopped;
 
     public StoreOptions Options { get; } = settings.ToStoreOptions() with { FlushObserver = flushObserver };
@@ -25,8 +27,8 @@ public sealed class StoreService(CollectorSettings settings, ILogger<StoreServic
     /// <summary>True once the log is replayed and ingest is accepted.</summary>
     public bool IsReady => _writer.Task.IsCompletedSuccessfully;
 
-    /// <summary>Why the store could not open, if it could not.</summary>
-    public Exception? Failure => _writer.Task.Exception?.InnerException;
+    /// <summary>Why the store could not open, while it is not open (the last attempt's error).</summary>
+    public Exception? Failure => IsReady ? null : _failure;
 
     public StoreMaintenance? Maintenance => _maintenance;
 
@@ -38,7 +40,19 @@ public sealed class StoreService(CollectorSettings settings, ILogger<StoreServic
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _opening = Task.Run(async () =>
+        _opening = Task.Run(OpenAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Opens the writer; while the disk refuses (a read-only or full data directory, missing
+    /// permissions), tries again every <c>store_open_retry_interval</c>, so the collector becomes
+    /// ready by itself once the disk is fixed. Other failures (a log written by a newer version)
+    /// are final.
+    /// </summary>
+    private async Task OpenAsync()
+    {
+        for (var attempt = 1; ; attempt++)
         {
             try
             {
@@ -47,21 +61,42 @@ public sealed class StoreService(CollectorSettings settings, ILogger<StoreServic
                     Options.DataDirectory, writer.Replay.RecordsReplayed, writer.Replay.TornRecordsDropped);
                 _maintenance = new StoreMaintenance(Options, settings.MaintenanceInterval, log);
                 _maintenance.Start();
+                _failure = null;
                 _writer.SetResult(writer);
+                return;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _failure = e;
+                if (attempt == 1)
+                {
+                    log.LogError(e, "The store at {DataDirectory} could not be opened; trying again every {Interval}.", Options.DataDirectory, settings.StoreOpenRetryInterval);
+                }
+                try
+                {
+                    await Task.Delay(settings.StoreOpenRetryInterval, _stopping.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    _writer.TrySetException(e);
+                    return;
+                }
             }
             catch (Exception e)
             {
                 log.LogCritical(e, "The store at {DataDirectory} could not be opened.", Options.DataDirectory);
+                _failure = e;
                 _writer.SetException(e);
+                return;
             }
-        }, CancellationToken.None);
-        return Task.CompletedTask;
+        }
     }
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync();
         if (_opening is not null)
         {
             await _opening.ConfigureAwait(false);

@@ -30,8 +30,16 @@ public sealed partial class IngestDoor : IDisposable
     private readonly TenantAuthenticator _auth;
     private readonly TenantRateLimiter _rate;
     private readonly SemaphoreSlim _decoding;
+    private readonly Func<long> _residentBytes;
+    /// <summary>Body bytes read and not yet handed to the log (<c>max_inflight_bytes</c>).</summary>
+    private long _inflightBytes;
+    private readonly StandingQueue _queue;
+    private long _residentCheckedAt;
+    private long _resident;
+    private long _lastCollectAt;
 
-    public IngestDoor(IIngestStore store, IngestPolicy policy, IIngestObserver? observer = null, TimeProvider? clock = null, ILogger? log = null)
+    public IngestDoor(IIngestStore store, IngestPolicy policy, IIngestObserver? observer = null, TimeProvider? clock = null, ILogger? log = null,
+        Func<long>? residentBytes = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(policy);
@@ -43,6 +51,8 @@ public sealed partial class IngestDoor : IDisposable
         _auth = new TenantAuthenticator(policy.Auth);
         _rate = new TenantRateLimiter(policy.IngestionRateBytes, policy.IngestionBurstBytes, _clock);
         _decoding = new SemaphoreSlim(policy.MaxConcurrentIngests, policy.MaxConcurrentIngests);
+        _residentBytes = residentBytes ?? ResidentMemory.Bytes;
+        _queue = new StandingQueue(policy.IngestQueueTarget, StandingQueueTime);
         Series = new SeriesLimiter(policy.MaxSeriesPerTenant, policy.SeriesIdleTime, _clock);
     }
 
@@ -53,6 +63,12 @@ public sealed partial class IngestDoor : IDisposable
 
     /// <summary>Active series per tenant (for <c>max_series_per_tenant</c>).</summary>
     public SeriesLimiter Series { get; }
+
+    /// <summary>True while a standing queue shortens the wait for a decoding slot to <c>ingest_queue_target</c>.</summary>
+    public bool QueueStanding => _queue.Standing;
+
+    /// <summary>Body bytes read and not yet handed to the log.</summary>
+    public long InflightBytes => Interlocked.Read(ref _inflightBytes);
 
     public void Dispose() => _decoding.Dispose();
 
@@ -68,14 +84,18 @@ public sealed partial class IngestDoor : IDisposable
         var tenant = "unknown";
         byte[]? rented = null;
         var holdsSlot = false;
+        long reserved = 0;
         try
         {
             var writer = _store.Writer ?? throw NotReady();
             tenant = request.TrustedTenant is { } trusted ? Trusted(trusted) : _auth.Authenticate(request.TenantHeader, request.Authorization);
+            CheckMemory(writer);
             ReadOnlyMemory<byte> body;
             if (request.BodyStream is { } stream)
             {
+                reserved = Reserve(request.ContentLength ?? 64 * 1024);
                 (rented, var length) = await ReadBodyAsync(stream, request.ContentLength, cancellationToken).ConfigureAwait(false);
+                reserved = Adjust(reserved, rented.Length);
                 body = rented.AsMemory(0, length);
             }
             else
@@ -89,12 +109,7 @@ public sealed partial class IngestDoor : IDisposable
                     $"Tenant '{tenant}' is over its ingestion rate limit ingestion_rate_bytes={_policy.IngestionRateBytes}/s (burst {_policy.IngestionBurstBytes}); this request has {body.Length} bytes. Retry after {wait.TotalSeconds:0} s.")
                 { RetryAfter = wait };
             }
-            if (!await _decoding.WaitAsync(_policy.IngestQueueWait, cancellationToken).ConfigureAwait(false))
-            {
-                throw new ProfileRejectedException(RejectReason.Overloaded,
-                    $"{_policy.MaxConcurrentIngests} requests are being decoded already (max_concurrent_ingests); retry shortly.")
-                { RetryAfter = TimeSpan.FromSeconds(1) };
-            }
+            await TakeSlotAsync(cancellationToken).ConfigureAwait(false);
             holdsSlot = true;
             var (appended, decoded) = DecodeAndAppend(writer, request, tenant, body, cancellationToken);
             // The records are in the log's queue and the write buffer, their bytes copied: the body
@@ -102,6 +117,7 @@ public sealed partial class IngestDoor : IDisposable
             // for its group commit. Held across the wait, the slots (4 on 2 cores) capped the
             // collector at 4 requests per commit (docs/benchmarks.md, change 28).
             ReturnBody(ref rented);
+            Release(ref reserved);
             _decoding.Release();
             holdsSlot = false;
             var logStarted = Stopwatch.GetTimestamp();
@@ -126,6 +142,7 @@ public sealed partial class IngestDoor : IDisposable
         finally
         {
             ReturnBody(ref rented);
+            Release(ref reserved);
             if (holdsSlot)
             {
                 _decoding.Release();
@@ -199,6 +216,106 @@ public sealed partial class IngestDoor : IDisposable
         }
     }
 
+    /// <summary>Retry-After of a refusal for a disk that cannot keep data.</summary>
+    internal static readonly TimeSpan StorageRetryAfter = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Waits for a decoding slot: at once without a queue, up to <c>ingest_queue_wait</c> in a
+    /// burst, and at most <c>ingest_queue_target</c> while the queue stands (<see cref="StandingQueue"/>).
+    /// </summary>
+    private async Task TakeSlotAsync(CancellationToken cancellationToken)
+    {
+        if (_decoding.Wait(0, CancellationToken.None))
+        {
+            _queue.NoWait();
+            return;
+        }
+        var standing = _queue.Standing;
+        var started = Stopwatch.GetTimestamp();
+        if (!await _decoding.WaitAsync(standing ? _policy.IngestQueueTarget : _policy.IngestQueueWait, cancellationToken).ConfigureAwait(false))
+        {
+            throw new ProfileRejectedException(RejectReason.Overloaded, standing
+                ? $"The collector is overloaded: requests have waited over ingest_queue_target={_policy.IngestQueueTarget.TotalMilliseconds:0} ms for one of max_concurrent_ingests={_policy.MaxConcurrentIngests} decoding slots for a while; retry shortly."
+                : $"{_policy.MaxConcurrentIngests} requests are being decoded already (max_concurrent_ingests) and none finished within ingest_queue_wait={_policy.IngestQueueWait.TotalSeconds:0.###} s; retry shortly.")
+            { RetryAfter = TimeSpan.FromSeconds(1) };
+        }
+        var now = Stopwatch.GetTimestamp();
+        if (_queue.Waited(Stopwatch.GetElapsedTime(started, now), now))
+        {
+            _log.LogWarning("Ingest is overloaded: every request has waited at least {Target} ms for a decoding slot for {Time} ms; requests now wait at most that long.",
+                _policy.IngestQueueTarget.TotalMilliseconds, StandingQueueTime.TotalMilliseconds);
+        }
+    }
+
+    /// <summary>How long every request must wait past <c>ingest_queue_target</c> before the queue counts as standing (CoDel's interval).</summary>
+    internal static readonly TimeSpan StandingQueueTime = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Refuses an upload while the collector's resident memory is above
+    /// <see cref="IngestPolicy.MemoryRefusalShare"/> of <c>memory_limit</c>, and then asks the
+    /// store to flush (its buffer is most of what an upload adds) and, at most once a second, the
+    /// runtime for a full compacting collection that returns free memory to the system.
+    /// The resident size is read at most every 20 ms.
+    /// </summary>
+    private void CheckMemory(ProfileWriter writer)
+    {
+        if (_policy.MemoryLimitBytes <= 0)
+        {
+            return;
+        }
+        var now = Stopwatch.GetTimestamp();
+        if (Stopwatch.GetElapsedTime(Interlocked.Read(ref _residentCheckedAt), now) >= TimeSpan.FromMilliseconds(20))
+        {
+            Interlocked.Exchange(ref _resident, _residentBytes());
+            Interlocked.Exchange(ref _residentCheckedAt, now);
+        }
+        var resident = Interlocked.Read(ref _resident);
+        var threshold = (long)(_policy.MemoryLimitBytes * IngestPolicy.MemoryRefusalShare);
+        if (resident < threshold)
+        {
+            return;
+        }
+        writer.RequestFlush();
+        var last = Interlocked.Read(ref _lastCollectAt);
+        if (Stopwatch.GetElapsedTime(last, now) >= TimeSpan.FromSeconds(1) && Interlocked.CompareExchange(ref _lastCollectAt, now, last) == last)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static _ => GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true), null);
+        }
+        throw new ProfileRejectedException(RejectReason.Overloaded,
+            $"The collector uses {resident / 1048576} MiB of memory, at its limit (refusing above {IngestPolicy.MemoryRefusalShare:P0} of memory_limit={_policy.MemoryLimitBytes / 1048576} MiB); retry shortly.")
+        { RetryAfter = TimeSpan.FromSeconds(1) };
+    }
+
+    /// <summary>Reserves <paramref name="bytes"/> of <c>max_inflight_bytes</c> for a body about to be read; a body alone may pass the limit.</summary>
+    private long Reserve(long bytes)
+    {
+        var after = Interlocked.Add(ref _inflightBytes, bytes);
+        if (after > _policy.MaxInflightBytes && after != bytes)
+        {
+            Interlocked.Add(ref _inflightBytes, -bytes);
+            throw new ProfileRejectedException(RejectReason.Overloaded,
+                $"{after - bytes} bytes of request bodies are being read or decoded already; this one would pass max_inflight_bytes={_policy.MaxInflightBytes}. Retry shortly.")
+            { RetryAfter = TimeSpan.FromSeconds(1) };
+        }
+        return bytes;
+    }
+
+    /// <summary>Moves a reservation to the size of the buffer the body was read into.</summary>
+    private long Adjust(long reserved, long actual)
+    {
+        Interlocked.Add(ref _inflightBytes, actual - reserved);
+        return actual;
+    }
+
+    private void Release(ref long reserved)
+    {
+        if (reserved != 0)
+        {
+            Interlocked.Add(ref _inflightBytes, -reserved);
+            reserved = 0;
+        }
+    }
+
     private ProfileRejectedException NotReady() => new(RejectReason.NotReady,
         _store.Failure is { } e ? $"The store could not be opened: {e.Message}" : "The collector is starting (replaying its write-ahead log); retry shortly.")
     { RetryAfter = TimeSpan.FromSeconds(1) };
@@ -213,6 +330,8 @@ public sealed partial class IngestDoor : IDisposable
     {
         ProfileRejectedException r => r,
         StoreOverloadedException o => new ProfileRejectedException(RejectReason.Overloaded, o.Message) { RetryAfter = TimeSpan.FromSeconds(1) },
+        // A disk that is full or read-only recovers in minutes, not milliseconds: ask for a longer pause.
+        StoreUnavailableException u => new ProfileRejectedException(RejectReason.StorageUnavailable, u.Message, u) { RetryAfter = StorageRetryAfter },
         _ => null,
     };
 

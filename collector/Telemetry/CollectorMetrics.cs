@@ -13,6 +13,7 @@ namespace GrafanaProfiles.Collector.Telemetry;
 public sealed class CollectorMetrics : IIngestObserver
 {
     private SeriesLimiter? _series;
+    private IngestDoor? _door;
 
     public CollectorMetrics(MetricsRegistry registry, StoreService store)
     {
@@ -43,11 +44,24 @@ public sealed class CollectorMetrics : IIngestObserver
             Write(text, "gp_wal_commits_total", "Group commits of the write-ahead log (one write and one fsync each).", "counter", store.Writer.WalCommits);
             Write(text, "gp_wal_writer_cpu_seconds_total", "CPU time of the write-ahead log's writer thread (writes and fsyncs).", "counter", store.Writer.WalWriterCpu.TotalSeconds);
             Write(text, "gp_wal_records_total", "Records written to the write-ahead log (records / commits = appends sharing an fsync).", "counter", store.Writer.WalRecordsWritten);
+            Write(text, "gp_wal_write_failures_total", "Batches the write-ahead log failed to write (disk full, read-only, I/O error); their requests got 503.", "counter", store.Writer.WalWriteFailures);
+            Write(text, "gp_storage_available", "1 while the store can write its disk; 0 while the log's or a flush's writes fail (ingest answers 503 then).", "gauge", store.Writer.StorageFailure is null ? 1 : 0);
+            Write(text, "gp_failed_append_rows_dropped_total", "Buffered rows of refused appends (their log write failed) dropped instead of flushed.", "counter", stats.FailedAppendRowsDropped);
             Write(text, "gp_wal_checkpoint_sequence", "Write-ahead log sequence up to which everything is in Parquet.", "gauge", store.Writer.CheckpointSequence);
             Write(text, "gp_compactions_total", "Hour partitions compacted.", "counter", store.Maintenance?.CompactedPartitions ?? 0);
             Write(text, "gp_compaction_files_removed_total", "Files removed by compaction.", "counter", store.Maintenance?.RemovedFiles ?? 0);
             Write(text, "gp_gzip_inflations_total", "Gzip inflations (gzipped profiles and Content-Encoding: gzip bodies); one per gzipped upload.", "counter", IngestCounters.Inflations);
             Write(text, "gp_pprof_parses_total", "Passes over a pprof profile's protobuf; one per pprof profile ingested.", "counter", IngestCounters.PprofParses);
+            if (_door is { } door)
+            {
+                Write(text, "gp_memory_limit_bytes", "memory_limit: uploads are refused (429) while the resident memory is above 85 % of it (0: no limit).", "gauge", door.Policy.MemoryLimitBytes);
+                Write(text, "gp_resident_memory_bytes", "The collector's resident memory (what memory_limit bounds).", "gauge", ResidentMemory.Bytes());
+                var gc = GC.GetGCMemoryInfo();
+                Write(text, "gp_gc_heap_bytes", "Managed heap size after the last garbage collection.", "gauge", gc.HeapSizeBytes);
+                Write(text, "gp_gc_committed_bytes", "Memory the garbage collector has committed (heap, free space and bookkeeping).", "gauge", gc.TotalCommittedBytes);
+                Write(text, "gp_inflight_body_bytes", "Request body bytes read and not yet in the write-ahead log (max_inflight_bytes).", "gauge", door.InflightBytes);
+                Write(text, "gp_ingest_queue_standing", "1 while a standing queue (sustained overload) limits the wait for a decoding slot to ingest_queue_target.", "gauge", door.QueueStanding ? 1 : 0);
+            }
             if (_series is { } series)
             {
                 MetricsRegistry.WriteHeader(text, "gp_active_series", "Active series per tenant (for max_series_per_tenant).", "gauge");
@@ -61,6 +75,9 @@ public sealed class CollectorMetrics : IIngestObserver
 
     /// <summary>Exports the door's active series per tenant as <c>gp_active_series</c>.</summary>
     public void WatchSeries(SeriesLimiter series) => _series = series;
+
+    /// <summary>Exports the door's memory, in-flight and queue state.</summary>
+    public void WatchDoor(IngestDoor door) => _door = door;
 
     public void Accepted(IngestApi api, string tenant, int profiles, int samples, long bodyBytes, TimeSpan duration, TimeSpan logDuration)
     {

@@ -12,7 +12,7 @@ namespace GrafanaProfiles.Store.Write;
 /// zstd-compressed. The samples file (a row per sample) and the stacks and functions files (a row
 /// per new stack or function) are written by our own Parquet writer (<see cref="SamplesFileWriter"/>,
 /// <see cref="SymbolFilesWriter"/>, sharing one <see cref="ParquetTableWriter"/>); the series file
-/// (a row per new series, a handful, with a MAP column) goes through DuckDB's COPY.
+/// (a row per new series, with a MAP column) goes through DuckDB's appender and COPY.
 /// </summary>
 internal sealed class ParquetFileWriter : IDisposable
 {
@@ -64,17 +64,16 @@ internal sealed class ParquetFileWriter : IDisposable
         }
         if (series.Count > 0)
         {
-            // A handful of rows per flush (one per series of the partition not written before):
-            // constant lists, unnested.
+            // One row per series of the partition not written before: a handful per flush, but a
+            // fleet's first flush of an hour brings every pod's series at once (2,000 pods, 2,000
+            // rows). They go to a temp table through the appender, as whole chunks, then out with
+            // COPY. Spelled as one SQL literal, as before, the statement for 2,000 series took
+            // DuckDB about 10 s and 1.5 GB to bind (docs/reliability.md, "Overload").
             var path = tempPathFor(SeriesTable.Name);
-            var ordered = series.OrderBy(x => x.SeriesId).ToList();
-            _connection.Execute($"""
-                COPY (
-                  SELECT unnest([{string.Join(", ", ordered.Select(x => x.SeriesId.ToString(CultureInfo.InvariantCulture)))}]::UBIGINT[]) AS {SeriesTable.SeriesId},
-                         unnest({TextList(ordered.Select(x => x.ServiceName))}) AS {SeriesTable.ServiceName},
-                         unnest([{string.Join(", ", ordered.Select(x => MapLiteral(x.Labels)))}]) AS {SeriesTable.Labels}
-                ) TO {Literal(path)} ({options})
-                """);
+            _connection.Execute($"CREATE TEMP TABLE IF NOT EXISTS {SeriesBuffer} ({SeriesTable.Columns}); DELETE FROM {SeriesBuffer};");
+            AppendSeries(series);
+            _connection.Execute($"COPY (SELECT * FROM {SeriesBuffer} ORDER BY {SeriesTable.SortOrder}) TO {Literal(path)} ({options})");
+            _connection.Execute($"DELETE FROM {SeriesBuffer}");
             written.Add((SeriesTable.Name, path));
         }
         var samplesPath = tempPathFor(SamplesTable.Name);
@@ -83,16 +82,34 @@ internal sealed class ParquetFileWriter : IDisposable
         return written;
     }
 
-    /// <summary>
-    /// A string as a SQL expression that no content can break out of: hex digits decoded by DuckDB
-    /// (label values are untrusted and may hold quotes or NUL characters).
-    /// </summary>
-    private static string Text(string value) => $"decode(from_hex('{Convert.ToHexString(Encoding.UTF8.GetBytes(value))}'))";
+    private const string SeriesBuffer = "flush_series";
 
-    private static string TextList(IEnumerable<string> values) => $"([{string.Join(", ", values.Select(Text))}]::VARCHAR[])";
-
-    private static string MapLiteral(LabelSet labels) =>
-        $"map({TextList(labels.Select(l => l.Key))}, {TextList(labels.Select(l => l.Value))})::MAP(VARCHAR, VARCHAR)";
+    private void AppendSeries(IReadOnlyCollection<RowKey> series)
+    {
+        using var id = DuckDbLogicalType.Of(DuckDbType.UBigInt);
+        using var service = DuckDbLogicalType.Of(DuckDbType.Varchar);
+        using var labels = DuckDbLogicalType.MapOf(DuckDbType.Varchar, DuckDbType.Varchar);
+        using var chunk = new DuckDbChunkWriter([id, service, labels]);
+        using var appender = _connection.CreateAppender(SeriesBuffer);
+        var row = 0;
+        foreach (var key in series)
+        {
+            // Label values are untrusted (quotes, NUL characters): as appended values they are data, never SQL.
+            chunk.Span<ulong>(0)[row] = key.SeriesId;
+            chunk.SetString(1, row, key.ServiceName);
+            chunk.SetMap(2, row, key.Labels);
+            if (++row == chunk.Capacity)
+            {
+                chunk.RowCount = row;
+                appender.Append(chunk);
+                chunk.Reset();
+                row = 0;
+            }
+        }
+        chunk.RowCount = row;
+        appender.Append(chunk);
+        appender.Flush();
+    }
 
     public void Dispose()
     {

@@ -11,8 +11,8 @@ internal readonly record struct PartitionKey(string Tenant, DateTime Hour);
 /// <summary>What the rows of one profile window share: the series (service name, labels) and the profile type.</summary>
 public sealed record RowKey(ulong SeriesId, string ServiceName, string ProfileType, LabelSet Labels);
 
-/// <summary>The rows of one profile window: contiguous in <see cref="PartitionBuffer.Rows"/>.</summary>
-internal readonly record struct ProfileRun(int Key, long TimeMicros, long DurationNanos, int Start, int Count);
+/// <summary>The rows of one profile window: contiguous in <see cref="PartitionBuffer.Rows"/>; <paramref name="Sequence"/> is the log record they came with.</summary>
+internal readonly record struct ProfileRun(int Key, long TimeMicros, long DurationNanos, int Start, int Count, long Sequence);
 
 /// <summary>
 /// Rows waiting to be written to one partition. A profile window's rows are copied in one block
@@ -33,14 +33,57 @@ internal sealed class PartitionBuffer(PartitionKey key) : IDisposable
     public Dictionary<ulong, ulong[]> Stacks { get; } = [];
     public Dictionary<ulong, FunctionInfo> Functions { get; } = [];
 
-    public int RowCount => Rows.Count;
+    /// <summary>Rows of <see cref="Runs"/>: <see cref="Rows"/> less those of removed runs.</summary>
+    public int RowCount => Rows.Count - _removedRows;
 
-    public void Add(SeriesProfile profile, ProfileBatch batch)
+    private int _removedRows;
+
+    public void Add(SeriesProfile profile, ProfileBatch batch, long sequence)
     {
         var key = KeyOf(new RowKey(profile.SeriesId, profile.ServiceName, profile.ProfileType, profile.Labels));
         var samples = CollectionsMarshal.AsSpan(profile.Samples);
-        Runs.Add(new ProfileRun(key, profile.TimeNanos / 1000, profile.DurationNanos, Rows.Count, samples.Length));
+        Runs.Add(new ProfileRun(key, profile.TimeNanos / 1000, profile.DurationNanos, Rows.Count, samples.Length, sequence));
         Rows.AddRange(samples);
+    }
+
+    /// <summary>
+    /// Drops the windows of the given log records (ascending; their log write failed). Their rows
+    /// stay in <see cref="Rows"/> unreferenced, and their stacks, functions and series may be written
+    /// without samples, which no query counts. Returns the rows dropped.
+    /// </summary>
+    public int RemoveRuns(IReadOnlyList<long> sequences)
+    {
+        var before = RowCount;
+        Runs.RemoveAll(run => Contains(sequences, run.Sequence));
+        var kept = 0;
+        foreach (var run in Runs)
+        {
+            kept += run.Count;
+        }
+        _removedRows = Rows.Count - kept;
+        return before - RowCount;
+
+        static bool Contains(IReadOnlyList<long> sorted, long value)
+        {
+            int lo = 0, hi = sorted.Count - 1;
+            while (lo <= hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (sorted[mid] == value)
+                {
+                    return true;
+                }
+                if (sorted[mid] < value)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid - 1;
+                }
+            }
+            return false;
+        }
     }
 
     /// <summary>
@@ -208,6 +251,38 @@ internal sealed class WriteBuffer : IDisposable
     public int RowCount { get; private set; }
     public DateTime FirstAppendUtc { get; private set; } = DateTime.MaxValue;
 
+    /// <summary>
+    /// Completes (or faults) when the log has finished the record of <see cref="LastSequence"/>; the
+    /// log finishes records in sequence order, so every record of this buffer is finished then.
+    /// </summary>
+    public Task LastLogged { get; private set; } = Task.CompletedTask;
+
+    public void Add(string tenant, ProfileBatch batch, long sequence, DateTime nowUtc, Task logged)
+    {
+        if (sequence >= LastSequence)
+        {
+            LastLogged = logged;
+        }
+        Add(tenant, batch, sequence, nowUtc);
+    }
+
+    /// <summary>Drops the rows of the given log records (ascending), whose log write failed; returns the rows dropped.</summary>
+    public int RemoveFailed(IReadOnlyList<long> sequences)
+    {
+        var dropped = 0;
+        foreach (var (key, partition) in Partitions.ToList())
+        {
+            dropped += partition.RemoveRuns(sequences);
+            if (partition.RowCount == 0)
+            {
+                partition.Dispose();
+                Partitions.Remove(key);
+            }
+        }
+        RowCount -= dropped;
+        return dropped;
+    }
+
     public void Add(string tenant, ProfileBatch batch, long sequence, DateTime nowUtc)
     {
         PartitionBuffer? lastPartition = null;
@@ -223,7 +298,7 @@ internal sealed class WriteBuffer : IDisposable
                 partition = new PartitionBuffer(key);
                 Partitions[key] = partition;
             }
-            partition.Add(profile, batch);
+            partition.Add(profile, batch, sequence);
             RowCount += profile.Samples.Count;
             if (!ReferenceEquals(partition, lastPartition))
             {

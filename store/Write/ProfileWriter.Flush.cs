@@ -10,6 +10,9 @@ public sealed partial class ProfileWriter
     private TaskCompletionSource _flushSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WriteBuffer? _failedFlush;
 
+    /// <summary>Why the last flush failed, until one succeeds (null while flushes succeed).</summary>
+    private volatile string? _flushFailure;
+
     /// <summary>An append was refused for a full buffer: flush at the next round whatever the threshold and age (guarded by the buffer lock).</summary>
     private bool _flushRequested;
 
@@ -22,6 +25,29 @@ public sealed partial class ProfileWriter
             {
                 return _buffer.RowCount + (_failedFlush?.RowCount ?? 0);
             }
+        }
+    }
+
+    /// <summary>Batches the write-ahead log failed to write (disk full, read-only, I/O error); their appends were refused.</summary>
+    public long WalWriteFailures => _wal.WriteFailures;
+
+    /// <summary>
+    /// Why the store cannot keep data right now (the log's or the flush's last write failed and none
+    /// has succeeded since), without paths; null while it can. Clears by itself once writes succeed.
+    /// </summary>
+    public string? StorageFailure => _wal.Failing is { } wal ? "writing the log: " + wal : _flushFailure is { } flush ? "flushing: " + flush : null;
+
+    /// <summary>Starts a flush soon, whatever the buffer's size and age (the collector asks when its memory runs short).</summary>
+    public void RequestFlush()
+    {
+        lock (_bufferLock)
+        {
+            if (_buffer.RowCount == 0)
+            {
+                return;
+            }
+            _flushRequested = true;
+            _flushSignal.TrySetResult();
         }
     }
 
@@ -92,6 +118,7 @@ public sealed partial class ProfileWriter
                 {
                     await OnOwnThread(() => WriteSnapshot(failed), cancellationToken).ConfigureAwait(false);
                 }
+                _flushFailure = null;
                 _failedFlush = null;
                 failed.Dispose();
             }
@@ -101,6 +128,7 @@ public sealed partial class ProfileWriter
                 snapshot = _buffer;
                 _buffer = new WriteBuffer();
             }
+            await DropFailedAppendsAsync(snapshot).ConfigureAwait(false);
             if (snapshot.RowCount == 0 && snapshot.LastSequence <= _checkpoint.Sequence)
             {
                 return;
@@ -108,10 +136,12 @@ public sealed partial class ProfileWriter
             try
             {
                 await OnOwnThread(() => WriteSnapshot(snapshot), CancellationToken.None).ConfigureAwait(false);
+                _flushFailure = null;
                 snapshot.Dispose();
             }
-            catch
+            catch (Exception e)
             {
+                _flushFailure = StorageErrors.Describe(e);
                 _failedFlush = snapshot;
                 Stats.FlushFailures++;
                 throw;
@@ -123,12 +153,38 @@ public sealed partial class ProfileWriter
         }
     }
 
+    /// <summary>
+    /// Rows are buffered before their log record is durable (see <see cref="AppendAllAsync"/>): waits
+    /// until the log has finished every record of <paramref name="snapshot"/> (a millisecond or two
+    /// at most), then drops the rows of records whose write failed. Their appends were refused, so
+    /// a retry sends them again: flushed as well, they would count twice.
+    /// </summary>
+    private async Task DropFailedAppendsAsync(WriteBuffer snapshot)
+    {
+        try
+        {
+            await snapshot.LastLogged.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // That append failed and was told so; FailedThrough lists it.
+        }
+        var failed = _wal.FailedThrough(snapshot.LastSequence);
+        if (failed.Count > 0)
+        {
+            var dropped = snapshot.RemoveFailed(failed);
+            Stats.FailedAppendRowsDropped += dropped;
+            _log.LogWarning("Dropped {Rows} buffered rows of {Records} appends whose log write failed (they were refused, not acknowledged).", dropped, failed.Count);
+        }
+    }
+
     private void WriteSnapshot(WriteBuffer snapshot)
     {
         var watch = Stopwatch.StartNew();
         var cpu = ThreadCpu.Nanoseconds();
         var fileSequence = _checkpoint.NextFileSequence;
         var renames = new List<FileRename>();
+        var temps = new List<string>();
         var newSymbols = new List<(WrittenSymbols Written, List<RowKey> Series, List<ulong> Stacks, List<ulong> Functions)>();
         var metrics = new List<FlushedMetrics>();
         // One writer for every flush (flushes run one at a time): its zstd context and page buffers
@@ -153,6 +209,7 @@ public sealed partial class ProfileWriter
                 {
                     var temp = Path.Combine(dir, PartitionLayout.TempName(PartitionLayout.FileName(table, _options.WriterId, fileSequence)));
                     File.Delete(temp);
+                    temps.Add(temp);
                     return temp;
                 }
                 var files = parquet.Write(partition, series, stacks, functions, TempPathFor);
@@ -170,6 +227,11 @@ public sealed partial class ProfileWriter
         {
             _parquet = null;
             parquet.Dispose();
+            // Give the space back (a full disk is a common cause); the retry writes them again.
+            foreach (var temp in temps)
+            {
+                TryDelete(temp);
+            }
             throw;
         }
         var checkpoint = new WriterCheckpoint(Math.Max(_checkpoint.Sequence, snapshot.LastSequence), fileSequence + 1);
@@ -187,6 +249,7 @@ public sealed partial class ProfileWriter
             written.Functions.UnionWith(functions);
         }
         ForgetIdlePartitions(DateTime.UtcNow);
+        _wal.ForgetFailedThrough(checkpoint.Sequence);
         _wal.RemoveThrough(checkpoint.Sequence);
         MetricsCommitted(metrics);
         Stats.Flushes++;
@@ -220,6 +283,18 @@ public sealed partial class ProfileWriter
     /// </summary>
     private static Task OnOwnThread(Action flush, CancellationToken cancellationToken) =>
         Task.Factory.StartNew(flush, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.LogDebug(e, "Could not delete {Path} after a failed flush.", path);
+        }
+    }
 
     private static void FsyncFile(string path)
     {

@@ -28,6 +28,18 @@ public sealed class StoreOverloadedException(string message) : Exception(message
 }
 
 /// <summary>
+/// The store cannot keep what it is given: the write-ahead log cannot be written (the disk is full
+/// or read-only), or the buffer is full because flushes keep failing for the same reason. Nothing
+/// of the append was kept; the caller may retry once the disk recovers (HTTP 503).
+/// </summary>
+public sealed class StoreUnavailableException : IOException
+{
+    public StoreUnavailableException() : this("The store cannot write to its disk.") { }
+    public StoreUnavailableException(string message) : base(message) { }
+    public StoreUnavailableException(string message, Exception inner) : base(message, inner) { }
+}
+
+/// <summary>
 /// The write side of the store. An append is acknowledged once it is in the write-ahead log;
 /// buffered rows are flushed to Parquet on size or age; start-up replays the log beyond the last
 /// flush. See docs/architecture.md, "Write path".
@@ -88,6 +100,7 @@ public sealed partial class ProfileWriter : IAsyncDisposable
         Directory.CreateDirectory(options.DataDirectory);
         Directory.CreateDirectory(options.WalDirectory);
         var checkpoint = RecoverInterruptedFlush(options.WalDirectory, logger);
+        RemoveLeftoverTemporaries(options.WalDirectory, logger);
         var writer = new ProfileWriter(options, logger, checkpoint);
         var registry = decoders ?? WalRecordDecoders.Default;
         writer._wal = WriteAheadLog.Open(options.WalDirectory, options.Wal, checkpoint.Sequence, record => writer.ReplayRecord(record, registry),
@@ -95,7 +108,16 @@ public sealed partial class ProfileWriter : IAsyncDisposable
         writer.Replay = replay;
         if (writer._buffer.RowCount > 0)
         {
-            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or DuckDbException)
+            {
+                // A full or read-only disk: the replayed rows stay buffered (and in the log), the
+                // flush loop tries again, and appends get refused until the disk recovers.
+                logger.LogError(e, "Flushing the replayed log failed; the writer opens anyway and tries again in the background.");
+            }
         }
         writer._flushLoop = Task.Run(() => writer.FlushLoopAsync(writer._stopping.Token), CancellationToken.None);
         return writer;
@@ -112,6 +134,27 @@ public sealed partial class ProfileWriter : IAsyncDisposable
             FlushManifest.Delete(walDirectory);
         }
         return WriterCheckpoint.Read(walDirectory);
+    }
+
+    /// <summary>
+    /// Deletes the temporaries a kill left in the log's folder (a checkpoint or flush manifest
+    /// written to a temporary name and never renamed): a few hundred bytes each, never read, but
+    /// one more at every such kill. Only this writer writes there, and it is not running yet.
+    /// </summary>
+    private static void RemoveLeftoverTemporaries(string walDirectory, ILogger log)
+    {
+        foreach (var temp in Directory.EnumerateFiles(walDirectory, PartitionLayout.TempPrefix + "*"))
+        {
+            try
+            {
+                File.Delete(temp);
+                log.LogInformation("Removed {File}, a temporary left by an interrupted write.", Path.GetFileName(temp));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                log.LogWarning(e, "Could not remove the leftover temporary {File}.", temp);
+            }
+        }
     }
 
     private void ReplayRecord(WalRecord record, WalRecordDecoders decoders)
@@ -189,8 +232,17 @@ public sealed partial class ProfileWriter : IAsyncDisposable
             var durable = new Task[records.Count];
             lock (_bufferLock)
             {
-                if (_buffer.RowCount + rows > _options.MaxBufferedSamples && _buffer.RowCount > 0)
+                // Rows of a flush that failed wait too: while flushes fail, memory stays within the one limit.
+                var waiting = _buffer.RowCount + (_failedFlush?.RowCount ?? 0);
+                if (waiting + rows > _options.MaxBufferedSamples && waiting > 0)
                 {
+                    if (_flushFailure is { } failure)
+                    {
+                        // Not a passing peak: the rows cannot leave memory until the disk recovers.
+                        Stats.Unavailable++;
+                        throw new StoreUnavailableException(
+                            $"{waiting} sample rows are waiting (the limit max_buffered_samples is {_options.MaxBufferedSamples}) because flushing them to Parquet fails ({failure}). Retry once the disk has room and is writable.");
+                    }
                     // Full for this append, though perhaps below flush_max_samples (the two may be
                     // equal): the refusal starts the flush the retry needs, or every retry would be
                     // refused until flush_interval passed.
@@ -198,13 +250,15 @@ public sealed partial class ProfileWriter : IAsyncDisposable
                     _flushSignal.TrySetResult();
                     Stats.Overloaded++;
                     throw new StoreOverloadedException(
-                        $"{_buffer.RowCount} sample rows are waiting to be flushed, the limit max_buffered_samples is {_options.MaxBufferedSamples}; retry shortly.");
+                        $"{waiting} sample rows are waiting to be flushed, the limit max_buffered_samples is {_options.MaxBufferedSamples}; retry shortly.");
                 }
                 for (var i = 0; i < records.Count; i++)
                 {
                     handedOver++;
                     var sequence = _wal.AppendRented((byte)records[i].Kind, envelopes[i].Buffer, envelopes[i].Length, out durable[i]);
-                    _buffer.Add(tenant, records[i].Batch, sequence, DateTime.UtcNow);
+                    // Buffered before it is durable, so that "everything up to sequence N is in this
+                    // buffer" holds; if the log write fails, the flush drops these rows (FailedThrough).
+                    _buffer.Add(tenant, records[i].Batch, sequence, DateTime.UtcNow, durable[i]);
                 }
             }
             foreach (var r in records)
@@ -331,6 +385,10 @@ public sealed class WriterStats
     public TimeSpan TotalFlushCpu { get; internal set; }
     public long Overloaded { get; internal set; }
     public long ReplaySkipped { get; internal set; }
+    /// <summary>Buffered rows of appends whose log write failed, dropped at the flush instead of being written.</summary>
+    public long FailedAppendRowsDropped { get; internal set; }
+    /// <summary>Appends refused because the disk could not keep them (<see cref="StoreUnavailableException"/>) before reaching the log.</summary>
+    public long Unavailable { get; internal set; }
 
     internal void Appended(int samples, int bytes)
     {

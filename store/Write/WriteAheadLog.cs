@@ -48,6 +48,11 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
     /// <summary>The pieces of one gathering write (writer thread only).</summary>
     private readonly List<ReadOnlyMemory<byte>> _pieces = [];
     private long _activeFirstSequence = -1;
+    /// <summary>Sequences whose write failed since the last <see cref="ForgetFailedThrough"/>, ascending (guarded by itself).</summary>
+    private readonly List<long> _failed = [];
+    private long _writeFailures;
+    /// <summary>The error of the last failed write, until a write succeeds again (null while writes succeed).</summary>
+    private volatile string? _failing;
 
     private WriteAheadLog(string directory, WalOptions options, ILogger log, long nextSequence, List<long> segments)
     {
@@ -79,6 +84,44 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
 
     /// <summary>CPU time of the writer thread so far, as of its last commit (0 where the thread clock is not available).</summary>
     public TimeSpan WriterCpu => TimeSpan.FromTicks(Interlocked.Read(ref _writerCpuNanos) / 100);
+
+    /// <summary>Batches whose write or fsync failed so far (each failed its appends, which nothing replays).</summary>
+    public long WriteFailures => Interlocked.Read(ref _writeFailures);
+
+    /// <summary>Why the last write failed, while writes keep failing; null once one succeeds again.</summary>
+    public string? Failing => _failing;
+
+    /// <summary>
+    /// The sequences at or below <paramref name="sequence"/> whose write failed: their appends were
+    /// told so, their bytes were cut off the segment, and the rows buffered for them must not be
+    /// flushed. Complete only once every append up to <paramref name="sequence"/> has finished.
+    /// </summary>
+    public IReadOnlyList<long> FailedThrough(long sequence)
+    {
+        lock (_failed)
+        {
+            var count = 0;
+            while (count < _failed.Count && _failed[count] <= sequence)
+            {
+                count++;
+            }
+            return count == 0 ? [] : _failed.GetRange(0, count);
+        }
+    }
+
+    /// <summary>Forgets the failed sequences at or below <paramref name="sequence"/> (a flush has passed them).</summary>
+    public void ForgetFailedThrough(long sequence)
+    {
+        lock (_failed)
+        {
+            var count = 0;
+            while (count < _failed.Count && _failed[count] <= sequence)
+            {
+                count++;
+            }
+            _failed.RemoveRange(0, count);
+        }
+    }
 
     /// <summary>Segment files currently on disk.</summary>
     public int SegmentCount
@@ -188,6 +231,11 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
                 try
                 {
                     WriteBatch(batch, bytes);
+                    if (_failing is not null)
+                    {
+                        _log.LogInformation("The write-ahead log is written again after {Failures} failed writes.", WriteFailures);
+                        _failing = null;
+                    }
                     Interlocked.Increment(ref _commits);
                     Interlocked.Add(ref _recordsWritten, batch.Count);
                     Interlocked.Exchange(ref _writerCpuNanos, ThreadCpu.Nanoseconds());
@@ -199,13 +247,25 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
                 }
                 catch (Exception e)
                 {
-                    _log.LogError(e, "Writing {Count} records to the write-ahead log failed.", batch.Count);
+                    Interlocked.Increment(ref _writeFailures);
+                    if (_failing is null)
+                    {
+                        _log.LogError(e, "Writing {Count} records to the write-ahead log failed; their appends are refused, and later appends try again.", batch.Count);
+                    }
+                    _failing = StorageErrors.Describe(e);
+                    DiscardFailedBatch();
+                    lock (_failed)
+                    {
+                        foreach (var p in batch)
+                        {
+                            _failed.Add(p.Sequence);
+                        }
+                    }
                     foreach (var p in batch)
                     {
-                        p.Completion.TrySetException(new IOException("Writing to the write-ahead log failed: " + e.Message, e));
+                        p.Completion.TrySetException(new StoreUnavailableException(
+                            $"The write-ahead log could not be written ({StorageErrors.Describe(e)}); nothing of this request was kept. Retry once the disk has room and is writable.", e));
                     }
-                    // The segment may now end in a partial record; start a fresh one so later records are readable.
-                    CloseActive();
                 }
                 foreach (var p in batch)
                 {
@@ -332,14 +392,48 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
             var path = SegmentPath(firstSequence);
             _active = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
             _activeBytes = 0;
-            AtomicFile.SyncDirectory(_directory);
             _activeFirstSequence = firstSequence;
             lock (_segmentsLock)
             {
                 _segments.Add(firstSequence);
             }
+            // A failure here fails the batch; the empty segment stays the active one for the next.
+            AtomicFile.SyncDirectory(_directory);
         }
         return _active;
+    }
+
+    /// <summary>
+    /// After a failed write or fsync: cuts the active segment back to where the batch began, so that
+    /// none of its records (told they failed) can be replayed, and makes the cut durable. Shrinking
+    /// a file needs no free space. If even that fails, the segment is closed and the next batch
+    /// starts a new one; replay then drops a torn tail, but complete records of the failed batch
+    /// could survive there, and the error log line says so.
+    /// </summary>
+    private void DiscardFailedBatch()
+    {
+        if (_active is null)
+        {
+            return;
+        }
+        try
+        {
+            RandomAccess.SetLength(_active, _activeBytes);
+            RandomAccess.FlushToDisk(_active);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.LogError(e, "Cutting log segment {First} back to {Bytes} bytes after a failed write failed too; records of the failed appends may be replayed at the next start.",
+                _activeFirstSequence, _activeBytes);
+            try
+            {
+                _active.Dispose();
+            }
+            finally
+            {
+                _active = null;
+            }
+        }
     }
 
     private void CloseActive()

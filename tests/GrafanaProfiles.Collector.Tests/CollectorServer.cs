@@ -52,8 +52,9 @@ internal sealed partial class CollectorServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the collector and waits until /ready answers 200.</summary>
-    public static async Task<CollectorServer> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string>? environment = null, string? configFile = null)
+    /// <summary>Starts the collector and waits until /ready answers 200 (or, with <paramref name="waitForReady"/> false, until /healthz does).</summary>
+    public static async Task<CollectorServer> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string>? environment = null, string? configFile = null,
+        bool waitForReady = true)
     {
         var port = FreePort();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -85,7 +86,7 @@ internal sealed partial class CollectorServer : IAsyncDisposable
             }
             try
             {
-                using var response = await server.Client.GetAsync("/ready");
+                using var response = await server.Client.GetAsync(waitForReady ? "/ready" : "/healthz");
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return server;
@@ -98,6 +99,22 @@ internal sealed partial class CollectorServer : IAsyncDisposable
         }
         await server.DisposeAsync();
         throw new TimeoutException("The collector did not become ready within a minute:\n" + server.Output);
+    }
+
+    /// <summary>Waits until /ready answers 200; false after <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitUntilReadyAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await Client.GetAsync("/ready");
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                return true;
+            }
+            await Task.Delay(100);
+        }
+        return false;
     }
 
     /// <summary>SIGTERM and wait: the collector flushes what it acknowledged, then exits.</summary>

@@ -13,6 +13,9 @@ public sealed class ServiceTests
         Assert.Contains("# TYPE gp_ingest_rejected_total counter", metrics, StringComparison.Ordinal);
         Assert.Contains("gp_buffered_samples 0", metrics, StringComparison.Ordinal);
         Assert.Contains("gp_buffer_fill_ratio 0", metrics, StringComparison.Ordinal);
+        // The memory bound is explicit: 1 GiB unless set.
+        Assert.Equal(1024.0 * 1024 * 1024, await server.MetricAsync("gp_memory_limit_bytes"));
+        Assert.InRange(await server.MetricAsync("gp_resident_memory_bytes"), 1, 1024.0 * 1024 * 1024);
         Assert.Equal(0, await server.StopAsync());
         Assert.Contains("Shutting down: flushing", server.Output, StringComparison.Ordinal);
     }
@@ -30,6 +33,9 @@ public sealed class ServiceTests
         var linger = await Assert.ThrowsAsync<InvalidOperationException>(() =>
             CollectorServer.StartAsync(dir.Path, new Dictionary<string, string> { ["GP_WAL_SYNC_DELAY"] = "00:00:05" }));
         Assert.Contains("wal_sync_delay must be between 0 and 1 s", linger.Message, StringComparison.Ordinal);
+        var memory = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            CollectorServer.StartAsync(dir.Path, new Dictionary<string, string> { ["GP_MEMORY_LIMIT"] = "1000" }));
+        Assert.Contains("memory_limit must be 0 (no limit) or at least 64 MiB", memory.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -245,7 +245,7 @@ public sealed class SamplesFileWriterTests : IDisposable
                 var span = random.Next(3) == 0 ? (ulong)random.NextInt64() << 1 | 1 : 0;
                 profile.Samples.Add(new SampleRow(stack, value, span));
             }
-            buffer.Add(profile, batch);
+            buffer.Add(profile, batch, 0);
         }
         return buffer;
     }

@@ -20,6 +20,7 @@ public sealed class DataSourceInstance : IDisposable
             MemoryLimit = settings.MemoryLimit,
             QueryTimeout = settings.QueryTimeout,
             MinStep = settings.MinStep,
+            UseRollups = settings.UseRollups,
         }, log);
     }
 

@@ -33,6 +33,12 @@ public sealed record PluginSettings
     /// <summary>Smallest time-series step (<c>minStep</c>, Pyroscope's setting of the same name).</summary>
     public TimeSpan MinStep { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Whether flame graphs and series read the store's rollups for whole hours and days
+    /// (<c>useRollups</c>, default true); false reads raw samples only, for comparing answers and timings.
+    /// </summary>
+    public bool UseRollups { get; init; } = true;
+
     public const int MaxRowLimit = 10_000_000;
 
     /// <summary>Reads the settings; a bad value throws <see cref="SettingsException"/> naming the setting.</summary>
@@ -96,6 +102,10 @@ public sealed record PluginSettings
             if (String(root, "memoryLimit") is { Length: > 0 } memory)
             {
                 settings = settings with { MemoryLimit = MemorySize("memoryLimit", memory) };
+            }
+            if (root.TryGetProperty("useRollups", out var useRollups) && useRollups.ValueKind is JsonValueKind.True or JsonValueKind.False)
+            {
+                settings = settings with { UseRollups = useRollups.GetBoolean() };
             }
             if (root.TryGetProperty("rowLimit", out var rowLimit) && rowLimit.ValueKind != JsonValueKind.Null)
             {

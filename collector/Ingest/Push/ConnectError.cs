@@ -54,14 +54,14 @@ public static class ConnectError
     /// body). Everything the sender must change is invalid_argument (Pyroscope answers its
     /// validation errors, size limits included, with it); formats and encodings not read are
     /// unimplemented (as connect-go answers an unknown compression); limits that pass with time are
-    /// resource_exhausted; missing credentials unauthenticated; a store not yet open unavailable.
+    /// resource_exhausted; missing credentials unauthenticated; a store not yet open, or one whose disk cannot keep data, unavailable.
     /// </summary>
     public static string CodeFor(RejectReason reason) => reason switch
     {
         RejectReason.UnsupportedFormat or RejectReason.UnsupportedMediaType => ConnectCode.Unimplemented,
         RejectReason.Unauthorized => ConnectCode.Unauthenticated,
         RejectReason.RateLimited or RejectReason.SeriesLimit or RejectReason.Overloaded or RejectReason.BodyTooLarge => ConnectCode.ResourceExhausted,
-        RejectReason.NotReady => ConnectCode.Unavailable,
+        RejectReason.NotReady or RejectReason.StorageUnavailable => ConnectCode.Unavailable,
         _ => ConnectCode.InvalidArgument,
     };
 

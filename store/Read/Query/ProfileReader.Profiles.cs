@@ -11,7 +11,7 @@ public sealed partial class ProfileReader
     public FlameGraph FlameGraph(ProfileSelection selection, int maxNodes = 0, CancellationToken cancellationToken = default)
     {
         var limit = NodeLimit(maxNodes);
-        return Run(selection.Tenant, selection.From, selection.To, (connection, files) =>
+        return Run(() => PlanStacks(selection), (connection, files) =>
         {
             var aggregate = AggregateStacks(connection, files, selection);
             return FlameGraphBuilder.Build(aggregate, null, limit, ids => ResolveNames(connection, files, ids));
@@ -22,7 +22,7 @@ public sealed partial class ProfileReader
     public (FlameGraph FlameGraph, TopTable Top) FlameGraphAndTop(ProfileSelection selection, int maxNodes = 0, CancellationToken cancellationToken = default)
     {
         var limit = NodeLimit(maxNodes);
-        return Run(selection.Tenant, selection.From, selection.To, (connection, files) =>
+        return Run(() => PlanStacks(selection), (connection, files) =>
         {
             var aggregate = AggregateStacks(connection, files, selection);
             var names = new NameCache(this, connection, files);
@@ -32,7 +32,7 @@ public sealed partial class ProfileReader
 
     /// <summary>Self and total per function over the whole selection (no node limit applies).</summary>
     public TopTable Top(ProfileSelection selection, CancellationToken cancellationToken = default) =>
-        Run(selection.Tenant, selection.From, selection.To, (connection, files) =>
+        Run(() => PlanStacks(selection), (connection, files) =>
         {
             var aggregate = AggregateStacks(connection, files, selection);
             return TopTable.Build(aggregate, null, ids => ResolveNames(connection, files, ids));
@@ -49,12 +49,15 @@ public sealed partial class ProfileReader
             throw new QueryException("Both sides of a diff must read the same tenant.");
         }
         var limit = NodeLimit(maxNodes);
-        var from = left.From < right.From ? left.From : right.From;
-        var to = left.To > right.To ? left.To : right.To;
-        return Run(left.Tenant, from, to, (connection, files) =>
+        QueryFiles leftFiles = null!, rightFiles = null!;
+        // Both sides are listed on every attempt, and a file of either vanishing retries the query.
+        return Run(() =>
         {
-            var leftFiles = FilesFor(left.Tenant, left.From, left.To);
-            var rightFiles = FilesFor(right.Tenant, right.From, right.To);
+            leftFiles = PlanStacks(left);
+            rightFiles = PlanStacks(right);
+            return leftFiles.Union(rightFiles);
+        }, (connection, files) =>
+        {
             var l = AggregateStacks(connection, leftFiles, left);
             var r = AggregateStacks(connection, rightFiles, right);
             var names = new NameCache(this, connection, files);
@@ -64,7 +67,10 @@ public sealed partial class ProfileReader
 
     /// <summary>Values summed by stack over the selection, joined with the stacks' frames (DuckDB does the heavy part).</summary>
     public StackAggregate Aggregate(ProfileSelection selection, CancellationToken cancellationToken = default) =>
-        Run(selection.Tenant, selection.From, selection.To, (connection, files) => AggregateStacks(connection, files, selection), cancellationToken);
+        Run(() => PlanStacks(selection), (connection, files) => AggregateStacks(connection, files, selection), cancellationToken);
+
+    private QueryFiles PlanStacks(ProfileSelection selection) =>
+        Plan(selection.Tenant, selection.From, selection.To, StackUse(selection));
 
     internal StackAggregate AggregateStacks(DuckDbConnection connection, QueryFiles files, ProfileSelection selection)
     {
@@ -75,14 +81,35 @@ public sealed partial class ProfileReader
         // DuckDB sums by stack; the frames come from the cached stacks tables. Measured at scale 1
         // (docs/benchmarks.md): joining the stacks files in SQL (with an any_value GROUP BY to
         // de-duplicate) made the aggregate 2.4× the bare GROUP BY; the lookups cost about 1 ms.
+        // A planned query sums the raw edges and the rollups of whole hours and days apart, then
+        // merges the partial sums by stack. Ordered by stack id, so the call tree (whose ties go to
+        // the earlier node) is the same however the pieces were cut.
         var parameters = new SqlParameters();
-        var filter = SampleFilter(selection, parameters, files);
+        var pieces = new List<string>();
+        if (files.Samples.Count > 0)
+        {
+            pieces.Add($"""
+                SELECT {SamplesTable.StackId}, sum({SamplesTable.Value}) AS v
+                FROM {files.SamplesSource(parameters)}
+                WHERE {SampleFilter(selection, parameters, files)}
+                GROUP BY {SamplesTable.StackId}
+                """);
+        }
+        if (files.Rollups.Count > 0)
+        {
+            pieces.Add($"""
+                SELECT {SamplesTable.StackId}, sum({SamplesTable.Value}) AS v
+                FROM {files.RollupSource(parameters)}
+                WHERE {SampleFilter(selection, parameters, files, withTime: false)}
+                GROUP BY {SamplesTable.StackId}
+                """);
+        }
         var sql = $"""
-            SELECT {SamplesTable.StackId}, sum({SamplesTable.Value})::BIGINT AS v
-            FROM {files.SamplesSource(parameters)}
-            WHERE {filter}
+            SELECT {SamplesTable.StackId}, sum(v)::BIGINT AS v
+            FROM ({string.Join("\nUNION ALL\n", pieces)})
             GROUP BY {SamplesTable.StackId}
-            HAVING sum({SamplesTable.Value}) <> 0
+            HAVING sum(v) <> 0
+            ORDER BY {SamplesTable.StackId}
             """;
         var tables = files.Stacks.Select(f => _symbols.Stacks(connection, f)).ToArray();
         var paths = _symbols.Paths;
@@ -117,8 +144,11 @@ public sealed partial class ProfileReader
         }
     }
 
-    /// <summary>The WHERE condition of a selection over the samples table (label matchers look the series up in <paramref name="files"/>).</summary>
-    internal static string SampleFilter(ProfileSelection selection, SqlParameters parameters, QueryFiles files)
+    /// <summary>
+    /// The WHERE condition of a selection over the samples table (label matchers look the series up in
+    /// <paramref name="files"/>); without the time range for rollups of whole hours and days inside it.
+    /// </summary>
+    internal static string SampleFilter(ProfileSelection selection, SqlParameters parameters, QueryFiles files, bool withTime = true)
     {
         var profileType = selection.ProfileTypeId;
         if (string.IsNullOrEmpty(profileType))
@@ -126,8 +156,8 @@ public sealed partial class ProfileReader
             profileType = selection.Selector.ProfileTypeId ?? throw new QueryException(
                 "The query names no profile type: set profileTypeId (for example process_cpu:cpu:nanoseconds:cpu:nanoseconds).");
         }
-        var filter = $"{SamplesTable.Time} >= {parameters.Add(selection.From)} AND {SamplesTable.Time} < {parameters.Add(selection.To)} " +
-                     $"AND {SamplesTable.ProfileType} = {parameters.Add(profileType)} AND ({SelectorSql.ToCondition(selection.Selector, parameters, () => files.SeriesSource(parameters))})";
+        var time = withTime ? $"{SamplesTable.Time} >= {parameters.Add(selection.From)} AND {SamplesTable.Time} < {parameters.Add(selection.To)} AND " : "";
+        var filter = $"{time}{SamplesTable.ProfileType} = {parameters.Add(profileType)} AND ({SelectorSql.ToCondition(selection.Selector, parameters, () => files.SeriesSource(parameters))})";
         if (selection.SpanIds.Count > 0)
         {
             if (selection.SpanIds.Count > ProfileSelection.MaxSpanIds)

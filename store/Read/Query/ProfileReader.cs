@@ -38,11 +38,91 @@ public sealed partial class ProfileReader : IDisposable
         _log = log ?? NullLogger.Instance;
         Layout = new PartitionLayout(dataDirectory, OnLinkIgnored);
         _symbols = new SymbolCache(Options.SymbolCacheBytes);
+        Spill = OpenSpillDirectory(Layout.Root, Options.SpillDirectory, _log, out _ownSpill);
         _duck = DuckDbDatabase.Open(settings: new Dictionary<string, string>
         {
             ["threads"] = Options.Threads.ToString(CultureInfo.InvariantCulture),
             ["memory_limit"] = Options.MemoryLimit,
+            ["temp_directory"] = Spill,
+            ["max_temp_directory_size"] = Options.SpillLimit,
         });
+    }
+
+    /// <summary>The directory DuckDB spills to, or empty when it does not spill.</summary>
+    internal string Spill { get; }
+
+    private readonly bool _ownSpill;
+
+    /// <summary>Name of the directory in the data directory that holds each reader's spill directory.</summary>
+    internal const string SpillRoot = ".tmp-query-spill";
+
+    /// <summary>
+    /// The spill directory of a new reader: the one configured, or one of its own under
+    /// <see cref="SpillRoot"/> (named by process id, so a later reader removes those of processes
+    /// that are gone), or none where it cannot be created.
+    /// </summary>
+    private static string OpenSpillDirectory(string dataDirectory, string? configured, ILogger log, out bool own)
+    {
+        own = configured is null;
+        var path = configured ?? Path.Combine(dataDirectory, SpillRoot, $"{SpillOwner}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
+        if (path.Length == 0)
+        {
+            return "";
+        }
+        if (own && !Directory.Exists(dataDirectory))
+        {
+            // Not created here: a data directory that does not exist yet is what the health check reports.
+            own = false;
+            log.LogWarning("Queries will not spill to disk: the data directory {Directory} does not exist.", dataDirectory);
+            return "";
+        }
+        try
+        {
+            Directory.CreateDirectory(path);
+            if (own)
+            {
+                RemoveSpillOfEndedProcesses(Path.GetDirectoryName(path)!);
+            }
+            return Path.GetFullPath(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            own = false;
+            log.LogWarning("Queries will not spill to disk: cannot create {Directory} ({Reason}). A query that needs more than memory_limit fails instead.",
+                path, e.Message);
+            return "";
+        }
+    }
+
+    /// <summary>This machine's name as a spill directory's first part (readers on several machines may share a data directory).</summary>
+    internal static string SpillOwner { get; } =
+        new([.. Environment.MachineName.ToLowerInvariant().Where(c => char.IsAsciiLetterOrDigit(c) || c == '_')]);
+
+    /// <summary>Removes the spill directories this machine's ended processes left (killed before their reader was disposed).</summary>
+    private static void RemoveSpillOfEndedProcesses(string root)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        var prefix = SpillOwner + "-";
+        foreach (var dir in Directory.EnumerateDirectories(root, prefix + "*"))
+        {
+            var rest = Path.GetFileName(dir)[prefix.Length..];
+            var dash = rest.IndexOf('-', StringComparison.Ordinal);
+            if (dash > 0 && int.TryParse(rest.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
+            {
+                try
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // Another reader got there first.
+                }
+            }
+        }
     }
 
     public ReaderOptions Options { get; }
@@ -89,11 +169,15 @@ public sealed partial class ProfileReader : IDisposable
     /// to DuckDB's interrupt. A file vanishing under the query (a compaction committed) re-lists the
     /// files and runs it again.
     /// </summary>
-    internal T Run<T>(string tenant, DateTime fromUtc, DateTime toUtc, Func<DuckDbConnection, QueryFiles, T> query, CancellationToken cancellationToken)
+    internal T Run<T>(string tenant, DateTime fromUtc, DateTime toUtc, Func<DuckDbConnection, QueryFiles, T> query, CancellationToken cancellationToken) =>
+        Run(() => FilesFor(tenant, fromUtc, toUtc), query, cancellationToken);
+
+    /// <summary>As above, with the files listed by <paramref name="list"/> (a plan over rollups, see <see cref="Plan"/>) on every attempt.</summary>
+    internal T Run<T>(Func<QueryFiles> list, Func<DuckDbConnection, QueryFiles, T> query, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var files = FilesFor(tenant, fromUtc, toUtc);
+            var files = list();
             try
             {
                 return WithConnection(connection => query(connection, files), cancellationToken);
@@ -135,6 +219,14 @@ public sealed partial class ProfileReader : IDisposable
                 throw new QueryTimeoutException(
                     $"The query ran longer than the limit query_timeout={Options.QueryTimeout.TotalSeconds:0.#}s and was stopped. Narrow the time range or the selector.");
             }
+            catch (DuckDbException e) when (e.ErrorType == DuckDB.NET.Native.DuckDBErrorType.OutOfMemory)
+            {
+                connection.Dispose();
+                throw new QueryException(
+                    $"The query needed more memory than the limit memory_limit={Options.MemoryLimit} allows" +
+                    (Spill.Length == 0 ? " (spilling to disk is off)" : $" even spilling up to {Options.SpillLimit} to disk") +
+                    $". Narrow the time range or the selector, or raise the limit. DuckDB: {e.Message.Split('\n')[0]}");
+            }
             catch
             {
                 // A connection whose query failed may hold a half-finished transaction; start fresh next time.
@@ -151,16 +243,46 @@ public sealed partial class ProfileReader : IDisposable
             c.Dispose();
         }
         _duck.Dispose();
+        if (_ownSpill)
+        {
+            try
+            {
+                Directory.Delete(Spill, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left for the next reader of this data directory (RemoveSpillOfEndedProcesses).
+            }
+        }
     }
 }
 
 /// <summary>The Parquet files a query reads, per table.</summary>
 public sealed record QueryFiles(IReadOnlyList<string> Samples, IReadOnlyList<string> Series, IReadOnlyList<string> Stacks, IReadOnlyList<string> Functions)
 {
-    public bool IsEmpty => Samples.Count == 0;
+    /// <summary>
+    /// Rollup files (one rollup table: stack or step totals) that stand for the whole hours and days
+    /// of a planned query; <see cref="Samples"/> then holds only the raw pieces. Empty in
+    /// <see cref="ProfileReader.FilesFor"/>'s listing, which is raw throughout.
+    /// </summary>
+    internal IReadOnlyList<string> Rollups { get; init; } = [];
 
-    /// <summary>Every listed file, of all four tables.</summary>
-    public IEnumerable<string> All => Samples.Concat(Series).Concat(Stacks).Concat(Functions);
+    public bool IsEmpty => Samples.Count == 0 && Rollups.Count == 0;
+
+    /// <summary>Every listed file, of all four tables (and the rollups of a plan).</summary>
+    public IEnumerable<string> All => Samples.Concat(Series).Concat(Stacks).Concat(Functions).Concat(Rollups);
+
+    /// <summary>The files of both listings, each once (for a query that reads two selections).</summary>
+    internal QueryFiles Union(QueryFiles other) => new(
+        [.. Samples.Union(other.Samples, StringComparer.Ordinal)], [.. Series.Union(other.Series, StringComparer.Ordinal)],
+        [.. Stacks.Union(other.Stacks, StringComparer.Ordinal)], [.. Functions.Union(other.Functions, StringComparer.Ordinal)])
+    {
+        Rollups = [.. Rollups.Union(other.Rollups, StringComparer.Ordinal)],
+    };
+
+    /// <summary>The rollup rows as an SQL table expression: <c>read_parquet($n)</c> over <see cref="Rollups"/>.</summary>
+    internal string RollupSource(SqlParameters parameters) =>
+        $"read_parquet({parameters.Add(Rollups)}, hive_partitioning = false)";
 
     /// <summary>
     /// Whether <paramref name="error"/> is a listed file vanishing under the query (a compaction or

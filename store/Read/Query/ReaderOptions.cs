@@ -6,8 +6,23 @@ public sealed record ReaderOptions
     /// <summary>Threads DuckDB may use for one query.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
-    /// <summary>DuckDB memory limit of the reader, e.g. <c>2GB</c>.</summary>
+    /// <summary>
+    /// DuckDB memory limit of the reader, e.g. <c>2GB</c>: what its queries hold beyond it goes to
+    /// <see cref="SpillDirectory"/> (slower, not failing); a query that cannot fit even so fails
+    /// with a message naming this limit.
+    /// </summary>
     public string MemoryLimit { get; init; } = "2GB";
+
+    /// <summary>
+    /// Where DuckDB spills what does not fit <see cref="MemoryLimit"/>: null for a directory of this
+    /// reader inside the data directory (<c>.tmp-query-spill/</c>, removed when the reader is
+    /// disposed; where the data directory is read-only the reader does not spill and says so in a
+    /// log line), empty for no spilling at all.
+    /// </summary>
+    public string? SpillDirectory { get; init; }
+
+    /// <summary>Most bytes DuckDB may spill (its <c>max_temp_directory_size</c>), e.g. <c>10GB</c>.</summary>
+    public string SpillLimit { get; init; } = "10GB";
 
     /// <summary>
     /// Memory for the stacks and function names of files already read (immutable, so cached across
@@ -32,6 +47,13 @@ public sealed record ReaderOptions
 
     /// <summary>Most series one time-series query may return.</summary>
     public int MaxSeries { get; init; } = 1_000;
+
+    /// <summary>
+    /// Whether flame graphs, top tables and series read the rollups of whole hours and days
+    /// (docs/architecture.md, "Read path"); off, every query reads raw samples only. The answers are
+    /// the same either way; off is for comparing them and for measuring what rollups save.
+    /// </summary>
+    public bool UseRollups { get; init; } = true;
 }
 
 /// <summary>What part of the data a query reads: tenant, time range, profile type and label selector.</summary>

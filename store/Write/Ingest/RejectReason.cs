@@ -53,6 +53,11 @@ public enum RejectReason
     Overloaded,
     /// <summary>The store is not open yet (replaying its write-ahead log) or could not be opened.</summary>
     NotReady,
+    /// <summary>
+    /// The store cannot keep the request: its disk is full, read-only or failing (the log write
+    /// failed, or flushes fail and the buffer is full). Nothing was kept; retry later.
+    /// </summary>
+    StorageUnavailable,
 }
 
 /// <summary>
@@ -72,7 +77,7 @@ public static class Rejections
         RejectReason.UnsupportedMediaType or RejectReason.UnsupportedFormat => 415,
         RejectReason.Unauthorized => 401,
         RejectReason.RateLimited or RejectReason.SeriesLimit or RejectReason.Overloaded => 429,
-        RejectReason.NotReady => 503,
+        RejectReason.NotReady or RejectReason.StorageUnavailable => 503,
         // Bad metadata (labels, names, types) and a request that is not what it says it is: 400, as Pyroscope answers.
         RejectReason.InvalidRequest or RejectReason.TooManyLabels or RejectReason.LabelNameTooLong or
             RejectReason.LabelValueTooLong or RejectReason.InvalidLabelName or RejectReason.InvalidProfileType => 400,
@@ -83,7 +88,8 @@ public static class Rejections
 
     /// <summary>Whether the sender may send the same request again later (and should be told when: Retry-After).</summary>
     public static bool IsRetryable(RejectReason reason) =>
-        reason is RejectReason.RateLimited or RejectReason.SeriesLimit or RejectReason.Overloaded or RejectReason.NotReady;
+        reason is RejectReason.RateLimited or RejectReason.SeriesLimit or RejectReason.Overloaded or RejectReason.NotReady or
+            RejectReason.StorageUnavailable;
 
     /// <summary>snake_case name: the metric label (<c>reason="…"</c>) and the word in error bodies.</summary>
     public static string Name(RejectReason reason) => reason switch
@@ -105,6 +111,7 @@ public static class Rejections
         RejectReason.SeriesLimit => "series_limit",
         RejectReason.Overloaded => "overloaded",
         RejectReason.NotReady => "not_ready",
+        RejectReason.StorageUnavailable => "storage_unavailable",
         _ => "unknown",
     };
 }

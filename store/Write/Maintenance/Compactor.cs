@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using GrafanaProfiles.Schema.Tables;
 using GrafanaProfiles.Store.DuckDb;
 using GrafanaProfiles.Store.Partitions;
+using GrafanaProfiles.Store.Rollups;
 using GrafanaProfiles.Store.Write;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -10,13 +12,18 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace GrafanaProfiles.Store.Maintenance;
 
 /// <summary>What one compaction round did.</summary>
-internal sealed record CompactionResult(int PartitionsCompacted, int FilesRemoved, int FilesWritten, int ManifestsFinished);
+internal sealed record CompactionResult(int PartitionsCompacted, int FilesRemoved, int FilesWritten, int ManifestsFinished)
+{
+    /// <summary>Hour and day rollups written (store/Write/Rollups).</summary>
+    public int RollupsWritten { get; init; }
+}
 
 /// <summary>
 /// Merges the many small files of a closed hour into one sorted file per table, atomically for
 /// readers: outputs are written under temporary names, a manifest naming inputs and outputs is
 /// committed, outputs are renamed into place, and inputs are deleted only after a grace period for
-/// queries that were already reading them (see <see cref="CompactionManifest"/>).
+/// queries that were already reading them (see <see cref="CompactionManifest"/>). Each closed hour
+/// is then rolled up, and each closed day from its hours (<see cref="RollupWriter"/>).
 /// </summary>
 internal sealed class Compactor : IDisposable
 {
@@ -24,8 +31,10 @@ internal sealed class Compactor : IDisposable
     private readonly PartitionLayout _layout;
     private readonly ILogger _log;
     private readonly DuckDbDatabase _duck;
+    private readonly RollupWriter _rollups;
 
-    public Compactor(StoreOptions options, ILogger? log = null)
+    /// <param name="rollupStepReached">Told of each step of a rollup's commit (tests stop a rollup there, as a kill would).</param>
+    public Compactor(StoreOptions options, ILogger? log = null, Action<string>? rollupStepReached = null)
     {
         _options = options;
         _log = log ?? NullLogger.Instance;
@@ -36,14 +45,16 @@ internal sealed class Compactor : IDisposable
             ["memory_limit"] = options.WriterMemoryLimit,
             ["preserve_insertion_order"] = "false",
         });
+        _rollups = new RollupWriter(_duck, options, _log) { StepReached = rollupStepReached };
     }
 
     /// <summary>Finishes committed compactions whose grace period is over and compacts every closed hour that has more than one file of a table.</summary>
     public CompactionResult RunOnce(DateTime nowUtc, CancellationToken cancellationToken = default)
     {
-        int compacted = 0, removed = 0, written = 0, finished = 0;
+        int compacted = 0, removed = 0, written = 0, finished = 0, rollups = 0;
         foreach (var tenant in _layout.Tenants().ToList())
         {
+            var listings = new List<HourListing>();
             foreach (var hour in _layout.Hours(tenant))
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -51,18 +62,34 @@ internal sealed class Compactor : IDisposable
                 var (done, deleted, pending) = FinishManifests(dir, nowUtc);
                 finished += done;
                 removed += deleted;
-                if (pending || hour.AddHours(1) + _options.CompactionDelay > nowUtc)
+                if (hour.AddHours(1) + _options.CompactionDelay > nowUtc)
                 {
-                    continue; // an earlier compaction still in its grace period, or the hour is still open
+                    continue; // the hour is still open
                 }
-                var partition = CompactPartition(dir, nowUtc);
-                compacted += partition.PartitionsCompacted;
-                written += partition.FilesWritten;
-                removed += partition.FilesRemoved;
-                finished += partition.ManifestsFinished;
+                if (!pending)
+                {
+                    // Not while an earlier compaction is in its grace period: its outputs would be compacted again.
+                    var partition = CompactPartition(dir, nowUtc);
+                    compacted += partition.PartitionsCompacted;
+                    written += partition.FilesWritten;
+                    removed += partition.FilesRemoved;
+                    finished += partition.ManifestsFinished;
+                }
+                // The rollup covers what readers see now (a pending compaction's outputs are what they see).
+                var (listing, rolled) = _rollups.EnsureHour(_layout, tenant, hour, nowUtc);
+                listings.Add(listing);
+                rollups += rolled ? 1 : 0;
+            }
+            foreach (var day in listings.GroupBy(l => PartitionLayout.DayOf(l.Hour)))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (_rollups.DayIsDue(day.Key, nowUtc) && _rollups.EnsureDay(_layout, tenant, day.Key, [.. day], nowUtc))
+                {
+                    rollups++;
+                }
             }
         }
-        return new CompactionResult(compacted, removed, written, finished);
+        return new CompactionResult(compacted, removed, written, finished) { RollupsWritten = rollups };
     }
 
     /// <summary>A link out of its tenant's directory is never compacted into it: that would copy another tenant's rows in for good.</summary>
@@ -197,7 +224,42 @@ internal sealed class Compactor : IDisposable
             File.Delete(path);
             finished++;
         }
+        RemoveAbandonedTemporaries(hourDirectory);
         return (finished, removed, pending);
+    }
+
+    /// <summary>
+    /// A compaction's temporary output, <c>.tmp-{table}-compact-{stamp}.parquet</c> for any table (the
+    /// stamp is the commit clock's ticks in hex, 15 digits today), or its manifest's temporary
+    /// (<c>.tmp-compaction-{stamp}.json-{suffix}</c>). Never a flush's temporary: those end in a
+    /// 12-digit sequence, which also keeps a writer named <c>compact</c> out.
+    /// </summary>
+    private static readonly Regex CompactionTemporary = new(
+        @"^\.tmp-(?:[a-z_]+-compact-(?!\d{12}\.parquet$)[0-9a-f]+\.parquet|compaction-[0-9a-f]+\.json-[^/]+)$",
+        RegexOptions.CultureInvariant | RegexOptions.Compiled);
+
+    /// <summary>
+    /// Deletes what a compaction killed before its manifest was committed leaves behind: temporary
+    /// outputs (mostly half-written, so unreadable) and the manifest's own temporary. After the
+    /// manifests above were rolled forward or back none names a temporary any more, and compaction
+    /// rounds run one at a time, so none belongs to a compaction in progress. Before this, every
+    /// kill inside a compaction's COPY left a partial file of up to the hour's size for good (found
+    /// by the crash command, docs/reliability.md "Crashes").
+    /// </summary>
+    private void RemoveAbandonedTemporaries(string hourDirectory)
+    {
+        var abandoned = Directory.EnumerateFiles(hourDirectory, PartitionLayout.TempPrefix + "*")
+            .Where(path => CompactionTemporary.IsMatch(Path.GetFileName(path)))
+            .ToList();
+        foreach (var path in abandoned)
+        {
+            File.Delete(path);
+        }
+        if (abandoned.Count > 0)
+        {
+            AtomicFile.SyncDirectory(hourDirectory);
+            _log.LogWarning("Removed {Count} temporary files of an interrupted compaction in {Dir}.", abandoned.Count, hourDirectory);
+        }
     }
 
     public void Dispose() => _duck.Dispose();

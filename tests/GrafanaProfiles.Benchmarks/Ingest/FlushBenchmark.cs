@@ -214,7 +214,7 @@ internal sealed class FlushBenchmark(Report report)
                             profile.Samples.Add(new SampleRow(id, random.Next(1, 30) * 10_000_000L, 0));
                         }
                     }
-                    buffer.Add(profile, batch);
+                    buffer.Add(profile, batch, 0);
                     rows += profile.Samples.Count;
                 }
             }

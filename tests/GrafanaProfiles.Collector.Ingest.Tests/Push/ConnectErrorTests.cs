@@ -47,7 +47,7 @@ public sealed class ConnectErrorTests
                 RejectReason.UnsupportedFormat or RejectReason.UnsupportedMediaType => ConnectCode.Unimplemented,
                 RejectReason.Unauthorized => ConnectCode.Unauthenticated,
                 RejectReason.RateLimited or RejectReason.SeriesLimit or RejectReason.Overloaded or RejectReason.BodyTooLarge => ConnectCode.ResourceExhausted,
-                RejectReason.NotReady => ConnectCode.Unavailable,
+                RejectReason.NotReady or RejectReason.StorageUnavailable => ConnectCode.Unavailable,
                 _ => ConnectCode.InvalidArgument,
             };
             Assert.Equal(expected, code);

@@ -16,11 +16,11 @@ internal sealed class DoorFixture : IAsyncDisposable, IIngestStore
 {
     private readonly TempDirectory _directory;
 
-    private DoorFixture(TempDirectory directory, ProfileWriter writer, IngestPolicy policy)
+    private DoorFixture(TempDirectory directory, ProfileWriter writer, IngestPolicy policy, Func<long>? residentBytes)
     {
         _directory = directory;
         Writer = writer;
-        Door = new IngestDoor(this, policy, Observer, TimeProvider.System);
+        Door = new IngestDoor(this, policy, Observer, TimeProvider.System, residentBytes: residentBytes);
     }
 
     public ProfileWriter? Writer { get; private set; }
@@ -33,12 +33,13 @@ internal sealed class DoorFixture : IAsyncDisposable, IIngestStore
 
     public string DataDirectory => _directory.Path;
 
-    public static async Task<DoorFixture> StartAsync(IngestPolicy? policy = null)
+    /// <summary>The door over a fresh store; <paramref name="residentBytes"/> stands in for the process's resident memory when given.</summary>
+    public static async Task<DoorFixture> StartAsync(IngestPolicy? policy = null, Func<long>? residentBytes = null)
     {
         var directory = new TempDirectory();
         var options = new StoreOptions { DataDirectory = directory.Path, WriterId = "w", FlushInterval = TimeSpan.FromHours(1) };
         var writer = await ProfileWriter.OpenAsync(options, WalDecoders.All);
-        return new DoorFixture(directory, writer, policy ?? new IngestPolicy());
+        return new DoorFixture(directory, writer, policy ?? new IngestPolicy(), residentBytes);
     }
 
     /// <summary>Profiles the writer took (0 means nothing of any request was stored).</summary>

@@ -184,6 +184,37 @@ public sealed class CompactorTests
     }
 
     [Fact]
+    public async Task KilledCompaction_BeforeItsManifest_LeavesTemporariesThatTheNextRoundRemoves()
+    {
+        await using var store = await StoreWithManySmallFilesAsync(4, TimeSpan.Zero);
+        var total = store.Reader.Top(StoreFixture.Select()).Total;
+        var hour = Hour(store);
+        // What a SIGKILL inside a compaction leaves (the crash command found them piling up): one
+        // output cut short in DuckDB's COPY, one complete, and the manifest's temporary half-written.
+        var samples = File.ReadAllBytes(Directory.GetFiles(hour, "samples-*.parquet")[0]);
+        var stamp = BaseTime.AddHours(2).Ticks.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+        File.WriteAllBytes(Path.Combine(hour, $".tmp-samples-compact-{stamp}.parquet"), samples[..(samples.Length / 2)]);
+        File.Copy(Directory.GetFiles(hour, "series-*.parquet")[0], Path.Combine(hour, $".tmp-series-compact-{stamp}.parquet"));
+        File.WriteAllBytes(Path.Combine(hour, $".tmp-metrics-compact-{stamp}.parquet"), samples[..10]);
+        File.WriteAllText(Path.Combine(hour, $".tmp-compaction-{stamp}.json-1a2b3c4d"), "{\"inputs\": [\"samples-");
+        // A flush in progress of a writer named "compact" has the same prefix; it is not the compactor's to remove.
+        var flushing = Path.Combine(hour, ".tmp-samples-compact-000000000009.parquet");
+        File.WriteAllBytes(flushing, samples[..100]);
+
+        using var compactor = new Compactor(store.Options);
+        Assert.Equal(1, compactor.RunOnce(BaseTime.AddHours(3)).PartitionsCompacted);
+
+        Assert.Equal([Path.GetFileName(flushing)], Directory.GetFiles(hour, ".tmp-*").Select(Path.GetFileName));
+        Assert.Equal(total, store.Reader.Top(StoreFixture.Select()).Total);
+        using var db = GrafanaProfiles.Store.DuckDb.DuckDbDatabase.Open();
+        using var connection = db.Connect();
+        foreach (var file in Directory.GetFiles(hour, "*.parquet").Where(f => !Path.GetFileName(f).StartsWith(".tmp-", StringComparison.Ordinal)))
+        {
+            connection.Query($"SELECT count(*) FROM read_parquet('{file}')").Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Retention_DeletesWholeHoursOlderThanTheLimit()
     {
         await using var store = await StoreFixture.StartAsync();

@@ -1,0 +1,165 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+
+namespace GrafanaProfiles.LoadTest.Crash;
+
+/// <summary>What a sender learnt of one upload.</summary>
+internal enum UploadOutcome
+{
+    /// <summary>200: the collector acknowledged it, so it must be stored exactly once.</summary>
+    Acknowledged,
+    /// <summary>Answered with another status (503 while the store opens, 429): it must not be stored.</summary>
+    Refused,
+    /// <summary>The connection was refused (the collector was down): it never arrived and must not be stored.</summary>
+    NotDelivered,
+    /// <summary>The connection broke or timed out with the request in flight (a kill): stored at most once.</summary>
+    Unknown,
+}
+
+/// <summary>
+/// Sustained ingest from several senders: every upload carries the same real pprof file under a
+/// unique <c>upload</c> label (<c>/ingest?name=crash{upload=&lt;id&gt;}&amp;format=pprof</c>), its
+/// window in one of the last closed hours or the current one, and its outcome is recorded.
+/// </summary>
+internal sealed class CrashIngest : IAsyncDisposable
+{
+    public const string Service = "crash";
+    public const string UploadLabel = "upload";
+
+    private readonly byte[] _profile;
+    private readonly CrashOptions _options;
+    private readonly HttpClient _http;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _senders = [];
+    private long _next;
+
+    public CrashIngest(byte[] profile, CrashOptions options, Uri collector)
+    {
+        _profile = profile;
+        _options = options;
+        _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(30) })
+        {
+            BaseAddress = collector,
+            Timeout = TimeSpan.FromSeconds(15),
+        };
+    }
+
+    /// <summary>Every upload sent so far, by id.</summary>
+    public ConcurrentDictionary<string, UploadOutcome> Uploads { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Statuses other than 200 by code, for the summary.</summary>
+    public ConcurrentDictionary<int, int> RefusalStatuses { get; } = new();
+
+    public void Start()
+    {
+        for (var s = 0; s < _options.Senders; s++)
+        {
+            var random = new Random(HashCode.Combine(_options.Seed, s));
+            _senders.Add(Task.Run(() => SendAsync(random, _stop.Token)));
+        }
+    }
+
+    /// <summary>Stops sending and waits for every upload in flight to end.</summary>
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_senders);
+    }
+
+    private async Task SendAsync(Random random, CancellationToken stop)
+    {
+        var interval = _options.Rate > 0 ? TimeSpan.FromSeconds((double)_options.Senders / _options.Rate) : TimeSpan.Zero;
+        var pace = Stopwatch.StartNew();
+        var due = TimeSpan.Zero;
+        while (!stop.IsCancellationRequested)
+        {
+            if (due - pace.Elapsed is { Ticks: > 0 } wait)
+            {
+                await Delay(wait, stop);
+                continue;
+            }
+            // No burst afterwards to make up for the time the collector was down.
+            due = TimeSpan.FromTicks(Math.Max((due + interval).Ticks, pace.Elapsed.Ticks));
+            var id = "u" + Interlocked.Increment(ref _next).ToString("D7", CultureInfo.InvariantCulture);
+            var outcome = await UploadAsync(id, random);
+            Uploads[id] = outcome;
+            if (outcome != UploadOutcome.Acknowledged)
+            {
+                // The collector is down or still opening: do not spin.
+                await Delay(TimeSpan.FromMilliseconds(20), stop);
+            }
+        }
+    }
+
+    private async Task<UploadOutcome> UploadAsync(string id, Random random)
+    {
+        var (from, until) = Window(random);
+        var name = Uri.EscapeDataString($"{Service}{{{UploadLabel}={id}}}");
+        var query = string.Create(CultureInfo.InvariantCulture, $"/ingest?name={name}&format=pprof&from={from}&until={until}");
+        using var content = new ByteArrayContent(_profile);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        try
+        {
+            using var response = await _http.PostAsync(query, content, CancellationToken.None);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                return UploadOutcome.Acknowledged;
+            }
+            RefusalStatuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
+            return UploadOutcome.Refused;
+        }
+        catch (HttpRequestException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+        {
+            return UploadOutcome.NotDelivered;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+        {
+            return UploadOutcome.Unknown;
+        }
+    }
+
+    /// <summary>A 10 s window (Unix nanoseconds) in one of the closed hours or the current one, chosen evenly.</summary>
+    private (long From, long Until) Window(Random random)
+    {
+        var now = DateTime.UtcNow;
+        var hour = new DateTime(now.Year, now.Month, now.Day, now.Hour, 0, 0, DateTimeKind.Utc);
+        var back = random.Next(_options.ClosedHours + 1);
+        DateTime from;
+        if (back == 0)
+        {
+            var latest = now.AddSeconds(-10);
+            from = latest <= hour ? hour : latest.AddSeconds(-random.NextDouble() * Math.Min(300, (latest - hour).TotalSeconds));
+        }
+        else
+        {
+            from = hour.AddHours(-back).AddSeconds(random.NextDouble() * 3590);
+        }
+        var fromNanos = (from - DateTime.UnixEpoch).Ticks * 100;
+        return (fromNanos, fromNanos + 10_000_000_000L);
+    }
+
+    private static async Task Delay(TimeSpan wait, CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(wait, stop);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await StopAsync();
+        }
+        _stop.Dispose();
+        _http.Dispose();
+    }
+}
