@@ -18,7 +18,8 @@ internal static class IngestCommand
         var service = new Option<string?>("--service") { Description = "service_name of the profiles (default: the file name up to its first '.' or '-')" };
         var labels = new Option<string[]>("--label") { Description = "Extra series label as name=value; may repeat" };
         var profileName = new Option<string?>("--profile-name") { Description = "Profile name when the period type does not tell it (for example block rather than mutex)" };
-        var command = new Command("ingest", "Load pprof files into the store and print what each one held.") { files, dataDir, tenant, service, labels, profileName };
+        var config = new Option<FileInfo?>("--config") { Description = "JSON config file whose recording_rules are evaluated as the files are flushed (into the store's metrics files)" };
+        var command = new Command("ingest", "Load pprof files into the store and print what each one held.") { files, dataDir, tenant, service, labels, profileName, config };
         command.SetAction(async (parse, cancellationToken) =>
         {
             LabelSet extra;
@@ -31,7 +32,12 @@ internal static class IngestCommand
                 Console.Error.WriteLine(e.Message);
                 return 2;
             }
-            var options = new StoreOptions { DataDirectory = parse.GetValue(dataDir)!.FullName };
+            using var rules = RulesOf(parse.GetValue(config));
+            if (rules.Failed)
+            {
+                return 2;
+            }
+            var options = new StoreOptions { DataDirectory = parse.GetValue(dataDir)!.FullName, FlushObserver = rules.Evaluator };
             await using var writer = await ProfileWriter.OpenAsync(options, PprofWalCodec.Decoders, cancellationToken: cancellationToken);
             var failures = 0;
             foreach (var file in parse.GetValue(files)!)
@@ -63,6 +69,32 @@ internal static class IngestCommand
             return failures == 0 ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>The recording rules of a config file (none without one); a wrong setting is printed and fails the command.</summary>
+    private static LoadedRules RulesOf(FileInfo? file)
+    {
+        if (file is null)
+        {
+            return new LoadedRules(null, Failed: false);
+        }
+        try
+        {
+            var (settings, _) = Hosting.CollectorHost.LoadSettings(file.FullName, new Dictionary<string, string?>());
+            return settings.RecordingRules.Rules.Count == 0
+                ? new LoadedRules(null, Failed: false)
+                : new LoadedRules(new Rules.RuleEvaluator(settings.RecordingRules, null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance), Failed: false);
+        }
+        catch (Hosting.SettingsException e)
+        {
+            Console.Error.WriteLine("Invalid settings: " + e.Message);
+            return new LoadedRules(null, Failed: true);
+        }
+    }
+
+    private sealed record LoadedRules(Rules.RuleEvaluator? Evaluator, bool Failed) : IDisposable
+    {
+        public void Dispose() => Evaluator?.Dispose();
     }
 
     internal static string ServiceFromFileName(string name)

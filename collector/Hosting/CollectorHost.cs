@@ -150,7 +150,7 @@ public static class CollectorHost
             return;
         }
         services.AddSingleton(rules);
-        services.AddSingleton(new RecordedValues(rules));
+        services.AddSingleton(sp => StartRecordedValues(rules, sp));
         services.AddSingleton(sp => new RuleEvaluator(rules, sp.GetRequiredService<RecordedValues>(), sp.GetRequiredService<ILogger<RuleEvaluator>>()));
         services.AddSingleton<Store.Write.IFlushObserver>(sp => sp.GetRequiredService<RuleEvaluator>());
         if (rules.RemoteWrite is { } remoteWrite)
@@ -161,6 +161,35 @@ public static class CollectorHost
         }
         services.AddHostedService(sp => new RulesService(sp.GetRequiredService<RecordedValues>(), sp.GetService<RemoteWriteSender>(),
             sp.GetRequiredService<TimeProvider>()));
+    }
+
+    /// <summary>
+    /// The recorded values, resumed from the metrics files of the steps still open (before the store
+    /// opens and replays: the evaluator, the store's flush observer, asks for them first).
+    /// </summary>
+    private static RecordedValues StartRecordedValues(RecordingRuleSet rules, IServiceProvider services)
+    {
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+        var values = new RecordedValues(rules, now);
+        var log = services.GetRequiredService<ILogger<RecordedValues>>();
+        var dataDirectory = services.GetRequiredService<CollectorSettings>().DataDirectory;
+        try
+        {
+            if (Directory.Exists(dataDirectory))
+            {
+                using var reader = new Store.Query.ProfileReader(dataDirectory, new Store.Query.ReaderOptions { Threads = 1, MemoryLimit = "256MB" });
+                var points = values.Resume(reader, now);
+                if (points > 0)
+                {
+                    log.LogInformation("Recording rules resumed {Points} points of steps not yet sealed from the metrics files.", points);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or Store.DuckDb.DuckDbException or Store.Query.QueryException or Store.Query.QueryTimeoutException)
+        {
+            log.LogWarning(e, "Recording rules could not resume the open steps from the metrics files; steps flushed partly before the restart are exported with what this process flushes.");
+        }
+        return values;
     }
 
     private static void MapHealth(WebApplication app)

@@ -16,9 +16,18 @@ public sealed record SealedSample(string Tenant, string MetricName, LabelSet Lab
 /// is not exported again; <see cref="LatePoints"/> counts them. At most <c>max_series</c> series are
 /// followed (<see cref="SeriesDropped"/> counts the points of others); a series with no new step
 /// for <c>series_idle_time</c> is forgotten. Thread-safe.
+/// <para>
+/// Steps that ended <c>seal_delay</c> before <paramref name="startedUtc"/> count as sealed from the
+/// start: an earlier process may have sealed and sent them, and sending one again (with another
+/// value, or behind a newer sample) would make Prometheus refuse the whole request. A step after
+/// that was never sealed by anyone, so replaying the log after a crash never exports a step twice.
+/// </para>
 /// </summary>
-public sealed class RecordedValues(RecordingRuleSet set)
+public sealed class RecordedValues(RecordingRuleSet set, DateTime startedUtc)
 {
+    /// <summary>Steps starting at or before this (ticks) were sealable before this process started.</summary>
+    private readonly long _sealedBeforeStart = (startedUtc - set.Step - set.SealDelay).Ticks;
+
     private readonly Lock _lock = new();
     private readonly Dictionary<(string Tenant, string Metric, ulong SeriesId), SeriesState> _series = [];
     private readonly Dictionary<string, RecordingRule> _rules = set.Rules.ToDictionary(r => r.MetricName, StringComparer.Ordinal);
@@ -27,7 +36,7 @@ public sealed class RecordedValues(RecordingRuleSet set)
 
     public RecordingRuleSet Rules => set;
 
-    /// <summary>Points that arrived for a step already sealed (in the metrics files, not exported).</summary>
+    /// <summary>Points that arrived for a step already sealed, here or before this process started (in the metrics files, not exported).</summary>
     public long LatePoints => Interlocked.Read(ref _late);
 
     /// <summary>Points of series beyond <c>max_series</c> (in the metrics files, not exported).</summary>
@@ -42,6 +51,42 @@ public sealed class RecordedValues(RecordingRuleSet set)
                 return _series.Count;
             }
         }
+    }
+
+    /// <summary>
+    /// Takes up what earlier processes flushed into the metrics files for the steps not sealed before
+    /// this one started, so that a step whose profiles were flushed partly before a restart and
+    /// partly after (by the log's replay) is exported with its whole value. Call it before the store
+    /// opens: the replay's own points then come on top, none of them twice.
+    /// </summary>
+    /// <returns>The points taken up.</returns>
+    public int Resume(Store.Query.ProfileReader reader, DateTime nowUtc, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        // The first step that starts after the last one sealable before the start.
+        var from = new DateTime(((_sealedBeforeStart / set.Step.Ticks) + 1) * set.Step.Ticks, DateTimeKind.Utc);
+        var taken = 0;
+        foreach (var tenant in reader.Layout.Tenants())
+        {
+            foreach (var rule in set.Rules.Where(r => r.Tenant is null || r.Tenant == tenant))
+            {
+                var query = new Store.Query.RecordedSeriesQuery(tenant, from, nowUtc.AddHours(1), rule.MetricName);
+                var points = new List<MetricPoint>();
+                foreach (var series in reader.RecordedSeries(query, set.Step, cancellationToken))
+                {
+                    for (var i = 0; i < series.Times.Count; i++)
+                    {
+                        points.Add(new MetricPoint(rule.MetricName, rule.ProfileType, series.Labels, series.Times[i], set.Step, (long)series.Values[i], 0));
+                    }
+                }
+                if (points.Count > 0)
+                {
+                    Add([new FlushedMetrics(tenant, from, points)]);
+                    taken += points.Count;
+                }
+            }
+        }
+        return taken;
     }
 
     /// <summary>Takes the points of a committed flush.</summary>
@@ -66,7 +111,7 @@ public sealed class RecordedValues(RecordingRuleSet set)
                         _series[key] = state;
                     }
                     var step = point.Time.Ticks;
-                    if (state.LastSealedStep is { } sealedUpTo && step <= sealedUpTo)
+                    if (step <= _sealedBeforeStart || (state.LastSealedStep is { } sealedUpTo && step <= sealedUpTo))
                     {
                         _late++;
                         continue;

@@ -28,6 +28,12 @@ public static class RecordingRulesConfig
 {
     public const string Section = "recording_rules";
 
+    /// <summary>
+    /// Most distinct <c>function_name</c>s over all rules: a stack's flags for all of them are one
+    /// 64-bit mask (two bits each), judged once per stack and flush.
+    /// </summary>
+    public const int MaxFunctions = 32;
+
     /// <summary>A step may not be longer than an hour: it must fall in one hour partition.</summary>
     public static readonly TimeSpan MaxStep = TimeSpan.FromHours(1);
 
@@ -97,6 +103,11 @@ public static class RecordingRulesConfig
             }
             names[rule.MetricName] = i;
             rules.Add(rule);
+        }
+        var functions = rules.Select(r => r.Function?.Name).OfType<string>().Distinct(StringComparer.Ordinal).Count();
+        if (functions > MaxFunctions)
+        {
+            errors.Add($"{Section}.rules: {functions} different function_name values; at most {MaxFunctions} are evaluated together (MaxFunctions). Record fewer functions.");
         }
         var remoteWrite = options.RemoteWrite is { } rw ? ResolveRemoteWrite(rw, errors) : null;
         if (errors.Count > 0)

@@ -28,6 +28,9 @@ public sealed class RuleEvaluator : IFlushObserver, IDisposable
     private readonly ILogger _log;
     private readonly Re2Matcher _re2 = new();
     private readonly RuleState[] _rules;
+
+    /// <summary>The functions the rules filter on; a stack's flags for all of them fit one 64-bit mask (two bits each).</summary>
+    private readonly string[] _functionNames;
     private long _evaluationTicks;
     private long _failures;
     private long _points;
@@ -38,6 +41,7 @@ public sealed class RuleEvaluator : IFlushObserver, IDisposable
         _values = values;
         _log = log;
         _rules = [.. set.Rules.Select(r => new RuleState(r))];
+        _functionNames = [.. set.Rules.Select(r => r.Function?.Name).OfType<string>().Distinct(StringComparer.Ordinal)];
     }
 
     public RecordingRuleSet Rules => _set;
@@ -85,7 +89,7 @@ public sealed class RuleEvaluator : IFlushObserver, IDisposable
     {
         var points = new List<MetricPoint>();
         long[]? totals = null;
-        var functions = new Dictionary<string, FunctionStacks>(StringComparer.Ordinal);
+        FunctionSums? functions = null;
         var stepTicks = _set.Step.Ticks;
         var sums = new Dictionary<(Group Group, long Step), (long Value, long Profiles)>();
         foreach (var state in _rules)
@@ -100,12 +104,7 @@ public sealed class RuleEvaluator : IFlushObserver, IDisposable
             {
                 continue;
             }
-            FunctionStacks? function = null;
-            if (rule.Function is { } filter && !functions.TryGetValue(filter.Name, out function))
-            {
-                function = new FunctionStacks(partition, filter.Name);
-                functions[filter.Name] = function;
-            }
+            var function = rule.Function is { } filter ? (functions ??= new FunctionSums(partition, _functionNames)).Slot(filter) : -1;
             sums.Clear();
             for (var w = 0; w < partition.WindowCount; w++)
             {
@@ -115,14 +114,14 @@ public sealed class RuleEvaluator : IFlushObserver, IDisposable
                     continue;
                 }
                 long value;
-                if (function is null)
+                if (function < 0)
                 {
                     totals ??= WindowTotals(partition);
                     value = totals[w];
                 }
                 else
                 {
-                    value = function.Value(partition, window, rule.Function!.Value);
+                    value = functions!.Value(w, window, function);
                 }
                 var key = (group, window.Time.Ticks - (window.Time.Ticks % stepTicks));
                 sums.TryGetValue(key, out var sum);
@@ -272,67 +271,86 @@ public sealed class RuleEvaluator : IFlushObserver, IDisposable
     };
 
     /// <summary>
-    /// Which stacks of a partition hold one function (by name: every function id with that name),
-    /// as the leaf (self) or anywhere (total, once per stack however often it recurs); judged once
-    /// per stack and flush.
+    /// The value of the rules' functions in each window of a partition: a stack is judged once per
+    /// flush into a mask of two bits per function (anywhere in it: total, counted once however often
+    /// it recurs; its leaf: self), matched by name (every function id of that name), and each window's
+    /// rows are read once for all function filters together, however many rules use them.
     /// </summary>
-    private sealed class FunctionStacks
+    private sealed class FunctionSums
     {
-        private const byte Judged = 1, HasTotal = 2, HasSelf = 4;
+        private readonly FlushedPartition _partition;
+        private readonly string[] _names;
+        private readonly Dictionary<ulong, int> _bitOfFunction = [];
+        private readonly Dictionary<ulong, ulong> _stackMasks = [];
+        private readonly long[]?[] _windows;
 
-        private readonly HashSet<ulong> _ids = [];
-        private readonly Dictionary<ulong, byte> _stacks = [];
-
-        public FunctionStacks(FlushedPartition partition, string name)
+        public FunctionSums(FlushedPartition partition, string[] names)
         {
+            if (names.Length > RecordingRulesConfig.MaxFunctions)
+            {
+                throw new InvalidOperationException($"{names.Length} functions in recording rules; at most {RecordingRulesConfig.MaxFunctions} are evaluated together.");
+            }
+            _partition = partition;
+            _names = names;
+            _windows = new long[]?[partition.WindowCount];
+            var index = names.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => x.i, StringComparer.Ordinal);
             foreach (var (id, function) in partition.Functions)
             {
-                if (string.Equals(function.Name, name, StringComparison.Ordinal))
+                if (index.TryGetValue(function.Name, out var i))
                 {
-                    _ids.Add(id);
+                    _bitOfFunction[id] = i;
                 }
             }
         }
 
-        public long Value(FlushedPartition partition, ProfileWindow window, FunctionValue kind)
+        /// <summary>The slot of a filter's value in a window's sums: 2 × function + (self ? 1 : 0).</summary>
+        public int Slot(FunctionFilter filter) => (2 * Array.IndexOf(_names, filter.Name)) + (filter.Value == FunctionValue.Self ? 1 : 0);
+
+        public long Value(int index, ProfileWindow window, int slot) => (_windows[index] ??= Sum(window))[slot];
+
+        private long[] Sum(ProfileWindow window)
         {
-            if (_ids.Count == 0)
+            var sums = new long[2 * _names.Length];
+            if (_bitOfFunction.Count == 0)
             {
-                return 0;
+                return sums;
             }
-            var wanted = kind == FunctionValue.Self ? HasSelf : HasTotal;
-            long value = 0;
             for (var r = window.FirstRow; r < window.FirstRow + window.RowCount; r++)
             {
-                var row = partition.Row(r);
-                if ((Flags(partition, row.StackId) & wanted) != 0)
+                var row = _partition.Row(r);
+                var mask = Mask(row.StackId);
+                while (mask != 0)
                 {
-                    value += row.Value;
+                    var slot = System.Numerics.BitOperations.TrailingZeroCount(mask);
+                    sums[slot] += row.Value;
+                    mask &= mask - 1;
                 }
             }
-            return value;
+            return sums;
         }
 
-        private byte Flags(FlushedPartition partition, ulong stackId)
+        private ulong Mask(ulong stackId)
         {
-            if (_stacks.TryGetValue(stackId, out var flags))
+            if (_stackMasks.TryGetValue(stackId, out var mask))
             {
-                return flags;
+                return mask;
             }
-            flags = Judged;
-            if (partition.TryGetStack(stackId, out var frames) && frames.Length > 0)
+            if (_partition.TryGetStack(stackId, out var frames) && frames.Length > 0)
             {
-                if (_ids.Contains(frames[^1]))
+                foreach (var frame in frames)
                 {
-                    flags |= HasSelf | HasTotal;
+                    if (_bitOfFunction.TryGetValue(frame, out var i))
+                    {
+                        mask |= 1UL << (2 * i);
+                    }
                 }
-                else if (Array.Exists(frames, _ids.Contains))
+                if (_bitOfFunction.TryGetValue(frames[^1], out var leaf))
                 {
-                    flags |= HasTotal;
+                    mask |= 1UL << ((2 * leaf) + 1);
                 }
             }
-            _stacks[stackId] = flags;
-            return flags;
+            _stackMasks[stackId] = mask;
+            return mask;
         }
     }
 }

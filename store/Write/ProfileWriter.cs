@@ -100,6 +100,7 @@ public sealed partial class ProfileWriter : IAsyncDisposable
         Directory.CreateDirectory(options.DataDirectory);
         Directory.CreateDirectory(options.WalDirectory);
         var checkpoint = RecoverInterruptedFlush(options.WalDirectory, logger);
+        RemoveLeftoverTemporaries(options.WalDirectory, logger);
         var writer = new ProfileWriter(options, logger, checkpoint);
         var registry = decoders ?? WalRecordDecoders.Default;
         writer._wal = WriteAheadLog.Open(options.WalDirectory, options.Wal, checkpoint.Sequence, record => writer.ReplayRecord(record, registry),
@@ -133,6 +134,27 @@ public sealed partial class ProfileWriter : IAsyncDisposable
             FlushManifest.Delete(walDirectory);
         }
         return WriterCheckpoint.Read(walDirectory);
+    }
+
+    /// <summary>
+    /// Deletes the temporaries a kill left in the log's folder (a checkpoint or flush manifest
+    /// written to a temporary name and never renamed): a few hundred bytes each, never read, but
+    /// one more at every such kill. Only this writer writes there, and it is not running yet.
+    /// </summary>
+    private static void RemoveLeftoverTemporaries(string walDirectory, ILogger log)
+    {
+        foreach (var temp in Directory.EnumerateFiles(walDirectory, PartitionLayout.TempPrefix + "*"))
+        {
+            try
+            {
+                File.Delete(temp);
+                log.LogInformation("Removed {File}, a temporary left by an interrupted write.", Path.GetFileName(temp));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                log.LogWarning(e, "Could not remove the leftover temporary {File}.", temp);
+            }
+        }
     }
 
     private void ReplayRecord(WalRecord record, WalRecordDecoders decoders)

@@ -16,11 +16,15 @@ using GrafanaProfiles.TestSupport;
 // process, paired run by run; plus the frame encoding alone (--frames-only: that alone, without the
 // plugin process). See docs/benchmarks.md.
 // --startup: the plugin's start-up (handshake, first answers, RSS) instead; see Startup.cs.
+// --long-ranges: 1 h to 30 d flame graphs and series over 30 days of data, with rollups and raw only; see LongRanges.cs.
 var runs = 15;
 var pods = 4;
 var unpaired = false;
 var framesOnly = false;
 var startup = false;
+var longRanges = false;
+var days = 30;
+string? data = null;
 string? baseline = null;
 string? pluginPath = null;
 for (int i = 0; i < args.Length; i++)
@@ -32,16 +36,23 @@ for (int i = 0; i < args.Length; i++)
         case "--unpaired": unpaired = true; break;
         case "--frames-only": framesOnly = true; break;
         case "--startup": startup = true; break;
+        case "--long-ranges": longRanges = true; break;
+        case "--days": days = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--data": data = args[++i]; break;
         case "--baseline": baseline = args[++i]; break;
         case "--plugin": pluginPath = args[++i]; break;
         default:
-            Console.Error.WriteLine("usage: GrafanaProfiles.Backend.Benchmarks [--runs N] [--pods N] [--unpaired] [--frames-only] | --startup [--runs N] [--plugin PLUGIN_EXECUTABLE] [--baseline PLUGIN_EXECUTABLE]");
+            Console.Error.WriteLine("usage: GrafanaProfiles.Backend.Benchmarks [--runs N] [--pods N] [--unpaired] [--frames-only] | --startup [--runs N] [--plugin PLUGIN_EXECUTABLE] [--baseline PLUGIN_EXECUTABLE] | --long-ranges [--runs N] [--days N] [--data DIRECTORY]");
             return 2;
     }
 }
 if (startup)
 {
     return await Startup.RunAsync(runs, pluginPath, baseline);
+}
+if (longRanges)
+{
+    return await LongRanges.RunAsync(runs == 15 ? 5 : runs, days, data);
 }
 
 var day = new DateTime(2026, 11, 21, 0, 0, 0, DateTimeKind.Utc);

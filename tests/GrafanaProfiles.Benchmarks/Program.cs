@@ -68,6 +68,12 @@ try
         report.Print();
         return 0;
     }
+    if (settings.Rules)
+    {
+        await new RulesBenchmark(ingest, report, Math.Min(settings.IngestProfiles, data.Profiles.Count), settings.Producers, settings.IngestRepeats).RunAsync(work);
+        report.Print();
+        return 0;
+    }
     Report.Section("Ingest: ProfileWriter with the fsynced write-ahead log, flush to Parquet included");
     if (!settings.IngestOnly)
     {
@@ -146,11 +152,12 @@ internal sealed record BenchmarkSettings
     public bool IngestOnly { get; init; }
     public bool FlushOnly { get; init; }
     public bool DecodeOnly { get; init; }
+    public bool Rules { get; init; }
     public int IngestProfiles { get; init; } = int.MaxValue;
     public int IngestRepeats { get; init; } = 3;
 
     private const string Usage = """
-        Usage: dotnet run -c Release --project tests/GrafanaProfiles.Benchmarks -- [--scale N] [--runs N] [--query-runs N] [--producers N] [--single-profiles N] [--work DIR] [--keep] [--query-only DIR] [--ingest-repeats N] [--ingest-only [--ingest-profiles N]] [--decode-only] [--flush-only]
+        Usage: dotnet run -c Release --project tests/GrafanaProfiles.Benchmarks -- [--scale N] [--runs N] [--query-runs N] [--producers N] [--single-profiles N] [--work DIR] [--keep] [--query-only DIR] [--ingest-repeats N] [--ingest-only [--ingest-profiles N]] [--decode-only] [--flush-only] [--rules]
           --scale N            dataset size: 8·N services, N pods of the measured service over 24 h (default 1)
           --runs N             measured passes of the parse/decode baselines, median taken (default 3)
           --query-runs N       measured runs per query after 2 warm-ups (and, once, 40 queries of each flame graph kind), median taken (default 21: a 1 h flame graph takes about 10 ms, and a median of 7 moved by half when a few runs met outside load)
@@ -163,6 +170,8 @@ internal sealed record BenchmarkSettings
           --ingest-repeats N   passes of the concurrent ingest into fresh stores, the verdict on the median pass (default 3)
           --ingest-profiles N  with --ingest-only: ingest only the first N profiles (default all)
           --decode-only        only the parse-only baseline and our decode (1 thread: paired run by run; all cores)
+          --rules              only the baselines and the concurrent ingest without and with 10 recording rules, --ingest-repeats pairs
+                               alternating (with --ingest-profiles N: the first N profiles)
           --flush-only         only the flush breakdown: CPU per row of a 1,000,000-row flush, of the samples file against DuckDB's COPY, and of each column;
                                then the stacks and functions files of the dataset's query hour (at --scale N) against DuckDB's COPY
         """;
@@ -195,6 +204,7 @@ internal sealed record BenchmarkSettings
                     "--ingest-only" => settings with { IngestOnly = true },
                     "--flush-only" => settings with { FlushOnly = true },
                     "--decode-only" => settings with { DecodeOnly = true },
+                    "--rules" => settings with { Rules = true },
                     "--ingest-profiles" => settings with { IngestProfiles = Number(1) },
                     "--ingest-repeats" => settings with { IngestRepeats = Number(1) },
                     "--query-only" => settings with { QueryStore = Path.GetFullPath(Value()) },

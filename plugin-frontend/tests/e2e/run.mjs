@@ -24,6 +24,7 @@ import configScenarios from './scenarios/config.mjs';
 import diffScenarios from './scenarios/diff.mjs';
 import modeScenarios from './scenarios/modes.mjs';
 import profileScenarios from './scenarios/profile.mjs';
+import ruleScenarios from './scenarios/rules.mjs';
 import sqlScenarios from './scenarios/sql.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -98,7 +99,7 @@ async function main() {
     });
     const suite = new Suite({ browser, outputDir });
     const context = { baseUrl: standin.url, standin, range, dataDir, outputDir, repoRoot };
-    for (const scenario of [...configScenarios, ...profileScenarios, ...diffScenarios, ...modeScenarios, ...sqlScenarios]) {
+    for (const scenario of [...configScenarios, ...profileScenarios, ...diffScenarios, ...modeScenarios, ...ruleScenarios, ...sqlScenarios]) {
       if (!only || only.test(scenario.name)) {
         suite.test(scenario.name, scenario.run);
       }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using GrafanaProfiles.Schema.Tables;
 
@@ -97,7 +98,7 @@ public sealed partial class PartitionLayout
             return rollups;
         }
         var present = new HashSet<string>(StringComparer.Ordinal);
-        var manifests = new List<string>();
+        var manifests = new List<FileInfo>();
         foreach (var file in info.EnumerateFiles())
         {
             if (file.Name.StartsWith(TempPrefix, StringComparison.Ordinal))
@@ -111,19 +112,57 @@ public sealed partial class PartitionLayout
             present.Add(file.Name);
             if (file.Name.StartsWith(RollupManifestPrefix, StringComparison.Ordinal) && file.Name.EndsWith(ManifestExtension, StringComparison.Ordinal))
             {
-                manifests.Add(file.Name);
+                manifests.Add(file);
             }
         }
-        manifests.Sort(StringComparer.Ordinal);
+        manifests.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         for (var i = manifests.Count - 1; i >= 0; i--)
         {
-            if (RollupManifest.TryRead(Path.Combine(info.FullName, manifests[i])) is { } manifest
-                && manifest.Outputs.Values.All(present.Contains))
+            if (ReadManifest(manifests[i]) is { } manifest && manifest.Outputs.Values.All(present.Contains))
             {
-                rollups.Add(new RollupListing(info.FullName, manifests[i], manifest));
+                rollups.Add(new RollupListing(info.FullName, manifests[i].Name, manifest));
             }
         }
         return rollups;
+    }
+
+    /// <summary>Manifests read so far, by path, with the length and modification time they had.</summary>
+    private static readonly ConcurrentDictionary<string, (long Length, long Modified, RollupManifest Manifest)> ManifestCache = new(StringComparer.Ordinal);
+
+    /// <summary>Entries of <see cref="ManifestCache"/> past which it starts afresh (a year of hours and days of a few tenants).</summary>
+    private const int ManifestCacheEntries = 100_000;
+
+    /// <summary>
+    /// A rollup manifest, parsed once per path: a manifest is written once under a name of its own
+    /// and never changed, so its length and modification time tell a cached copy is current. A
+    /// 30-day query lists 720 hours; reading and parsing each hour's manifest again cost about as
+    /// much as listing the hours.
+    /// </summary>
+    private static RollupManifest? ReadManifest(FileInfo file)
+    {
+        long length, modified;
+        try
+        {
+            (length, modified) = (file.Length, file.LastWriteTimeUtc.Ticks);
+        }
+        catch (IOException)
+        {
+            return null; // removed since the listing (superseded)
+        }
+        if (ManifestCache.TryGetValue(file.FullName, out var cached) && cached.Length == length && cached.Modified == modified)
+        {
+            return cached.Manifest;
+        }
+        if (RollupManifest.TryRead(file.FullName) is not { } manifest)
+        {
+            return null;
+        }
+        if (ManifestCache.Count >= ManifestCacheEntries)
+        {
+            ManifestCache.Clear();
+        }
+        ManifestCache[file.FullName] = (length, modified, manifest);
+        return manifest;
     }
 
     /// <summary>A rollup manifest's name for a commit at <paramref name="nowUtc"/>: newer sorts later; the suffix keeps two commits of one instant apart.</summary>

@@ -229,13 +229,13 @@ internal sealed class Compactor : IDisposable
     }
 
     /// <summary>
-    /// A compaction's temporary output, <c>.tmp-{table}-compact-{stamp}.parquet</c> (the stamp is the
-    /// commit clock's ticks in hex, 15 digits today), or its manifest's temporary
+    /// A compaction's temporary output, <c>.tmp-{table}-compact-{stamp}.parquet</c> for any table (the
+    /// stamp is the commit clock's ticks in hex, 15 digits today), or its manifest's temporary
     /// (<c>.tmp-compaction-{stamp}.json-{suffix}</c>). Never a flush's temporary: those end in a
     /// 12-digit sequence, which also keeps a writer named <c>compact</c> out.
     /// </summary>
     private static readonly Regex CompactionTemporary = new(
-        @"^\.tmp-(?:(?:samples|series|stacks|functions)-compact-(?!\d{12}\.parquet$)[0-9a-f]+\.parquet|compaction-[0-9a-f]+\.json-[^/]+)$",
+        @"^\.tmp-(?:[a-z_]+-compact-(?!\d{12}\.parquet$)[0-9a-f]+\.parquet|compaction-[0-9a-f]+\.json-[^/]+)$",
         RegexOptions.CultureInvariant | RegexOptions.Compiled);
 
     /// <summary>

@@ -120,11 +120,12 @@ internal sealed class IngestBenchmark(GeneratedDataset data, Report report, int 
     /// <summary>
     /// Ingests the first <paramref name="count"/> profiles (time order) into a new store in
     /// <paramref name="directory"/> through <see cref="PprofWalCodec.AppendAsync"/>, with
-    /// <paramref name="producers"/> concurrent senders, and flushes everything to Parquet.
+    /// <paramref name="producers"/> concurrent senders, and flushes everything to Parquet; with
+    /// <paramref name="flushObserver"/> (recording rules) told of every flush.
     /// </summary>
-    public async Task<IngestRun> IngestAsync(string directory, int producers, int count)
+    public async Task<IngestRun> IngestAsync(string directory, int producers, int count, IFlushObserver? flushObserver = null)
     {
-        var options = Options(directory);
+        var options = Options(directory) with { FlushObserver = flushObserver };
         var writer = await ProfileWriter.OpenAsync(options, PprofWalCodec.Decoders);
         GC.Collect();
         var (pause, allocated, collections) = (GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0));

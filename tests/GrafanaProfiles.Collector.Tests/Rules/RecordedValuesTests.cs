@@ -11,10 +11,10 @@ public sealed class RecordedValuesTests
     private static readonly DateTime T0 = new(2026, 11, 22, 10, 0, 0, DateTimeKind.Utc);
     private static readonly LabelSet PodA = LabelSet.From(new Dictionary<string, string> { ["pod"] = "a" });
 
-    private static RecordedValues Values(string extra = "") => new(RecordingRulesConfigTests.Resolve($$"""
+    private static RecordedValues Values(string extra = "", DateTime? started = null) => new(RecordingRulesConfigTests.Resolve($$"""
         { "recording_rules": { "step": "00:00:10", "seal_delay": "00:00:05", "max_series": 2 {{extra}},
           "rules": [ { "metric_name": "cpu_ns", "profile_type": "{{Cpu}}", "group_by": [ "pod" ] } ] } }
-        """));
+        """), started ?? T0);
 
     private static FlushedMetrics Flushed(string tenant, params (LabelSet Labels, int Second, long Value)[] points) =>
         new(tenant, T0, [.. points.Select(p => new MetricPoint("cpu_ns", Cpu, p.Labels, T0.AddSeconds(p.Second), TimeSpan.FromSeconds(10), p.Value, 1))]);
@@ -36,6 +36,18 @@ public sealed class RecordedValuesTests
         values.Add([Flushed("default", (PodA, 0, 100))]);
         Assert.Equal(1, values.LatePoints);
         Assert.Equal([new SealedSample("default", "cpu_ns", PodA, T0.AddSeconds(10), 1)], values.Seal(T0.AddSeconds(30)));
+    }
+
+    [Fact]
+    public void Add_StepSealableBeforeTheProcessStarted_IsLate_ANewerOneIsExported()
+    {
+        // Started at T0 + 40 s: steps up to [20, 30) ended 5 s (seal_delay) before, and an earlier
+        // process may have sent them; [30, 40) it cannot have sealed yet.
+        var values = Values(started: T0.AddSeconds(40));
+        values.Add([Flushed("default", (PodA, 20, 1), (PodA, 30, 2))]);
+
+        Assert.Equal(1, values.LatePoints);
+        Assert.Equal([new SealedSample("default", "cpu_ns", PodA, T0.AddSeconds(30), 2)], values.Seal(T0.AddMinutes(1)));
     }
 
     [Fact]

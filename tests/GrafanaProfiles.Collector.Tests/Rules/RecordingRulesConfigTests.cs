@@ -113,6 +113,17 @@ public sealed class RecordingRulesConfigTests
     }
 
     [Fact]
+    public void Resolve_MoreFunctionsThanEvaluatedTogether_NamesTheLimit()
+    {
+        var rules = string.Join(", ", Enumerable.Range(0, RecordingRulesConfig.MaxFunctions + 1).Select(i =>
+            $$"""{ "metric_name": "f{{i}}", "profile_type": "{{Cpu}}", "function_name": "main.f{{i}}" }"""));
+
+        Assert.Equal(
+            ["recording_rules.rules: 33 different function_name values; at most 32 are evaluated together (MaxFunctions). Record fewer functions."],
+            Errors($$"""{ "recording_rules": { "rules": [ {{rules}} ] } }"""));
+    }
+
+    [Fact]
     public void Bind_UnknownKey_IsAnErrorNamingItsPath()
     {
         var errors = Errors("""{ "recording_rules": { "rules": [ { "metric_name": "a", "groupby": [ "pod" ] } ], "remote_write": { "uri": "x" } } }""");

@@ -21,7 +21,7 @@ public sealed class RecordingRulesServiceTests
 
     private static readonly long FibonacciTotal = PprofTestData.ReadTop("go-cpu.cpu.top.tsv")["main.fibonacci"].Cum;
 
-    private static string Config(string? remoteWriteUrl)
+    private static string Config(string? remoteWriteUrl, string sealDelay = "00:00:05")
     {
         var remoteWrite = remoteWriteUrl is null
             ? ""
@@ -31,7 +31,7 @@ public sealed class RecordingRulesServiceTests
               "flush_interval": "00:00:00.500",
               "recording_rules": {
                 "step": "00:00:05",
-                "seal_delay": "00:00:05",
+                "seal_delay": "{{sealDelay}}",
                 "rules": [
                   { "metric_name": "profiles_recorded_cpu_nanoseconds", "profile_type": "{{Cpu}}",
                     "matchers": [ "{service_name=\"checkout\"}" ], "group_by": [ "service_name", "env" ], "external_labels": { "source": "profiles" } },
@@ -105,6 +105,41 @@ public sealed class RecordingRulesServiceTests
             Assert.Equal([2.0 * GoCpuTotal], series.Values);
             Assert.Equal(["profiles_recorded_cpu_nanoseconds", "profiles_recorded_fibonacci_cpu_nanoseconds"],
                 reader.RecordedMetrics("default", t0.AddHours(-1), t0.AddHours(1)).Select(m => m.Name));
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Fact]
+    public async Task Collector_KilledWithAStepFlushedInPart_ExportsTheWholeStepAfterTheRestart()
+    {
+        using var dir = new TempDirectory();
+        var config = Path.Combine(Path.GetTempPath(), "gp-rules-" + Guid.NewGuid().ToString("N")[..8] + ".json");
+        // The step stays open 5 s + 30 s: time for a kill and a restart before it is sealed.
+        await File.WriteAllTextAsync(config, Config(remoteWriteUrl: null, sealDelay: "00:00:30"));
+        try
+        {
+            var t0 = CurrentStep();
+            await using (var first = await CollectorServer.StartAsync(dir.Path, configFile: config))
+            {
+                await IngestGoCpuAsync(first, t0);
+                var deadline = DateTime.UtcNow.AddSeconds(20);
+                while (Directory.GetFiles(dir.Path, "metrics-*.parquet", SearchOption.AllDirectories).Length == 0 && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(50);
+                }
+                Assert.NotEmpty(Directory.GetFiles(dir.Path, "metrics-*.parquet", SearchOption.AllDirectories));
+                await first.KillAsync();
+            }
+            await using var second = await CollectorServer.StartAsync(dir.Path, configFile: config);
+            Assert.True(DateTime.UtcNow < t0.AddSeconds(35), "the restart took longer than the step stays open; the test proves nothing then");
+            await IngestGoCpuAsync(second, t0.AddSeconds(1));
+
+            var expected = $"profiles_recorded_cpu_nanoseconds{{env=\"prod\",service_name=\"checkout\",source=\"profiles\",tenant=\"default\"}} {2 * GoCpuTotal}";
+            await WaitForMetricsAsync(second, t => t.Contains(expected, StringComparison.Ordinal), expected);
+            Assert.Contains("Recording rules resumed 2 points", second.Output, StringComparison.Ordinal);
         }
         finally
         {

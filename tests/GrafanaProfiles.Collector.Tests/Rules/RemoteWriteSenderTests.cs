@@ -28,7 +28,7 @@ public sealed class RemoteWriteSenderTests
                                 "basic_auth": { "username": "writer", "password": "secret" }, "headers": { "X-Scope-OrgID": "profiles" } } } }
             """);
         var queue = new RemoteWriteQueue(set.RemoteWrite!.MaxQueueSamples);
-        return (new RemoteWriteSender(set.RemoteWrite, queue, new RecordedValues(set), new SocketsHttpHandler(), NullLogger.Instance), queue);
+        return (new RemoteWriteSender(set.RemoteWrite, queue, new RecordedValues(set, T0), new SocketsHttpHandler(), NullLogger.Instance), queue);
     }
 
     private static SealedSample Sample(int second, double value, string pod = "a") =>

@@ -26,7 +26,7 @@ public sealed class RuleEvaluatorTests
     private static async Task<(WriterFixture Store, RuleEvaluator Evaluator, RecordedValues Values)> StartAsync(string rulesJson)
     {
         var set = RecordingRulesConfigTests.Resolve(rulesJson);
-        var values = new RecordedValues(set);
+        var values = new RecordedValues(set, T0);
         var evaluator = new RuleEvaluator(set, values, NullLogger.Instance);
         return (await WriterFixture.StartAsync(o => o with { FlushObserver = evaluator }), evaluator, values);
     }
@@ -133,6 +133,42 @@ public sealed class RuleEvaluatorTests
                 Assert.Equal(2 * GoCpuTotal, reader.Top(new ProfileSelection("default", T0, T0.AddMinutes(1), Cpu, selector)).Total);
             }
         }
+    }
+
+    [Fact]
+    public async Task Resume_AfterARestart_TakesUpTheOpenStepsFromTheMetricsFiles_NotTheSealedOnes()
+    {
+        var set = RecordingRulesConfigTests.Resolve($$"""
+            { "recording_rules": { "step": "00:00:10", "seal_delay": "00:00:20", "rules": [
+                { "metric_name": "cpu_ns", "profile_type": "{{Cpu}}", "group_by": [ "pod" ] } ] } }
+            """);
+        using var dir = new TempDirectory();
+        var options = new StoreOptions { DataDirectory = dir.Path, WriterId = "test", FlushInterval = TimeSpan.FromHours(1) };
+        // The process that stops flushed a step it may have sealed (T0) and an open one (T0 + 30 s).
+        using (var first = new RuleEvaluator(set, new RecordedValues(set, T0), NullLogger.Instance))
+        {
+            await using var writer = await ProfileWriter.OpenAsync(options with { FlushObserver = first });
+            await writer.AppendAsync("default", GoCpuAt(T0, "api", "pod", "a"));
+            await writer.AppendAsync("default", GoCpuAt(T0.AddSeconds(30), "api", "pod", "a"));
+        }
+        // The next one starts at T0 + 55 s: [T0, T0 + 10) ended 45 s before, [T0 + 30, T0 + 40) 15 s before.
+        var started = T0.AddSeconds(55);
+        var values = new RecordedValues(set, started);
+        using (var reader = new ProfileReader(dir.Path))
+        {
+            Assert.Equal(1, values.Resume(reader, started));
+        }
+        using (var next = new RuleEvaluator(set, values, NullLogger.Instance))
+        {
+            await using var writer = await ProfileWriter.OpenAsync(options with { FlushObserver = next });
+            await writer.AppendAsync("default", GoCpuAt(T0.AddSeconds(31), "api", "pod", "a"));
+            await writer.AppendAsync("default", GoCpuAt(T0.AddSeconds(1), "api", "pod", "a"));
+            await writer.FlushAsync();
+        }
+
+        var pod = LabelSet.From(Batches.L("pod", "a"));
+        Assert.Equal([new SealedSample("default", "cpu_ns", pod, T0.AddSeconds(30), 2.0 * GoCpuTotal)], values.Seal(T0.AddMinutes(2)));
+        Assert.Equal(1, values.LatePoints);
     }
 
     [Fact]

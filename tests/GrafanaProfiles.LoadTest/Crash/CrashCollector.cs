@@ -116,6 +116,7 @@ internal sealed partial class CrashCollector : IDisposable
     public const string FlushFinishedLine = "Finishing a flush that was interrupted";
     public const string CompactionFinishedLine = "Finished an interrupted compaction";
     public const string CompactionRolledBackLine = "Rolled back an interrupted compaction";
+    public const string CompactionTemporariesRemovedLine = "temporary files of an interrupted compaction";
 
     /// <summary>Output lines, over all starts, that hold <paramref name="text"/>.</summary>
     public int CountLines(string text) => Output.Count(l => l.Contains(text, StringComparison.Ordinal));

@@ -25,6 +25,10 @@ internal sealed class CrashHarness(CrashOptions options)
         ["GP_LIMITS__MAX_SERIES_PER_TENANT"] = "10000000",
         ["GP_LIMITS__INGESTION_RATE_BYTES"] = "10000000000",
         ["GP_LIMITS__INGESTION_BURST_BYTES"] = "10000000000",
+        // A recording rule over every upload: its points are written by the same flushes.
+        ["GP_RECORDING_RULES__RULES__0__METRIC_NAME"] = CrashVerifier.RuleMetric,
+        ["GP_RECORDING_RULES__RULES__0__PROFILE_TYPE"] = CrashVerifier.RuleProfileType,
+        ["GP_RECORDING_RULES__RULES__0__MATCHERS__0"] = $"{{service_name=\"{CrashIngest.Service}\"}}",
     };
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
@@ -83,7 +87,8 @@ internal sealed class CrashHarness(CrashOptions options)
                 Console.Error.WriteLine($"crash: the graceful stops exited with {stopCode} and {finalCode}:\n{string.Join('\n', collector.Output.TakeLast(40))}");
             }
             recovered = new RecoveryCounts(collector.CountLines(CrashCollector.FlushFinishedLine),
-                collector.CountLines(CrashCollector.CompactionFinishedLine), collector.CountLines(CrashCollector.CompactionRolledBackLine));
+                collector.CountLines(CrashCollector.CompactionFinishedLine), collector.CountLines(CrashCollector.CompactionRolledBackLine),
+                collector.CountLines(CrashCollector.CompactionTemporariesRemovedLine));
             var hour = new DateTime(started.Year, started.Month, started.Day, started.Hour, 0, 0, DateTimeKind.Utc);
             check = CrashVerifier.Check(data, options.Profile, ingest.Uploads, hour.AddHours(-options.ClosedHours - 1), DateTime.UtcNow.AddHours(2));
             if (!ingest.RefusalStatuses.IsEmpty)

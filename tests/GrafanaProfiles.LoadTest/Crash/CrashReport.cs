@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace GrafanaProfiles.LoadTest.Crash;
 
 /// <summary>How often, over the whole run, the store's log said it rolled an interrupted operation forward or back.</summary>
-internal sealed record RecoveryCounts(int FlushesFinished, int CompactionsFinished, int CompactionsRolledBack);
+internal sealed record RecoveryCounts(int FlushesFinished, int CompactionsFinished, int CompactionsRolledBack, int CompactionTemporariesRemoved);
 
 /// <summary>The results of a crash run: the summary table on the console and, for the test, the same as JSON.</summary>
 internal sealed record CrashReport(CrashOptions Options, IReadOnlyList<string> Modes, IReadOnlyList<KillRecord> Kills, StartReport First,
@@ -37,7 +37,7 @@ internal sealed record CrashReport(CrashOptions Options, IReadOnlyList<string> M
         output.WriteLine(string.Create(c, $"restart after a kill (process start to /ready 200): min {restarts[0]:0} ms, median {Median(restarts):0} ms, max {restarts[^1]:0} ms"));
         output.WriteLine(string.Create(c, $"log records replayed at a restart: min {replayed[0]:0}, median {Median(replayed):0}, max {replayed[^1]:0}"));
         output.WriteLine(string.Create(c, $"first start {First.ReadyAfter.TotalMilliseconds:0} ms; start after the graceful stop {Final.ReadyAfter.TotalMilliseconds:0} ms, replayed {Final.ReplayedRecords} records"));
-        output.WriteLine(string.Create(c, $"recovery: {Recovered.FlushesFinished} interrupted flushes finished, {Recovered.CompactionsFinished} interrupted compactions finished, {Recovered.CompactionsRolledBack} rolled back"));
+        output.WriteLine(string.Create(c, $"recovery: {Recovered.FlushesFinished} interrupted flushes finished, {Recovered.CompactionsFinished} interrupted compactions finished, {Recovered.CompactionsRolledBack} rolled back, {Recovered.CompactionTemporariesRemoved} left their temporaries, removed"));
         output.WriteLine();
         var s = Check;
         output.WriteLine(string.Create(c, $"uploads: {s.Acknowledged} acknowledged, {s.Unknown} unknown (in flight at a kill; {s.UnknownStored} of them stored), {s.Refused} refused, {s.NotDelivered} not delivered (collector down)"));
@@ -45,8 +45,8 @@ internal sealed record CrashReport(CrashOptions Options, IReadOnlyList<string> M
         output.WriteLine(string.Create(c, $"doubled (stored twice or more): {s.Doubled}"));
         output.WriteLine(string.Create(c, $"stored though refused or not delivered: {s.StoredThoughRefused}"));
         output.WriteLine(string.Create(c, $"partial (not a whole copy): {s.Partial}; stored but never sent: {s.Unexpected}"));
-        output.WriteLine(string.Create(c, $"flame graph and top table over all uploads ({s.AggregateTypesChecked} profile types) differing from the stored copies: {s.AggregateMismatches}"));
-        output.WriteLine(string.Create(c, $"unreadable Parquet files: {s.Unreadable} of {s.ParquetFiles}; Parquet temporaries left by interrupted operations: {s.LeftoverTemporaries} ({s.UnreadableTemporaries} of them unreadable)"));
+        output.WriteLine(string.Create(c, $"flame graph, top table ({s.AggregateTypesChecked} profile types, with rollups and raw) and recording rule total over all uploads differing from the stored copies: {s.AggregateMismatches}"));
+        output.WriteLine(string.Create(c, $"unreadable Parquet files: {s.Unreadable} of {s.ParquetFiles} ({s.RollupFiles} of them rollups); Parquet temporaries left by interrupted operations: {s.LeftoverTemporaries} ({s.UnreadableTemporaries} of them unreadable)"));
         foreach (var temporary in s.Temporaries.Take(20))
         {
             output.WriteLine("  left: " + temporary);
@@ -85,6 +85,7 @@ internal sealed record CrashReport(CrashOptions Options, IReadOnlyList<string> M
         json.WriteNumber("flushes_finished", Recovered.FlushesFinished);
         json.WriteNumber("compactions_finished", Recovered.CompactionsFinished);
         json.WriteNumber("compactions_rolled_back", Recovered.CompactionsRolledBack);
+        json.WriteNumber("compaction_temporaries_removed", Recovered.CompactionTemporariesRemoved);
         var s = Check;
         json.WriteNumber("acknowledged", s.Acknowledged);
         json.WriteNumber("unknown", s.Unknown);
@@ -99,6 +100,7 @@ internal sealed record CrashReport(CrashOptions Options, IReadOnlyList<string> M
         json.WriteNumber("aggregate_types_checked", s.AggregateTypesChecked);
         json.WriteNumber("aggregate_mismatches", s.AggregateMismatches);
         json.WriteNumber("parquet_files", s.ParquetFiles);
+        json.WriteNumber("rollup_files", s.RollupFiles);
         json.WriteNumber("unreadable", s.Unreadable);
         json.WriteNumber("leftover_temporaries", s.LeftoverTemporaries);
         json.WriteStartArray("temporaries");

@@ -27,9 +27,14 @@ internal sealed record StoreCheck
     public int Unexpected { get; init; }
     /// <summary>Profile types whose flame graph total and top table over everything were compared with the pprof's own (<c>go tool pprof -top</c>) times the copies stored.</summary>
     public int AggregateTypesChecked { get; init; }
-    /// <summary>Functions (or flame graph totals) that differ there: must be 0 (a stack or function lost or doubled by a crash shows here).</summary>
+    /// <summary>
+    /// Functions, flame graph totals or the recording rule's total that differ there: must be 0 (a
+    /// stack, function or recorded point lost or doubled by a crash shows here).
+    /// </summary>
     public int AggregateMismatches { get; init; }
     public int ParquetFiles { get; init; }
+    /// <summary>Of them, rollup files (in an hour's <c>rollup/</c> or a <c>day=</c> directory).</summary>
+    public int RollupFiles { get; init; }
     /// <summary>Parquet files under their final names that DuckDB cannot read: must be 0.</summary>
     public int Unreadable { get; init; }
     /// <summary>Temporary files (<c>.tmp-</c>) left behind by interrupted operations, which no reader lists.</summary>
@@ -54,6 +59,10 @@ internal sealed record StoreCheck
 /// </summary>
 internal static class CrashVerifier
 {
+    /// <summary>The recording rule the collector runs over every upload, and its profile type.</summary>
+    public const string RuleMetric = "crash_cpu_nanoseconds";
+    public const string RuleProfileType = "process_cpu:cpu:nanoseconds:cpu:nanoseconds";
+
     public static StoreCheck Check(string dataDirectory, string profilePath, IReadOnlyDictionary<string, UploadOutcome> uploads, DateTime fromUtc, DateTime toUtc)
     {
         var profile = File.ReadAllBytes(profilePath);
@@ -144,6 +153,9 @@ internal static class CrashVerifier
             AggregateMismatches = mismatches,
             Unexpected = unexpected,
             ParquetFiles = files,
+            RollupFiles = Directory.EnumerateFiles(dataDirectory, "*.parquet", SearchOption.AllDirectories)
+                .Count(p => !Path.GetFileName(p).StartsWith(".tmp-", StringComparison.Ordinal) &&
+                            (Path.GetFileName(Path.GetDirectoryName(p)) is "rollup" || Path.GetFileName(Path.GetDirectoryName(p))!.StartsWith("day=", StringComparison.Ordinal))),
             Unreadable = unreadable,
             LeftoverTemporaries = temporaries,
             UnreadableTemporaries = unreadableTemporaries,
@@ -158,42 +170,66 @@ internal static class CrashVerifier
     /// functions (the series query above does not): the flame graph's total must be the stored copies
     /// times the profile's total, and each function's self and total in the top table the copies
     /// times the golden <c>go tool pprof -top</c> table beside the profile
-    /// (<c>{name}.{sample type}.top.tsv</c>); a type without one is only checked for its total.
+    /// (<c>{name}.{sample type}.top.tsv</c>); a type without one is only checked for its total. Both
+    /// as users read (whole hours from their rollups) and from the raw samples only.
     /// </summary>
     private static (int Types, int Mismatches) CheckAggregates(string dataDirectory, string profilePath, IReadOnlyDictionary<string, double> expected,
         double copies, DateTime fromUtc, DateTime toUtc, List<string> problems)
     {
         var mismatches = 0;
         var stem = Path.GetFileName(profilePath).Replace(".pb.gz", "", StringComparison.Ordinal);
-        using var reader = new ProfileReader(dataDirectory, new ReaderOptions { QueryTimeout = TimeSpan.FromMinutes(10), Threads = 2 });
-        foreach (var (type, total) in expected)
+        foreach (var useRollups in new[] { true, false })
         {
-            var selection = new ProfileSelection("default", fromUtc, toUtc, type, LabelSelector.Parse($"{{service_name=\"{CrashIngest.Service}\"}}"));
-            var (graph, top) = reader.FlameGraphAndTop(selection);
-            if (graph.Total != copies * total)
+            using var reader = new ProfileReader(dataDirectory, new ReaderOptions { QueryTimeout = TimeSpan.FromMinutes(10), Threads = 2, UseRollups = useRollups });
+            var how = useRollups ? "with rollups" : "raw";
+            foreach (var (type, total) in expected)
             {
-                mismatches++;
-                Problem(problems, $"{type}: the flame graph's total is {graph.Total}, not {copies} copies of {total}");
-            }
-            var golden = Path.Combine(Path.GetDirectoryName(profilePath)!, $"{stem}.{type.Split(':')[1]}.top.tsv");
-            if (!File.Exists(golden))
-            {
-                continue;
-            }
-            var entries = top.Entries.ToDictionary(e => e.Function, StringComparer.Ordinal);
-            foreach (var line in File.ReadLines(golden))
-            {
-                var parts = line.Split('\t');
-                var (flat, cum) = (long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture));
-                var (self, all) = entries.TryGetValue(parts[0], out var entry) ? (entry.Self, entry.Total) : (0, 0);
-                if (self != copies * flat || all != copies * cum)
+                var selection = new ProfileSelection("default", fromUtc, toUtc, type, LabelSelector.Parse($"{{service_name=\"{CrashIngest.Service}\"}}"));
+                var (graph, top) = reader.FlameGraphAndTop(selection);
+                if (graph.Total != copies * total)
                 {
                     mismatches++;
-                    Problem(problems, $"{type}: {parts[0]} has self {self} and total {all} in the top table, not {copies} times {flat} and {cum}");
+                    Problem(problems, $"{type} ({how}): the flame graph's total is {graph.Total}, not {copies} copies of {total}");
+                }
+                var golden = Path.Combine(Path.GetDirectoryName(profilePath)!, $"{stem}.{type.Split(':')[1]}.top.tsv");
+                if (!File.Exists(golden))
+                {
+                    continue;
+                }
+                var entries = top.Entries.ToDictionary(e => e.Function, StringComparer.Ordinal);
+                foreach (var line in File.ReadLines(golden))
+                {
+                    var parts = line.Split('\t');
+                    var (flat, cum) = (long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture));
+                    var (self, all) = entries.TryGetValue(parts[0], out var entry) ? (entry.Self, entry.Total) : (0, 0);
+                    if (self != copies * flat || all != copies * cum)
+                    {
+                        mismatches++;
+                        Problem(problems, $"{type} ({how}): {parts[0]} has self {self} and total {all} in the top table, not {copies} times {flat} and {cum}");
+                    }
                 }
             }
         }
+        mismatches += CheckRecordedMetric(dataDirectory, expected[RuleProfileType] * copies, fromUtc, toUtc, problems);
         return (expected.Count, mismatches);
+    }
+
+    /// <summary>
+    /// The recording rule's points over the whole range must add up to the stored copies times the
+    /// profile's total: a flush interrupted before its manifest is replayed and evaluated again, one
+    /// after it is not (collector/Rules/README.md). 1 when they do not.
+    /// </summary>
+    private static int CheckRecordedMetric(string dataDirectory, double expected, DateTime fromUtc, DateTime toUtc, List<string> problems)
+    {
+        using var reader = new ProfileReader(dataDirectory, new ReaderOptions { QueryTimeout = TimeSpan.FromMinutes(10), Threads = 2 });
+        var recorded = reader.RecordedSeries(new RecordedSeriesQuery("default", fromUtc, toUtc, RuleMetric), toUtc - fromUtc)
+            .Sum(series => series.Values.Sum());
+        if (recorded == expected)
+        {
+            return 0;
+        }
+        Problem(problems, $"the recording rule {RuleMetric} recorded {recorded} in all, not {expected}");
+        return 1;
     }
 
     /// <summary><c>SELECT count(*) FROM read_parquet(…)</c> on every Parquet file in the data directory, temporaries counted apart.</summary>

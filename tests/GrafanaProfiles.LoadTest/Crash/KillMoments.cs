@@ -32,12 +32,14 @@ internal sealed record KillMode(string Name, IReadOnlyList<KillMoment> Moments)
 /// directory, commits <c>wal/{writer}/flush-manifest.json</c>, renames, writes the checkpoint and
 /// deletes the manifest; a compaction writes <c>.tmp-{table}-compact-{stamp}.parquet</c>, commits
 /// <c>compaction-{stamp}.json</c>, renames, and after the grace period deletes its inputs and the
-/// manifest. Another operation (rollups) is one more entry of <see cref="All"/> with its names.
+/// manifest; a rollup is below. Another operation is one more entry of <see cref="All"/> with its names.
 /// </summary>
 internal static class KillModes
 {
     private const string Hour = "^tenant=[^/]+/hour=[^/]+/";
-    private const string Tables = "(samples|series|stacks|functions)";
+    private const string Tables = "(samples|series|stacks|functions|metrics)";
+    private const string RollupDirectory = "^tenant=[^/]+/(hour=[^/]+/rollup|day=[^/]+)/";
+    private const string RollupStamp = "(?<stamp>[0-9a-f]{16}-[0-9a-f]{8})";
 
     public static KillMode Random { get; } = new("random", []);
 
@@ -63,15 +65,37 @@ internal static class KillModes
     ]);
 
     /// <summary>
+    /// Rollups (store/Write/Rollups/README.md): outputs written as <c>.tmp-{table}-{stamp}.parquet</c>
+    /// in an hour's <c>rollup/</c> directory (or a <c>day=</c> directory), renamed into place, then
+    /// committed by <c>rollup-{stamp}.json</c>; before that manifest exists the rollup is unfinished.
+    /// </summary>
+    public static KillMode Rollup { get; } = new("rollup",
+    [
+        new("output written", FileChange.Created, Pattern(RollupDirectory + @"\.tmp-[a-z_]+-" + RollupStamp + @"\.parquet$"),
+            (data, trigger) => !RollupCommitted(data, trigger)),
+        new("outputs renamed", FileChange.RenamedTo, Pattern(RollupDirectory + "[a-z_]+-" + RollupStamp + @"\.parquet$"),
+            (data, trigger) => !RollupCommitted(data, trigger)),
+    ]);
+
+    /// <summary>
     /// Every mode, in the order kills take them. Compaction first: a closed hour waits the 30 s
     /// grace period after each compaction before it is compacted again, so a compaction is found
     /// at once only while some hours have not been compacted yet.
     /// </summary>
-    public static IReadOnlyList<KillMode> All { get; } = [Compaction, Flush, Random];
+    public static IReadOnlyList<KillMode> All { get; } = [Compaction, Flush, Rollup, Random];
 
     private static Regex Pattern(string pattern) => new(pattern, RegexOptions.CultureInvariant | RegexOptions.Compiled);
 
     private static string Full(string data, string relative) => Path.Combine(data, relative);
+
+    /// <summary>Whether the manifest that commits the rollup a file belongs to exists (its stamp is in the file's name).</summary>
+    private static bool RollupCommitted(string data, string trigger)
+    {
+        var stamp = RollupStampPattern.Match(Path.GetFileName(trigger)).Groups["stamp"].Value;
+        return File.Exists(Path.Combine(Path.GetDirectoryName(Full(data, trigger))!, $"rollup-{stamp}.json"));
+    }
+
+    private static readonly Regex RollupStampPattern = Pattern(RollupStamp + @"\.parquet$");
 
     private static bool FlushManifestExists(string data) =>
         Directory.Exists(Path.Combine(data, "wal")) &&

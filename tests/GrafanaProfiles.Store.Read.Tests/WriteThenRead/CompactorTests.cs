@@ -195,6 +195,7 @@ public sealed class CompactorTests
         var stamp = BaseTime.AddHours(2).Ticks.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
         File.WriteAllBytes(Path.Combine(hour, $".tmp-samples-compact-{stamp}.parquet"), samples[..(samples.Length / 2)]);
         File.Copy(Directory.GetFiles(hour, "series-*.parquet")[0], Path.Combine(hour, $".tmp-series-compact-{stamp}.parquet"));
+        File.WriteAllBytes(Path.Combine(hour, $".tmp-metrics-compact-{stamp}.parquet"), samples[..10]);
         File.WriteAllText(Path.Combine(hour, $".tmp-compaction-{stamp}.json-1a2b3c4d"), "{\"inputs\": [\"samples-");
         // A flush in progress of a writer named "compact" has the same prefix; it is not the compactor's to remove.
         var flushing = Path.Combine(hour, ".tmp-samples-compact-000000000009.parquet");

@@ -117,6 +117,16 @@ public sealed class RollupPlanningTests
                     Assert.True(rawTop.Total == top.Total, what);
                     Assert.True(rawTop.Entries.SequenceEqual(top.Entries), $"top table of {what}");
                 }
+                if (selector == "{}")
+                {
+                    // A diff against the same selection a day and a half earlier (other pieces on each side).
+                    var earlier = selection.WithRange(from.AddHours(-36), to.AddHours(-36));
+                    var (rawDiff, rawDiffTop) = raw.Diff(earlier, selection, 7);
+                    var (diff, diffTop) = planned.Diff(earlier, selection, 7);
+                    AssertSame(rawDiff, diff, "diff of " + what);
+                    Assert.True(rawDiff.ValuesRight!.SequenceEqual(diff.ValuesRight!) && rawDiff.TotalRight == diff.TotalRight, "right side of the diff of " + what);
+                    Assert.True(rawDiffTop.Entries.SequenceEqual(diffTop.Entries), "top table of the diff of " + what);
+                }
                 foreach (var (step, groupBy, aggregation, limit) in SeriesQueries)
                 {
                     var rawSeries = raw.Series(selection, TimeSpan.FromSeconds(step), groupBy, aggregation, limit);

@@ -1,7 +1,7 @@
 // Real data for the browser test: the repository's real pprof files, ingested by the real collector
 // (`ingest`) into a temporary data directory, and the time range they cover (read from the files).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -23,14 +23,25 @@ export function collectorDll(repoRoot) {
   throw new Error(`The collector is not built (no ${dir}/grafana-profiles-collector.dll): run \`dotnet build GrafanaProfiles.sln -c Release\` first`);
 }
 
+/** The recording rule the collector evaluates as it ingests: the Rules tab lists and reads its metric. */
+export const RECORDED_METRIC = 'profiles_recorded_cpu_nanoseconds';
+
+const RULES = {
+  recording_rules: {
+    rules: [{ metric_name: RECORDED_METRIC, profile_type: 'process_cpu:cpu:nanoseconds:cpu:nanoseconds', group_by: ['service_name', 'version'] }],
+  },
+};
+
 /** Ingests INGEST into a new temporary data directory; returns it with the collector's output. */
 export function ingest(repoRoot) {
   const dll = collectorDll(repoRoot);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gp-e2e-data-'));
+  const config = path.join(mkdtempSync(path.join(tmpdir(), 'gp-e2e-config-')), 'collector.json');
+  writeFileSync(config, JSON.stringify(RULES));
   const pprofDir = path.join(repoRoot, 'tests', 'testdata', 'pprof');
   const output = [];
   for (const { service, labels, files } of INGEST) {
-    const args = [dll, 'ingest', '--data-dir', dataDir, '--service', service];
+    const args = [dll, 'ingest', '--data-dir', dataDir, '--config', config, '--service', service];
     for (const label of labels) {
       args.push('--label', label);
     }
