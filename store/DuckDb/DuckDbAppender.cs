@@ -45,6 +45,30 @@ internal sealed class DuckDbAppender : IDisposable
         }
     }
 
+    /// <summary>
+    /// Appends one row per item, <paramref name="setRow"/> writing it into <paramref name="chunk"/>
+    /// at a row index; the chunk goes to the table each time it is full and once at the end, then
+    /// the appender is flushed.
+    /// </summary>
+    public void AppendRows<T>(DuckDbChunkWriter chunk, IEnumerable<T> items, Action<DuckDbChunkWriter, int, T> setRow)
+    {
+        var row = 0;
+        foreach (var item in items)
+        {
+            setRow(chunk, row, item);
+            if (++row == chunk.Capacity)
+            {
+                chunk.RowCount = row;
+                Append(chunk);
+                chunk.Reset();
+                row = 0;
+            }
+        }
+        chunk.RowCount = row;
+        Append(chunk);
+        Flush();
+    }
+
     public void Flush()
     {
         if (NativeMethods.Appender.DuckDBAppenderFlush(Handle) != DuckDBState.Success)

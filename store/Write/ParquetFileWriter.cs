@@ -91,24 +91,13 @@ internal sealed class ParquetFileWriter : IDisposable
         using var labels = DuckDbLogicalType.MapOf(DuckDbType.Varchar, DuckDbType.Varchar);
         using var chunk = new DuckDbChunkWriter([id, service, labels]);
         using var appender = _connection.CreateAppender(SeriesBuffer);
-        var row = 0;
-        foreach (var key in series)
+        // Label values are untrusted (quotes, NUL characters): as appended values they are data, never SQL.
+        appender.AppendRows(chunk, series, static (chunk, row, key) =>
         {
-            // Label values are untrusted (quotes, NUL characters): as appended values they are data, never SQL.
             chunk.Span<ulong>(0)[row] = key.SeriesId;
             chunk.SetString(1, row, key.ServiceName);
             chunk.SetMap(2, row, key.Labels);
-            if (++row == chunk.Capacity)
-            {
-                chunk.RowCount = row;
-                appender.Append(chunk);
-                chunk.Reset();
-                row = 0;
-            }
-        }
-        chunk.RowCount = row;
-        appender.Append(chunk);
-        appender.Flush();
+        });
     }
 
     public void Dispose()

@@ -29,8 +29,7 @@ internal static class MetricsFileWriter
         {
             using var chunk = new DuckDbChunkWriter(types);
             using var appender = connection.CreateAppender(Buffer);
-            var row = 0;
-            foreach (var p in points)
+            appender.AppendRows(chunk, points, static (chunk, row, p) =>
             {
                 chunk.SetString(0, row, p.MetricName);
                 chunk.SetString(1, row, p.ProfileType);
@@ -40,17 +39,7 @@ internal static class MetricsFileWriter
                 chunk.Span<long>(5)[row] = p.Step.Ticks * 100;
                 chunk.Span<long>(6)[row] = p.Value;
                 chunk.Span<long>(7)[row] = p.Profiles;
-                if (++row == chunk.Capacity)
-                {
-                    chunk.RowCount = row;
-                    appender.Append(chunk);
-                    chunk.Reset();
-                    row = 0;
-                }
-            }
-            chunk.RowCount = row;
-            appender.Append(chunk);
-            appender.Flush();
+            });
         }
         finally
         {
