@@ -5,10 +5,12 @@ namespace GrafanaProfiles.Collector.Tests;
 
 /// <summary>
 /// The crash command (tests/GrafanaProfiles.LoadTest, <c>crash</c>) run short: the real collector
-/// under sustained ingest of a real pprof file is killed with SIGKILL eight times — twice each
-/// inside a compaction, inside a flush, inside a rollup's writing and after a random delay — and
-/// restarted; then every acknowledged upload must be stored exactly once and every Parquet file
-/// readable.
+/// under sustained ingest of a real pprof file (some of it dated on a past day, which the compactor
+/// rolls up) is killed with SIGKILL — eight times, twice each inside a compaction, inside a flush,
+/// inside an hour rollup's writing and after a random delay; and in a second run once inside a day
+/// rollup's writing and once while it replays a long log at start-up — and restarted; then every
+/// acknowledged upload must be stored exactly once, the flame graph over the past day (read from its
+/// day rollup) equal the raw one, and every Parquet file readable.
 /// </summary>
 public sealed class CrashTests
 {
@@ -16,14 +18,7 @@ public sealed class CrashTests
     public async Task Collector_KilledInFlushesCompactionsAndRollups_LosesNothingAcknowledged_CountsNothingTwice_LeavesEveryFileReadable()
     {
         using var dir = new TempDirectory();
-        var report = Path.Combine(dir.Path, "report.json");
-        var command = RepoPaths.ProjectOutput("tests/GrafanaProfiles.LoadTest", "GrafanaProfiles.LoadTest");
-        var (exitCode, stdout, stderr) = await CollectorProcess.RunProgramAsync("dotnet", null, null,
-            command, "crash", "--kills", "8", "--seed", "14", "--data-dir", Path.Combine(dir.Path, "data"), "--report", report);
-        var output = stdout + stderr;
-        Assert.True(File.Exists(report), output);
-        using var json = JsonDocument.Parse(File.ReadAllBytes(report));
-        var root = json.RootElement;
+        var (exitCode, output, root) = await RunAsync(dir, "--kills", "8", "--modes", "compaction,flush,rollup,random", "--seed", "14");
         int Count(string name) => root.GetProperty(name).GetInt32();
 
         Assert.Equal(0, Count("lost"));
@@ -50,5 +45,57 @@ public sealed class CrashTests
             Assert.Contains(kills, k => k.GetProperty("mode").GetString() == mode && k.TryGetProperty("landed", out var landed) && landed.GetBoolean());
         }
         Assert.All(kills, k => Assert.True(k.GetProperty("restart_ms").GetDouble() > 0));
+        AssertPastDayReadFromItsRollup(root, output);
+    }
+
+    [Fact]
+    public async Task Collector_KilledInADayRollupAndInLogReplay_LosesNothingAcknowledged_CountsNothingTwice_LeavesEveryFileReadable()
+    {
+        using var dir = new TempDirectory();
+        var (exitCode, output, root) = await RunAsync(dir, "--kills", "2", "--modes", "day-rollup,replay", "--seed", "15");
+        int Count(string name) => root.GetProperty(name).GetInt32();
+
+        Assert.Equal(0, Count("lost"));
+        Assert.Equal(0, Count("doubled"));
+        Assert.Equal(0, Count("stored_though_refused"));
+        Assert.Equal(0, Count("partial"));
+        Assert.Equal(0, Count("unexpected"));
+        Assert.Equal(0, Count("aggregate_mismatches"));
+        Assert.Equal(0, Count("unreadable"));
+        Assert.Equal(0, Count("leftover_temporaries"));
+        Assert.True(Count("acknowledged") > 100, output);
+        Assert.Equal(0, exitCode);
+
+        var kills = root.GetProperty("kills").EnumerateArray().ToList();
+        Assert.Equal(["day-rollup", "replay"], kills.Select(k => k.GetProperty("mode").GetString()).Order(StringComparer.Ordinal));
+        // Both kills cut their operation short: a day rollup before its manifest, a start-up while
+        // it replayed (the start after it found the same records still to replay, or a flush to finish).
+        Assert.All(kills, k => Assert.True(k.GetProperty("landed").GetBoolean(), output));
+        var replay = kills.Single(k => k.GetProperty("mode").GetString() == "replay");
+        Assert.True(replay.GetProperty("held_records").GetInt64() >= 400, output);
+        Assert.True(replay.GetProperty("replayed").GetInt64() >= 400 || replay.GetProperty("file").GetString()!.Contains("flush-manifest", StringComparison.Ordinal), output);
+        Assert.Equal(1, Count("setup_kills"));
+        AssertPastDayReadFromItsRollup(root, output);
+    }
+
+    private static async Task<(int ExitCode, string Output, JsonElement Report)> RunAsync(TempDirectory dir, params string[] arguments)
+    {
+        var report = Path.Combine(dir.Path, "report.json");
+        var command = RepoPaths.ProjectOutput("tests/GrafanaProfiles.LoadTest", "GrafanaProfiles.LoadTest");
+        var (exitCode, stdout, stderr) = await CollectorProcess.RunProgramAsync("dotnet", null, null,
+            [command, "crash", .. arguments, "--data-dir", Path.Combine(dir.Path, "data"), "--report", report]);
+        var output = stdout + stderr;
+        Assert.True(File.Exists(report), output);
+        using var json = JsonDocument.Parse(File.ReadAllBytes(report));
+        return (exitCode, output, json.RootElement.Clone());
+    }
+
+    /// <summary>The past day's uploads are stored, a query over the whole day reads its day rollup, and gives what the raw samples give.</summary>
+    private static void AssertPastDayReadFromItsRollup(JsonElement root, string output)
+    {
+        Assert.True(root.GetProperty("day_rollups_written").GetInt32() > 0, output);
+        Assert.True(root.GetProperty("day_rollup_used").GetBoolean(), output);
+        Assert.True(root.GetProperty("past_day_copies").GetDouble() > 0, output);
+        Assert.Equal(0, root.GetProperty("past_day_mismatches").GetInt32());
     }
 }

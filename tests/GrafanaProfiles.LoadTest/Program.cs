@@ -11,9 +11,11 @@ using GrafanaProfiles.LoadTest;
 //     [--probe-clients 8] [--max-in-flight 2048] [--pods 2000] [--samples 150] [--profile FILE]
 //   Half the sustainable rate, then several times it, then half again: refusals, accepted latency,
 //   peak RSS against the collector's memory limit, recovery without a restart (docs/reliability.md).
-// dotnet run -c Release --project tests/GrafanaProfiles.LoadTest -- crash [--kills 24] [--seed N] [--senders 4] [--data-dir DIR]
+// dotnet run -c Release --project tests/GrafanaProfiles.LoadTest -- crash [--kills 24] [--seed N] [--senders 4] [--past-day-hours 2]
+//     [--replay-records 400] [--data-dir DIR]
 //   Sustained ingest of a real pprof file while the collector is killed with SIGKILL at random
-//   moments and inside flushes and compactions, restarted each time; then every acknowledged upload
+//   moments and inside flushes, compactions, hour and day rollups and the log's replay at start-up,
+//   restarted each time; then every acknowledged upload
 //   must be stored exactly once and every Parquet file readable (docs/reliability.md, "Crashes").
 // All start the real collector executable on loopback with a temporary data directory; GP_*
 // variables of this process reach it.

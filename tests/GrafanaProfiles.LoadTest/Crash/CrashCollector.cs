@@ -6,8 +6,11 @@ using System.Text.RegularExpressions;
 
 namespace GrafanaProfiles.LoadTest.Crash;
 
-/// <summary>What one start of the collector showed: the time from process start to /ready 200, and what recovery did.</summary>
-internal sealed record StartReport(TimeSpan ReadyAfter, long ReplayedRecords, long TornRecords, bool FlushFinished);
+/// <summary>
+/// What one start of the collector showed: the time from process start to /ready 200 (or to its
+/// death, for a start killed before it was ready), and what recovery did.
+/// </summary>
+internal sealed record StartReport(TimeSpan ReadyAfter, long ReplayedRecords, long TornRecords, bool FlushFinished, bool KilledBeforeReady = false);
 
 /// <summary>
 /// The real collector executable (<c>serve</c>) on one loopback port and one data directory kept
@@ -48,8 +51,15 @@ internal sealed partial class CrashCollector : IDisposable
         }
     }
 
-    /// <summary>Starts the collector and waits (polling every 10 ms) until /ready answers 200.</summary>
-    public async Task<StartReport> StartAsync(TimeSpan timeout)
+    /// <summary>
+    /// Starts the collector and waits (polling every 10 ms) until /ready answers 200.
+    /// <paramref name="overrides"/> replace settings of the environment for this start only;
+    /// <paramref name="launched"/> is told the process id as soon as it exists (before it can have
+    /// opened its store); with <paramref name="mayBeKilled"/> a process that dies before it is
+    /// ready ends the wait (<see cref="StartReport.KilledBeforeReady"/>) instead of failing it.
+    /// </summary>
+    public async Task<StartReport> StartAsync(TimeSpan timeout, IReadOnlyDictionary<string, string>? overrides = null,
+        Action<int>? launched = null, bool mayBeKilled = false)
     {
         var collector = Path.Combine(AppContext.BaseDirectory, "grafana-profiles-collector.dll");
         var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -57,7 +67,7 @@ internal sealed partial class CrashCollector : IDisposable
         {
             psi.ArgumentList.Add(a);
         }
-        foreach (var (key, value) in _environment)
+        foreach (var (key, value) in _environment.Concat(overrides ?? new Dictionary<string, string>()))
         {
             psi.Environment[key] = value;
         }
@@ -73,8 +83,15 @@ internal sealed partial class CrashCollector : IDisposable
         process.ErrorDataReceived += (_, e) => Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        launched?.Invoke(process.Id);
         while (true)
         {
+            if (process.HasExited && mayBeKilled)
+            {
+                var died = watch.Elapsed;
+                await WaitForExitAsync(process);
+                return new StartReport(died, -1, -1, Output.Skip(firstLine).Any(l => l.Contains(FlushFinishedLine, StringComparison.Ordinal)), KilledBeforeReady: true);
+            }
             if (process.HasExited)
             {
                 process.WaitForExit();
@@ -117,6 +134,9 @@ internal sealed partial class CrashCollector : IDisposable
     public const string CompactionFinishedLine = "Finished an interrupted compaction";
     public const string CompactionRolledBackLine = "Rolled back an interrupted compaction";
     public const string CompactionTemporariesRemovedLine = "temporary files of an interrupted compaction";
+
+    /// <summary>The compactor's line for a committed day rollup ("Rolled up N hours into …/day=…").</summary>
+    public const string DayRollupWrittenLine = " hours into ";
 
     /// <summary>Output lines, over all starts, that hold <paramref name="text"/>.</summary>
     public int CountLines(string text) => Output.Count(l => l.Contains(text, StringComparison.Ordinal));

@@ -23,7 +23,8 @@ internal enum UploadOutcome
 /// <summary>
 /// Sustained ingest from several senders: every upload carries the same real pprof file under a
 /// unique <c>upload</c> label (<c>/ingest?name=crash{upload=&lt;id&gt;}&amp;format=pprof</c>), its
-/// window in one of the last closed hours or the current one, and its outcome is recorded.
+/// window in one of the last closed hours or the current one, or in one of a few hours of a past
+/// day (so that the compactor rolls that day up), and its outcome is recorded.
 /// </summary>
 internal sealed class CrashIngest : IAsyncDisposable
 {
@@ -36,11 +37,16 @@ internal sealed class CrashIngest : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _senders = [];
     private long _next;
+    private long _acknowledged;
 
     public CrashIngest(byte[] profile, CrashOptions options, Uri collector)
     {
         _profile = profile;
         _options = options;
+        var today = DateTime.UtcNow.Date;
+        PastDay = today.AddDays(-CrashOptions.PastDayAge);
+        var random = new Random(options.Seed);
+        PastDayHours = [.. Enumerable.Range(0, 24).OrderBy(_ => random.Next()).Take(options.PastDayHours).Order().Select(h => PastDay.AddHours(h))];
         _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(30) })
         {
             BaseAddress = collector,
@@ -50,6 +56,14 @@ internal sealed class CrashIngest : IAsyncDisposable
 
     /// <summary>Every upload sent so far, by id.</summary>
     public ConcurrentDictionary<string, UploadOutcome> Uploads { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The past day some uploads land in (midnight UTC), and its hours they land in (none with <c>--past-day-hours 0</c>).</summary>
+    public DateTime PastDay { get; }
+
+    public IReadOnlyList<DateTime> PastDayHours { get; }
+
+    /// <summary>Uploads acknowledged so far.</summary>
+    public long AcknowledgedCount => Interlocked.Read(ref _acknowledged);
 
     /// <summary>Statuses other than 200 by code, for the summary.</summary>
     public ConcurrentDictionary<int, int> RefusalStatuses { get; } = new();
@@ -87,6 +101,10 @@ internal sealed class CrashIngest : IAsyncDisposable
             var id = "u" + Interlocked.Increment(ref _next).ToString("D7", CultureInfo.InvariantCulture);
             var outcome = await UploadAsync(id, random);
             Uploads[id] = outcome;
+            if (outcome == UploadOutcome.Acknowledged)
+            {
+                Interlocked.Increment(ref _acknowledged);
+            }
             if (outcome != UploadOutcome.Acknowledged)
             {
                 // The collector is down or still opening: do not spin.
@@ -122,14 +140,21 @@ internal sealed class CrashIngest : IAsyncDisposable
         }
     }
 
-    /// <summary>A 10 s window (Unix nanoseconds) in one of the closed hours or the current one, chosen evenly.</summary>
+    /// <summary>
+    /// A 10 s window (Unix nanoseconds) in one of the closed hours, the current one or the past
+    /// day's hours (one choice for all of them), chosen evenly.
+    /// </summary>
     private (long From, long Until) Window(Random random)
     {
         var now = DateTime.UtcNow;
         var hour = new DateTime(now.Year, now.Month, now.Day, now.Hour, 0, 0, DateTimeKind.Utc);
-        var back = random.Next(_options.ClosedHours + 1);
+        var back = random.Next(_options.ClosedHours + (PastDayHours.Count > 0 ? 2 : 1));
         DateTime from;
-        if (back == 0)
+        if (back == _options.ClosedHours + 1)
+        {
+            from = PastDayHours[random.Next(PastDayHours.Count)].AddSeconds(random.NextDouble() * 3590);
+        }
+        else if (back == 0)
         {
             var latest = now.AddSeconds(-10);
             from = latest <= hour ? hour : latest.AddSeconds(-random.NextDouble() * Math.Min(300, (latest - hour).TotalSeconds));

@@ -8,6 +8,9 @@ internal sealed record CrashOptions
     /// <summary>SIGKILLs in the run, spread over the kill modes in turn.</summary>
     public int Kills { get; init; } = 24;
 
+    /// <summary>The kill modes, taken in turn (names of <see cref="KillModes.All"/>); every one by default.</summary>
+    public IReadOnlyList<KillMode> Modes { get; init; } = KillModes.All;
+
     /// <summary>Seeds every random choice (hours, delays); printed so that a run can be repeated.</summary>
     public int Seed { get; init; } = Random.Shared.Next(1, 1_000_000);
 
@@ -19,6 +22,23 @@ internal sealed record CrashOptions
 
     /// <summary>Closed hours before the current one that uploads land in, so compactions run while ingest goes on.</summary>
     public int ClosedHours { get; init; } = 4;
+
+    /// <summary>
+    /// Hours of a past day (<see cref="PastDayAge"/> days ago) that uploads also land in, so that
+    /// the compactor writes that day's rollup (again whenever one of its hours changes) while
+    /// ingest goes on; 0: none, and no day rollup is written.
+    /// </summary>
+    public int PastDayHours { get; init; } = 2;
+
+    /// <summary>How many days before today the past day of <see cref="PastDayHours"/> is: closed, and well inside the default 30-day retention.</summary>
+    public const int PastDayAge = 2;
+
+    /// <summary>
+    /// Before a kill during log replay the collector runs with flushing held off until this many
+    /// uploads were acknowledged since it became ready, then is killed: the start that is killed
+    /// replays at least these records.
+    /// </summary>
+    public int ReplayRecords { get; init; } = 400;
 
     /// <summary>The data directory (must be empty or absent; kept afterwards); null: a temporary one, removed after a clean run.</summary>
     public string? DataDirectory { get; init; }
@@ -39,7 +59,7 @@ internal sealed record CrashOptions
     public string Profile { get; init; } = Path.Combine(AppContext.BaseDirectory, "testdata", "go-cpu.pb.gz");
 
     public const string Usage =
-        "crash [--kills 24] [--seed N] [--senders 4] [--rate 150] [--closed-hours 4] [--data-dir DIR] [--report FILE] [--profile FILE]";
+        "crash [--kills 24] [--modes compaction,flush,rollup,day-rollup,replay,random] [--seed N] [--senders 4] [--rate 150] [--closed-hours 4] [--past-day-hours 2] [--replay-records 400] [--data-dir DIR] [--report FILE] [--profile FILE]";
 
     public static CrashOptions Parse(IReadOnlyList<string> args)
     {
@@ -47,19 +67,24 @@ internal sealed record CrashOptions
         for (var i = 0; i < args.Count; i++)
         {
             string Next() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            int Int(int min)
+            int Int(int min, int max = int.MaxValue)
             {
                 var name = args[i];
                 var value = int.Parse(Next(), CultureInfo.InvariantCulture);
-                return value >= min ? value : throw new ArgumentException($"{name} must be at least {min}, got {value}");
+                return value < min ? throw new ArgumentException($"{name} must be at least {min}, got {value}")
+                    : value > max ? throw new ArgumentException($"{name} must be at most {max}, got {value}")
+                    : value;
             }
             options = args[i] switch
             {
                 "--kills" => options with { Kills = Int(1) },
+                "--modes" => options with { Modes = ParseModes(Next()) },
                 "--seed" => options with { Seed = Int(0) },
                 "--senders" => options with { Senders = Int(1) },
                 "--rate" => options with { Rate = Int(0) },
                 "--closed-hours" => options with { ClosedHours = Int(1) },
+                "--past-day-hours" => options with { PastDayHours = Int(0, 24) },
+                "--replay-records" => options with { ReplayRecords = Int(1) },
                 "--data-dir" => options with { DataDirectory = Next() },
                 "--report" => options with { ReportFile = Next() },
                 "--profile" => options with { Profile = Next() },
@@ -68,4 +93,11 @@ internal sealed record CrashOptions
         }
         return options;
     }
+
+    private static List<KillMode> ParseModes(string names) =>
+    [
+        .. names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(name =>
+            KillModes.All.FirstOrDefault(m => m.Name == name)
+            ?? throw new ArgumentException($"--modes: unknown kill mode '{name}'; the modes are {string.Join(", ", KillModes.All.Select(m => m.Name))}")),
+    ];
 }

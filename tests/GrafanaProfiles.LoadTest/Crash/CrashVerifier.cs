@@ -32,6 +32,15 @@ internal sealed record StoreCheck
     /// stack, function or recorded point lost or doubled by a crash shows here).
     /// </summary>
     public int AggregateMismatches { get; init; }
+    /// <summary>The past day's uploads found stored (copies, from the raw samples); null for a run without a past day.</summary>
+    public double? PastDayCopies { get; init; }
+    /// <summary>Whether queries over the whole past day read its day rollup (flame graphs and series alike): must be true when there is a past day.</summary>
+    public bool DayRollupUsed { get; init; }
+    /// <summary>
+    /// Over the past day alone: functions and flame graph totals (with rollups, so from the day
+    /// rollup, and raw) and the series total (with rollups) that differ from its stored copies: must be 0.
+    /// </summary>
+    public int PastDayMismatches { get; init; }
     public int ParquetFiles { get; init; }
     /// <summary>Of them, rollup files (in an hour's <c>rollup/</c> or a <c>day=</c> directory).</summary>
     public int RollupFiles { get; init; }
@@ -49,7 +58,7 @@ internal sealed record StoreCheck
     /// maintenance rounds that finish or remove what interrupted compactions left.
     /// </summary>
     public bool Passed => Lost == 0 && Doubled == 0 && StoredThoughRefused == 0 && Partial == 0 && Unexpected == 0 && AggregateMismatches == 0 && Unreadable == 0 &&
-        LeftoverTemporaries == 0;
+        LeftoverTemporaries == 0 && PastDayMismatches == 0 && (PastDayCopies is null || (DayRollupUsed && PastDayCopies > 0));
 }
 
 /// <summary>
@@ -63,7 +72,24 @@ internal static class CrashVerifier
     public const string RuleMetric = "crash_cpu_nanoseconds";
     public const string RuleProfileType = "process_cpu:cpu:nanoseconds:cpu:nanoseconds";
 
-    public static StoreCheck Check(string dataDirectory, string profilePath, IReadOnlyDictionary<string, UploadOutcome> uploads, DateTime fromUtc, DateTime toUtc)
+    /// <summary>The tenant the uploads go to (no tenant header).</summary>
+    public const string Tenant = "default";
+
+    /// <summary>
+    /// Whether a flame graph and a series over the whole <paramref name="dayUtc"/> read its day
+    /// rollup: the reader's own plan for that range names a file of the day's directory (it does
+    /// so only while the day rollup holds for every hour of the day).
+    /// </summary>
+    public static bool DayRollupUsed(string dataDirectory, DateTime dayUtc)
+    {
+        using var reader = new ProfileReader(dataDirectory, new ReaderOptions { Threads = 2 });
+        var dayDirectory = $"{Path.DirectorySeparatorChar}day=";
+        return new[] { RollupUse.StackTotals, RollupUse.StepTotals }.All(use =>
+            reader.Plan(Tenant, dayUtc, dayUtc.AddDays(1), use).Rollups.Any(f => f.Contains(dayDirectory, StringComparison.Ordinal)));
+    }
+
+    public static StoreCheck Check(string dataDirectory, string profilePath, IReadOnlyDictionary<string, UploadOutcome> uploads, DateTime fromUtc, DateTime toUtc,
+        DateTime? pastDayUtc = null)
     {
         var profile = File.ReadAllBytes(profilePath);
         var expected = PprofDecoder.Decode(profile, new PprofDecodeOptions()).Profiles
@@ -80,7 +106,7 @@ internal static class CrashVerifier
             var step = toUtc - fromUtc;
             foreach (var (type, total) in expected)
             {
-                var selection = new ProfileSelection("default", fromUtc, toUtc, type,
+                var selection = new ProfileSelection(Tenant, fromUtc, toUtc, type,
                     LabelSelector.Parse($"{{service_name=\"{CrashIngest.Service}\"}}"));
                 foreach (var series in reader.Series(selection, step, [CrashIngest.UploadLabel]))
                 {
@@ -96,7 +122,20 @@ internal static class CrashVerifier
 
         var problems = new List<string>();
         var stored = copies.Values.Sum(perType => perType[0]);
-        var (checkedTypes, mismatches) = CheckAggregates(dataDirectory, profilePath, expected, stored, fromUtc, toUtc, problems);
+        var (checkedTypes, mismatches) = CheckAggregates(dataDirectory, profilePath, expected, stored, fromUtc, toUtc, "whole range", problems);
+        mismatches += CheckRecordedMetric(dataDirectory, expected[RuleProfileType] * stored, fromUtc, toUtc, problems);
+        double? dayCopies = null;
+        var dayMismatches = 0;
+        var dayRollupUsed = false;
+        if (pastDayUtc is { } day)
+        {
+            dayRollupUsed = DayRollupUsed(dataDirectory, day);
+            if (!dayRollupUsed)
+            {
+                Problem(problems, $"queries over the past day {day:yyyy-MM-dd} do not read its day rollup");
+            }
+            (dayCopies, dayMismatches) = CheckPastDay(dataDirectory, profilePath, expected, day, problems);
+        }
         int lost = 0, doubled = 0, refusedStored = 0, partial = 0, unexpected = 0, unknownStored = 0;
         foreach (var (id, perType) in copies)
         {
@@ -152,6 +191,9 @@ internal static class CrashVerifier
             AggregateTypesChecked = checkedTypes,
             AggregateMismatches = mismatches,
             Unexpected = unexpected,
+            PastDayCopies = dayCopies,
+            DayRollupUsed = dayRollupUsed,
+            PastDayMismatches = dayMismatches,
             ParquetFiles = files,
             RollupFiles = Directory.EnumerateFiles(dataDirectory, "*.parquet", SearchOption.AllDirectories)
                 .Count(p => !Path.GetFileName(p).StartsWith(".tmp-", StringComparison.Ordinal) &&
@@ -174,17 +216,17 @@ internal static class CrashVerifier
     /// as users read (whole hours from their rollups) and from the raw samples only.
     /// </summary>
     private static (int Types, int Mismatches) CheckAggregates(string dataDirectory, string profilePath, IReadOnlyDictionary<string, double> expected,
-        double copies, DateTime fromUtc, DateTime toUtc, List<string> problems)
+        double copies, DateTime fromUtc, DateTime toUtc, string range, List<string> problems)
     {
         var mismatches = 0;
         var stem = Path.GetFileName(profilePath).Replace(".pb.gz", "", StringComparison.Ordinal);
         foreach (var useRollups in new[] { true, false })
         {
             using var reader = new ProfileReader(dataDirectory, new ReaderOptions { QueryTimeout = TimeSpan.FromMinutes(10), Threads = 2, UseRollups = useRollups });
-            var how = useRollups ? "with rollups" : "raw";
+            var how = (useRollups ? "with rollups" : "raw") + ", " + range;
             foreach (var (type, total) in expected)
             {
-                var selection = new ProfileSelection("default", fromUtc, toUtc, type, LabelSelector.Parse($"{{service_name=\"{CrashIngest.Service}\"}}"));
+                var selection = new ProfileSelection(Tenant, fromUtc, toUtc, type, LabelSelector.Parse($"{{service_name=\"{CrashIngest.Service}\"}}"));
                 var (graph, top) = reader.FlameGraphAndTop(selection);
                 if (graph.Total != copies * total)
                 {
@@ -210,8 +252,39 @@ internal static class CrashVerifier
                 }
             }
         }
-        mismatches += CheckRecordedMetric(dataDirectory, expected[RuleProfileType] * copies, fromUtc, toUtc, problems);
         return (expected.Count, mismatches);
+    }
+
+    /// <summary>
+    /// The past day alone, a range that the reader answers from its day rollup when it holds: the
+    /// stored copies there counted from the raw samples (a series grouped by upload), then the flame
+    /// graph and top table (with rollups and raw, as <see cref="CheckAggregates"/>) and a one-day
+    /// series with rollups (the day rollup's step totals) must be those copies times the profile.
+    /// </summary>
+    private static (double Copies, int Mismatches) CheckPastDay(string dataDirectory, string profilePath, IReadOnlyDictionary<string, double> expected,
+        DateTime dayUtc, List<string> problems)
+    {
+        var (from, to) = (dayUtc, dayUtc.AddDays(1));
+        var selector = LabelSelector.Parse($"{{service_name=\"{CrashIngest.Service}\"}}");
+        double copies;
+        using (var raw = new ProfileReader(dataDirectory, new ReaderOptions { MaxSeries = int.MaxValue, QueryTimeout = TimeSpan.FromMinutes(10), Threads = 2, UseRollups = false }))
+        {
+            var (type, total) = expected.First(e => e.Key == RuleProfileType);
+            copies = raw.Series(new ProfileSelection(Tenant, from, to, type, selector), to - from, [CrashIngest.UploadLabel])
+                .Sum(series => series.Values.Sum()) / total;
+        }
+        var (_, mismatches) = CheckAggregates(dataDirectory, profilePath, expected, copies, from, to, $"past day {dayUtc:yyyy-MM-dd}", problems);
+        using var reader = new ProfileReader(dataDirectory, new ReaderOptions { QueryTimeout = TimeSpan.FromMinutes(10), Threads = 2 });
+        foreach (var (type, total) in expected)
+        {
+            var summed = reader.Series(new ProfileSelection(Tenant, from, to, type, selector), to - from, []).Sum(series => series.Values.Sum());
+            if (summed != copies * total)
+            {
+                mismatches++;
+                Problem(problems, $"{type} (with rollups, past day {dayUtc:yyyy-MM-dd}): the one-day series sums to {summed}, not {copies} copies of {total}");
+            }
+        }
+        return (copies, mismatches);
     }
 
     /// <summary>
@@ -222,7 +295,7 @@ internal static class CrashVerifier
     private static int CheckRecordedMetric(string dataDirectory, double expected, DateTime fromUtc, DateTime toUtc, List<string> problems)
     {
         using var reader = new ProfileReader(dataDirectory, new ReaderOptions { QueryTimeout = TimeSpan.FromMinutes(10), Threads = 2 });
-        var recorded = reader.RecordedSeries(new RecordedSeriesQuery("default", fromUtc, toUtc, RuleMetric), toUtc - fromUtc)
+        var recorded = reader.RecordedSeries(new RecordedSeriesQuery(Tenant, fromUtc, toUtc, RuleMetric), toUtc - fromUtc)
             .Sum(series => series.Values.Sum());
         if (recorded == expected)
         {

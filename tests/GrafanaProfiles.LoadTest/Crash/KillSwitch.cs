@@ -4,11 +4,14 @@ namespace GrafanaProfiles.LoadTest.Crash;
 /// Watches the data directory (inotify through FileSystemWatcher, every subdirectory) and, once
 /// armed with a moment and a process, sends that process SIGKILL from the watcher's own thread the
 /// instant a matching file change is reported: no hop through a queue or the thread pool, so the
-/// kill lands while the operation that made the change is still going.
+/// kill lands while the operation that made the change is still going. Reads are watched in the
+/// log's folder only (<c>wal/</c>, IN_ACCESS), from the first moment that asks for them on: in the
+/// Parquet directories they would flood the watcher with every query's and compaction's reads.
 /// </summary>
 internal sealed partial class KillSwitch : IDisposable
 {
     private readonly FileSystemWatcher _watcher;
+    private FileSystemWatcher? _logReads;
     private readonly string _root;
     private readonly Lock _lock = new();
     private (KillMoment Moment, int Pid, TaskCompletionSource<string> Fired)? _armed;
@@ -33,6 +36,20 @@ internal sealed partial class KillSwitch : IDisposable
     public Task<string> Arm(KillMoment moment, int pid)
     {
         var fired = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (moment.Change == FileChange.Read && _logReads is null)
+        {
+            var log = Path.Combine(_root, "wal");
+            Directory.CreateDirectory(log);
+            _logReads = new FileSystemWatcher(log)
+            {
+                IncludeSubdirectories = true,
+                NotifyFilter = NotifyFilters.LastAccess,
+                InternalBufferSize = 64 * 1024,
+            };
+            _logReads.Changed += (_, e) => Seen(FileChange.Read, e.FullPath);
+            _logReads.Error += (_, e) => Console.Error.WriteLine($"crash: the log folder's watcher lost events: {e.GetException().Message}");
+            _logReads.EnableRaisingEvents = true;
+        }
         lock (_lock)
         {
             _armed = (moment, pid, fired);
@@ -70,7 +87,11 @@ internal sealed partial class KillSwitch : IDisposable
         }
     }
 
-    public void Dispose() => _watcher.Dispose();
+    public void Dispose()
+    {
+        _watcher.Dispose();
+        _logReads?.Dispose();
+    }
 
     internal static partial class Posix
     {
