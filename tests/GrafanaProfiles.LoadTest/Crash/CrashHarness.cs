@@ -156,6 +156,10 @@ internal sealed class CrashHarness(CrashOptions options)
                 SetupKills = setupKills,
                 SettlingStarts = settlingStarts,
             };
+            if (options.CollectorLog is { } log)
+            {
+                File.WriteAllLines(log, collector.Output);
+            }
             var hour = new DateTime(started.Year, started.Month, started.Day, started.Hour, 0, 0, DateTimeKind.Utc);
             var from = hour.AddHours(-options.ClosedHours - 1);
             check = CrashVerifier.Check(data, options.Profile, ingest.Uploads, pastDay is { } d && d < from ? d : from, DateTime.UtcNow.AddHours(2), pastDay);

@@ -141,16 +141,21 @@ internal sealed class CrashIngest : IAsyncDisposable
     }
 
     /// <summary>
-    /// A 10 s window (Unix nanoseconds) in one of the closed hours, the current one or the past
-    /// day's hours (one choice for all of them), chosen evenly.
+    /// A 10 s window (Unix nanoseconds) in one of the closed hours or the current one, chosen
+    /// evenly; during the first <see cref="CrashOptions.PastDayBurst"/> of every
+    /// <see cref="CrashOptions.PastDayPeriod"/> half the uploads go to the past day's hours instead.
+    /// In bursts, because a day rollup is written only in a maintenance round in which no flush
+    /// lands in the day's hours while they are rolled up (a late file makes an hour's rollup stale
+    /// at once): a steady trickle into the past day would keep its rollup from ever being written.
     /// </summary>
     private (long From, long Until) Window(Random random)
     {
         var now = DateTime.UtcNow;
         var hour = new DateTime(now.Year, now.Month, now.Day, now.Hour, 0, 0, DateTimeKind.Utc);
-        var back = random.Next(_options.ClosedHours + (PastDayHours.Count > 0 ? 2 : 1));
+        var inBurst = PastDayHours.Count > 0 && now.Ticks % CrashOptions.PastDayPeriod.Ticks < CrashOptions.PastDayBurst.Ticks;
+        var back = inBurst && random.Next(2) == 0 ? -1 : random.Next(_options.ClosedHours + 1);
         DateTime from;
-        if (back == _options.ClosedHours + 1)
+        if (back < 0)
         {
             from = PastDayHours[random.Next(PastDayHours.Count)].AddSeconds(random.NextDouble() * 3590);
         }

@@ -30,6 +30,12 @@ internal sealed record CrashOptions
     /// </summary>
     public int PastDayHours { get; init; } = 2;
 
+    /// <summary>Uploads go to the past day in bursts: during the first <see cref="PastDayBurst"/> of every period of this length (see <see cref="CrashIngest"/>).</summary>
+    public static readonly TimeSpan PastDayPeriod = TimeSpan.FromSeconds(5);
+
+    /// <summary>The part of each <see cref="PastDayPeriod"/> in which half the uploads go to the past day.</summary>
+    public static readonly TimeSpan PastDayBurst = TimeSpan.FromSeconds(1);
+
     /// <summary>How many days before today the past day of <see cref="PastDayHours"/> is: closed, and well inside the default 30-day retention.</summary>
     public const int PastDayAge = 2;
 
@@ -46,6 +52,9 @@ internal sealed record CrashOptions
     /// <summary>Where to write the results as JSON (for the test that runs this command); null: none.</summary>
     public string? ReportFile { get; init; }
 
+    /// <summary>Where to write every line the collector printed over all its starts; null: none.</summary>
+    public string? CollectorLog { get; init; }
+
     /// <summary>The longest random delay between /ready and the kill in the random mode.</summary>
     public TimeSpan RandomDelayMax { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -59,7 +68,7 @@ internal sealed record CrashOptions
     public string Profile { get; init; } = Path.Combine(AppContext.BaseDirectory, "testdata", "go-cpu.pb.gz");
 
     public const string Usage =
-        "crash [--kills 24] [--modes compaction,flush,rollup,day-rollup,replay,random] [--seed N] [--senders 4] [--rate 150] [--closed-hours 4] [--past-day-hours 2] [--replay-records 400] [--data-dir DIR] [--report FILE] [--profile FILE]";
+        "crash [--kills 24] [--modes compaction,flush,rollup,day-rollup,replay,random] [--seed N] [--senders 4] [--rate 150] [--closed-hours 4] [--past-day-hours 2] [--replay-records 400] [--data-dir DIR] [--report FILE] [--collector-log FILE] [--profile FILE]";
 
     public static CrashOptions Parse(IReadOnlyList<string> args)
     {
@@ -87,6 +96,7 @@ internal sealed record CrashOptions
                 "--replay-records" => options with { ReplayRecords = Int(1) },
                 "--data-dir" => options with { DataDirectory = Next() },
                 "--report" => options with { ReportFile = Next() },
+                "--collector-log" => options with { CollectorLog = Next() },
                 "--profile" => options with { Profile = Next() },
                 var other => throw new ArgumentException($"unknown option '{other}'; usage: {Usage}"),
             };
