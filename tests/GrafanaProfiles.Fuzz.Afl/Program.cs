@@ -20,7 +20,9 @@ if (args.Length == 0)
 }
 
 using var wal = new WalReplayTarget(Path.Combine(Path.GetTempPath(), "grafana-profiles-afl-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
-FuzzTarget[] all = [new PprofTarget(), new FoldedTarget(), new IngestNameTarget(), new SelectorTarget(), new OtlpTarget(), new PushTarget(), new SqlMacrosTarget(), wal];
+// wal replays each input in memory (WalSegmentTarget) from the structured fuzzer's seeds;
+// planted is the harness's own check that a crash is reported (selftest.sh).
+FuzzTarget[] all = [new PprofTarget(), new FoldedTarget(), new IngestNameTarget(), new SelectorTarget(), new OtlpTarget(), new PushTarget(), new SqlMacrosTarget(), new WalSegmentTarget(wal), new PlantedTarget()];
 var target = all.FirstOrDefault(t => t.Name == args[0]);
 if (target is null)
 {
