@@ -10,6 +10,12 @@ internal readonly record struct WalRecord(long Sequence, byte Kind, ReadOnlyMemo
 /// <summary>What opening the log found.</summary>
 public sealed record WalReplayResult(int RecordsReplayed, int RecordsSkipped, int TornRecordsDropped, long NextSequence);
 
+/// <summary>
+/// What replaying one segment's bytes found: records handed out, records at or before the checkpoint,
+/// the sequence after the highest seen, and the offset of a torn or corrupt record that ended it.
+/// </summary>
+internal readonly record struct SegmentReplay(int Replayed, int Skipped, long NextSequence, int? TornAt);
+
 internal sealed partial class WriteAheadLog
 {
     /// <summary>
@@ -38,33 +44,19 @@ internal sealed partial class WriteAheadLog
         {
             var path = Path.Combine(directory, first.ToString("D20", CultureInfo.InvariantCulture) + SegmentExtension);
             var data = File.ReadAllBytes(path);
-            var offset = 0;
-            while (offset < data.Length)
+            var segment = ReplaySegment(data, options.MaxRecordBytes, checkpoint, replay);
+            replayed += segment.Replayed;
+            skipped += segment.Skipped;
+            next = Math.Max(next, segment.NextSequence);
+            if (segment.TornAt is { } offset)
             {
-                if (!TryDecode(data.AsSpan(offset), options.MaxRecordBytes, out var sequence, out var kind, out var payloadOffset, out var length))
-                {
-                    torn++;
-                    logger.LogWarning(
-                        "Write-ahead log segment {Path} has a torn or corrupt record at byte {Offset} ({Remaining} bytes left); dropping it and truncating the segment there. Records before it are intact.",
-                        path, offset, data.Length - offset);
-                    using (var truncate = new FileStream(path, FileMode.Open, FileAccess.Write))
-                    {
-                        truncate.SetLength(offset);
-                        truncate.Flush(flushToDisk: true);
-                    }
-                    break;
-                }
-                if (sequence > checkpoint)
-                {
-                    replay(new WalRecord(sequence, kind, data.AsMemory(offset + payloadOffset, length - payloadOffset)));
-                    replayed++;
-                }
-                else
-                {
-                    skipped++;
-                }
-                next = Math.Max(next, sequence + 1);
-                offset += length;
+                torn++;
+                logger.LogWarning(
+                    "Write-ahead log segment {Path} has a torn or corrupt record at byte {Offset} ({Remaining} bytes left); dropping it and truncating the segment there. Records before it are intact.",
+                    path, offset, data.Length - offset);
+                using var truncate = new FileStream(path, FileMode.Open, FileAccess.Write);
+                truncate.SetLength(offset);
+                truncate.Flush(flushToDisk: true);
             }
         }
         result = new WalReplayResult(replayed, skipped, torn, next);
@@ -73,6 +65,37 @@ internal sealed partial class WriteAheadLog
             logger.LogInformation("Replayed {Replayed} write-ahead log records after checkpoint {Checkpoint}; dropped {Torn} torn.", replayed, checkpoint, torn);
         }
         return new WriteAheadLog(directory, options, logger, next, segments);
+    }
+
+    /// <summary>
+    /// Hands every intact record of one segment's bytes after <paramref name="checkpoint"/> to
+    /// <paramref name="replay"/>, in file order, and stops at the first record that is cut short,
+    /// fails its checksum or claims more than <paramref name="maxRecordBytes"/> (nothing is
+    /// allocated for a claimed length: records are slices of <paramref name="data"/>).
+    /// </summary>
+    internal static SegmentReplay ReplaySegment(ReadOnlyMemory<byte> data, int maxRecordBytes, long checkpoint, Action<WalRecord> replay)
+    {
+        int replayed = 0, skipped = 0, offset = 0;
+        var next = checkpoint + 1;
+        while (offset < data.Length)
+        {
+            if (!TryDecode(data.Span[offset..], maxRecordBytes, out var sequence, out var kind, out var payloadOffset, out var length))
+            {
+                return new SegmentReplay(replayed, skipped, next, offset);
+            }
+            if (sequence > checkpoint)
+            {
+                replay(new WalRecord(sequence, kind, data.Slice(offset + payloadOffset, length - payloadOffset)));
+                replayed++;
+            }
+            else
+            {
+                skipped++;
+            }
+            next = Math.Max(next, sequence + 1);
+            offset += length;
+        }
+        return new SegmentReplay(replayed, skipped, next, null);
     }
 
     /// <summary>Decodes the record at the start of <paramref name="data"/>; false if it is cut short or its checksum fails.</summary>

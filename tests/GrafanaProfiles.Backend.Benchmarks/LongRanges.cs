@@ -101,7 +101,7 @@ internal static class LongRanges
     }
 
     /// <summary>
-    /// The query editor's completion resources (profile types, label names, values of <c>pod</c>)
+    /// The query editor's completion resources (profile types, label names, values of <c>pod</c>, function names)
     /// over 24 h, 7 d and 30 d as CallResource calls to both processes, alternating; the answers
     /// compared byte by byte.
     /// </summary>
@@ -118,7 +118,7 @@ internal static class LongRanges
                 continue;
             }
             var window = $"from={new DateTimeOffset(to - range).ToUnixTimeMilliseconds()}&to={new DateTimeOffset(to).ToUnixTimeMilliseconds()}";
-            foreach (var path in new[] { $"profileTypes?{window}", $"labelNames?query={Uri.EscapeDataString($"{{service_name=\"{Service}\"}}")}&{window}", $"labelValues?label=pod&{window}" })
+            foreach (var path in new[] { $"profileTypes?{window}", $"labelNames?query={Uri.EscapeDataString($"{{service_name=\"{Service}\"}}")}&{window}", $"labelValues?label=pod&{window}", $"functions?search=json&{window}" })
             {
                 var title = $"{path.Split('?')[0]} {name}";
                 var expected = Resource(raw, rawOnly, path, title);

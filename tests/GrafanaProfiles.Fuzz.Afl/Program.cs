@@ -8,10 +8,14 @@ using GrafanaProfiles.Fuzz.Targets;
 //   GrafanaProfiles.Fuzz.Afl <target>                 run under afl-fuzz (input on standard input)
 //   GrafanaProfiles.Fuzz.Afl <target> --seeds DIR     write the target's real payloads into DIR
 //   GrafanaProfiles.Fuzz.Afl <target> --replay FILE.. run files once each and print the outcome
+//   GrafanaProfiles.Fuzz.Afl wal --reseal IN OUT      write IN with its log records' checksums made
+//                                                     right: the form of a wal finding to commit, so
+//                                                     the corpus test's real writer replays what the
+//                                                     second pass of the target saw
 // The target's Run is the structured fuzzer's: an accepted input or the parser's refusal type
 // returns; any other exception escapes and afl-fuzz records a crash.
 // Exit code: 0, or 1 when a replayed file is a finding, 2 for a usage error.
-const string Usage = "usage: GrafanaProfiles.Fuzz.Afl <target> [--seeds DIR | --replay FILE...]";
+const string Usage = "usage: GrafanaProfiles.Fuzz.Afl <target> [--seeds DIR | --replay FILE... | --reseal IN OUT]";
 
 if (args.Length == 0)
 {
@@ -20,7 +24,9 @@ if (args.Length == 0)
 }
 
 using var wal = new WalReplayTarget(Path.Combine(Path.GetTempPath(), "grafana-profiles-afl-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
-FuzzTarget[] all = [new PprofTarget(), new FoldedTarget(), new IngestNameTarget(), new SelectorTarget(), new OtlpTarget(), new PushTarget(), new SqlMacrosTarget(), wal];
+// wal replays each input in memory (WalSegmentTarget) from the structured fuzzer's seeds;
+// planted is the harness's own check that a crash is reported (selftest.sh).
+FuzzTarget[] all = [new PprofTarget(), new FoldedTarget(), new IngestNameTarget(), new SelectorTarget(), new OtlpTarget(), new PushTarget(), new SqlMacrosTarget(), new WalSegmentTarget(wal), new PlantedTarget()];
 var target = all.FirstOrDefault(t => t.Name == args[0]);
 if (target is null)
 {
@@ -35,6 +41,11 @@ AflHarness.AttachPrivateCoverageMap();
 if (args.Length == 3 && args[1] == "--seeds")
 {
     return AflHarness.WriteSeeds(target, args[2]);
+}
+if (args.Length == 4 && args[1] == "--reseal" && target is WalSegmentTarget)
+{
+    File.WriteAllBytes(args[3], WalSegmentTarget.Reseal(File.ReadAllBytes(args[2])));
+    return 0;
 }
 if (args.Length >= 3 && args[1] == "--replay")
 {

@@ -151,7 +151,8 @@ public sealed partial class ProfileReader
             throw new QueryException($"limit={limit} for function names must be from 1 to {MaxFunctionNames}.");
         }
         search ??= "";
-        return Run(tenant, fromUtc, toUtc, (connection, files) =>
+        // Whole days read their day rollup's one functions file (the distinct functions of its hours) instead of 24.
+        return Run(() => Plan(tenant, fromUtc, toUtc, RollupUse.StackTotals), (connection, files) =>
         {
             if (files.Functions.Count == 0)
             {

@@ -145,13 +145,18 @@ public sealed class RollupPlanningTests
         }
     }
 
-    /// <summary>Profile types, label names and label values, planned against raw, over every range and selector.</summary>
+    /// <summary>Profile types, function names, label names and label values, planned against raw, over every range and selector.</summary>
     private static void AssertSameLabels(ProfileReader raw, ProfileReader planned, string state)
     {
         foreach (var (from, to) in Ranges)
         {
             var range = $"{state}: [{from:O}, {to:O})";
             Assert.True(raw.ProfileTypes("default", from, to).SequenceEqual(planned.ProfileTypes("default", from, to)), $"profile types of {range}");
+            foreach (var search in new[] { "", "a" })
+            {
+                Assert.True(raw.FunctionNames("default", from, to, search, 100).SequenceEqual(planned.FunctionNames("default", from, to, search, 100)),
+                    $"function names containing '{search}' of {range}");
+            }
             foreach (var selector in Selections.Select(s => s.Selector).Append("{zone=\"eu\"}").Distinct())
             {
                 var parsed = LabelSelector.Parse(selector);
