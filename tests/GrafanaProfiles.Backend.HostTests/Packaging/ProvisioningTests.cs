@@ -40,7 +40,9 @@ public sealed partial class ProvisioningTests(DemoProfilesFixture data)
         Assert.Contains(yaml, l => l.Trim() == $"uid: {DemoProfilesFixture.ProvisionedUid}");
         var jsonData = JsonData(yaml);
         Assert.Equal("/var/lib/grafana-profiles", jsonData["dataDirectory"]!.GetValue<string>());
-        Assert.True(jsonData.Count >= 6, "The provisioned data source should write out its settings (tenant, defaultProfileType, queryTimeout, memoryLimit, rowLimit, minStep).");
+        Assert.True(jsonData.Count >= 7, "The provisioned data source should write out its settings (tenant, defaultProfileType, queryTimeout, memoryLimit, rowLimit, minStep, useRollups).");
+        // A boolean, as the config editor's switch writes it (a quoted "true" would be ignored by the backend).
+        Assert.True(jsonData["useRollups"]!.GetValue<bool>(), "The provisioned data source should write out useRollups: true (the default).");
 
         // The same settings with the data directory of this test's store.
         jsonData["dataDirectory"] = data.DataDirectory;
@@ -317,7 +319,9 @@ public sealed partial class ProvisioningTests(DemoProfilesFixture data)
                 break;
             }
             var (key, value) = (line.Trim().Split(':', 2)[0], line.Trim().Split(':', 2)[1].Trim());
-            result[key] = long.TryParse(value, out var number) ? JsonValue.Create(number) : JsonValue.Create(value.Trim('"'));
+            result[key] = long.TryParse(value, out var number) ? JsonValue.Create(number)
+                : value is "true" or "false" ? JsonValue.Create(value == "true")
+                : JsonValue.Create(value.Trim('"'));
         }
         return result;
     }
