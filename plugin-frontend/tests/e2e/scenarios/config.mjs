@@ -40,7 +40,8 @@ function rollupsSwitch(page) {
   const input = page.locator('input#config-use-rollups');
   return {
     isChecked: () => input.isChecked(),
-    click: () => page.locator('label[for="config-use-rollups"]').click(),
+    // The switch's own label (the field's label "Use rollups" also points at it).
+    click: () => page.locator('input#config-use-rollups + label').click(),
   };
 }
 
