@@ -24,6 +24,7 @@ public sealed class CollectorSettings
     /// <summary><c>fsync</c> (acknowledge after fsync) or <c>none</c>.</summary>
     [ConfigurationKeyName("wal_sync")] public string WalSync { get; set; } = "fsync";
     [ConfigurationKeyName("wal_sync_delay")] public TimeSpan WalSyncDelay { get; set; } = new WalOptions().SyncDelay;
+    [ConfigurationKeyName("wal_sync_interval")] public TimeSpan WalSyncInterval { get; set; } = new WalOptions().SyncInterval;
     [ConfigurationKeyName("retention")] public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
     [ConfigurationKeyName("compaction_delay")] public TimeSpan CompactionDelay { get; set; } = TimeSpan.FromMinutes(5);
     [ConfigurationKeyName("maintenance_interval")] public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromMinutes(1);
@@ -64,6 +65,7 @@ public sealed class CollectorSettings
                     _ => throw new SettingsException($"wal_sync must be 'fsync' or 'none', not '{WalSync}'."),
                 },
                 SyncDelay = WalSyncDelay,
+                SyncInterval = WalSyncInterval,
             },
         };
         if (MemoryLimit > 0)

@@ -80,5 +80,9 @@ public sealed record StoreOptions
         {
             throw new ArgumentException($"wal_sync_delay must be between 0 and {MaxWalWait.TotalSeconds:0} s (concurrent acknowledgements wait it), got {Wal.SyncDelay}.");
         }
+        if (Wal.SyncInterval < TimeSpan.Zero || Wal.SyncInterval > MaxWalWait)
+        {
+            throw new ArgumentException($"wal_sync_interval must be between 0 and {MaxWalWait.TotalSeconds:0} s (acknowledgements wait up to it), got {Wal.SyncInterval}.");
+        }
     }
 }

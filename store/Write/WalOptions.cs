@@ -23,6 +23,15 @@ public sealed record WalOptions
     /// </summary>
     public TimeSpan SyncDelay { get; init; } = TimeSpan.FromMilliseconds(1);
 
+    /// <summary>
+    /// In <see cref="WalSyncMode.Fsync"/>, the shortest time between the end of one commit and the
+    /// start of the next: an append that arrives sooner waits for the rest of it and shares the next
+    /// fsync with whatever arrives meanwhile, while an append after a quiet interval is committed at
+    /// once. Zero commits whenever appends wait. At a steady rate, where appends arrive one at a
+    /// time, this is what lets them share an fsync.
+    /// </summary>
+    public TimeSpan SyncInterval { get; init; }
+
     /// <summary>Bytes written per group commit at most.</summary>
     public int MaxBatchBytes { get; init; } = 8 * 1024 * 1024;
 

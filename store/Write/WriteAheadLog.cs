@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Globalization;
 using GrafanaProfiles.Store.Diagnostics;
 using GrafanaProfiles.Store.Partitions;
@@ -39,6 +40,8 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
     private long _commits;
     /// <summary>Records of the last commit (writer thread only): more than one means appends arrive concurrently.</summary>
     private int _lastCommitRecords;
+    /// <summary>When the last commit finished (<see cref="Stopwatch"/> ticks; writer thread only), for <see cref="WalOptions.SyncInterval"/>.</summary>
+    private long _lastCommitEnd;
     private long _recordsWritten;
     private long _writerCpuNanos;
     /// <summary>The segment being written: a bare handle, written at explicit offsets (<see cref="_activeBytes"/>).</summary>
@@ -240,6 +243,7 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
                     Interlocked.Add(ref _recordsWritten, batch.Count);
                     Interlocked.Exchange(ref _writerCpuNanos, ThreadCpu.Nanoseconds());
                     _lastCommitRecords = batch.Count;
+                    _lastCommitEnd = Stopwatch.GetTimestamp();
                     foreach (var p in batch)
                     {
                         p.Completion.TrySetResult();
@@ -315,6 +319,10 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
                 _writerWaiting = false;
             }
             waiting = _queue.Count;
+            if (WaitForSyncInterval())
+            {
+                waiting = 0;
+            }
         }
         if (_options.SyncDelay > TimeSpan.Zero && (waiting > 1 || _lastCommitRecords > 1))
         {
@@ -330,6 +338,32 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// With <see cref="WalOptions.SyncInterval"/>, waits (holding nothing but the gate's monitor) until
+    /// the interval since the last commit has passed or the log closes, so that appends arriving
+    /// meanwhile share the next fsync. True if it waited.
+    /// </summary>
+    private bool WaitForSyncInterval()
+    {
+        if (_options.SyncMode != WalSyncMode.Fsync || _options.SyncInterval <= TimeSpan.Zero || _lastCommitEnd == 0)
+        {
+            return false;
+        }
+        var waited = false;
+        while (!_closed)
+        {
+            var remaining = _options.SyncInterval - Stopwatch.GetElapsedTime(_lastCommitEnd);
+            if (remaining <= TimeSpan.Zero)
+            {
+                break;
+            }
+            // Not _writerWaiting: appends queue without waking the writer; Close still pulses.
+            Monitor.Wait(_queueGate, remaining);
+            waited = true;
+        }
+        return waited;
     }
 
     private static int RecordBytes(PendingAppend p) => HeaderBytes + BodyPrefixBytes + p.Payload.Length;

@@ -17,6 +17,7 @@ using GrafanaProfiles.TestSupport;
 /// same files: one with rollups, one reading raw samples only (<c>useRollups: false</c>), alternating
 /// run by run. Ranges end 37 min 17 s before the data's end, so both edges are mid-hour, as a
 /// dashboard's "last N days" is. Each answer's frames are compared between the two, byte by byte.
+/// Then the editor's completion resources (profile types, label names, label values) the same way.
 /// Last, the peak resident set of each plugin process beside its memory settings.
 /// </summary>
 internal static class LongRanges
@@ -88,6 +89,8 @@ internal static class LongRanges
             Console.WriteLine($"| {name} | {Summary(plannedTimes)} | {Summary(rawTimes)} | {Median(rawTimes) / Median(plannedTimes):N1}× | " +
                               $"{(same ? "identical" : "DIFFERENT")} ({actual.Sum(f => f.Length) / 1024.0:N0} KiB of frames) |");
         }
+        failed |= !Labels(planned, raw, withRollups, rawOnly, to, days, runs);
+
         Console.WriteLine();
         Console.WriteLine($"plugin peak RSS (VmHWM): with rollups {PeakRss(planned.Process)}, raw only {PeakRss(raw.Process)}; " +
                           $"each with memoryLimit={MemoryLimit} for DuckDB and a symbol cache of {new GrafanaProfiles.Store.Query.ReaderOptions().SymbolCacheBytes / 1048576} MiB; load average at end {LoadAverage()}");
@@ -95,6 +98,55 @@ internal static class LongRanges
         await raw.StopLikeGrafanaAsync();
         failed |= !await SmallMemoryAsync(data, queries, rawAnswers, runs);
         return failed ? 1 : 0;
+    }
+
+    /// <summary>
+    /// The query editor's completion resources (profile types, label names, values of <c>pod</c>)
+    /// over 24 h, 7 d and 30 d as CallResource calls to both processes, alternating; the answers
+    /// compared byte by byte.
+    /// </summary>
+    private static bool Labels(PluginProcess planned, PluginProcess raw, PluginContext withRollups, PluginContext rawOnly, DateTime to, int days, int runs)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"| resource | with rollups (median, min–max of {runs}) | raw only (median, min–max) | raw / rollups | answers |");
+        Console.WriteLine("| --- | --- | --- | --- | --- |");
+        var same = true;
+        foreach (var (name, range) in new[] { ("24 h", TimeSpan.FromDays(1)), ("7 d", TimeSpan.FromDays(7)), ("30 d", TimeSpan.FromDays(30)) })
+        {
+            if (range > TimeSpan.FromDays(days))
+            {
+                continue;
+            }
+            var window = $"from={new DateTimeOffset(to - range).ToUnixTimeMilliseconds()}&to={new DateTimeOffset(to).ToUnixTimeMilliseconds()}";
+            foreach (var path in new[] { $"profileTypes?{window}", $"labelNames?query={Uri.EscapeDataString($"{{service_name=\"{Service}\"}}")}&{window}", $"labelValues?label=pod&{window}" })
+            {
+                var title = $"{path.Split('?')[0]} {name}";
+                var expected = Resource(raw, rawOnly, path, title);
+                var actual = Resource(planned, withRollups, path, title);
+                var identical = expected.SequenceEqual(actual);
+                same &= identical;
+                var (plannedTimes, rawTimes) = (new List<double>(), new List<double>());
+                for (var run = 0; run < runs; run++)
+                {
+                    rawTimes.Add(Time(() => Resource(raw, rawOnly, path, title)));
+                    plannedTimes.Add(Time(() => Resource(planned, withRollups, path, title)));
+                }
+                Console.WriteLine($"| {title} | {Summary(plannedTimes)} | {Summary(rawTimes)} | {Median(rawTimes) / Median(plannedTimes):N1}× | " +
+                                  $"{(identical ? "identical" : "DIFFERENT")} ({System.Text.Encoding.UTF8.GetString(actual).Length} characters) |");
+            }
+        }
+        return same;
+    }
+
+    private static byte[] Resource(PluginProcess plugin, PluginContext context, string pathAndQuery, string name)
+    {
+        var request = new CallResourceRequest { PluginContext = context, Path = pathAndQuery.Split('?')[0], Method = "GET", Url = pathAndQuery };
+        var result = plugin.Client.CallAsync("/pluginv2.Resource/CallResource", request, CallResourceResponse.Parser).GetAwaiter().GetResult();
+        if (result.Status != 0 || result.Messages.Count == 0 || result.Messages[0].Code != 200)
+        {
+            throw new InvalidOperationException($"{name}: {result.Message} {(result.Messages.Count > 0 ? result.Messages[0].Body.ToStringUtf8() : "")}");
+        }
+        return [.. result.Messages.SelectMany(m => m.Body.ToByteArray())];
     }
 
     /// <summary>DuckDB's limit for the run that shows a range that does not fit answering all the same (raw only, the largest ranges).</summary>

@@ -33,6 +33,9 @@ public sealed class ServiceTests
         var linger = await Assert.ThrowsAsync<InvalidOperationException>(() =>
             CollectorServer.StartAsync(dir.Path, new Dictionary<string, string> { ["GP_WAL_SYNC_DELAY"] = "00:00:05" }));
         Assert.Contains("wal_sync_delay must be between 0 and 1 s", linger.Message, StringComparison.Ordinal);
+        var interval = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            CollectorServer.StartAsync(dir.Path, new Dictionary<string, string> { ["GP_WAL_SYNC_INTERVAL"] = "00:00:02" }));
+        Assert.Contains("wal_sync_interval must be between 0 and 1 s", interval.Message, StringComparison.Ordinal);
         var memory = await Assert.ThrowsAsync<InvalidOperationException>(() =>
             CollectorServer.StartAsync(dir.Path, new Dictionary<string, string> { ["GP_MEMORY_LIMIT"] = "1000" }));
         Assert.Contains("memory_limit must be 0 (no limit) or at least 64 MiB", memory.Message, StringComparison.Ordinal);

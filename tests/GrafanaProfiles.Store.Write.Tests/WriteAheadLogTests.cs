@@ -85,6 +85,46 @@ public sealed class WriteAheadLogTests
     }
 
     [Fact]
+    public async Task SyncInterval_CommitsALoneAppendAtOnce_AndHoldsTheNextOnesForOneSharedCommit()
+    {
+        using var dir = new TempDirectory();
+        // An hour's interval: the first append (no commit before it) must not wait for it; the ones
+        // after it must, and share one commit, which closing the log makes at once.
+        var log = WriteAheadLog.Open(dir.Path, new WalOptions { SyncInterval = TimeSpan.FromHours(1) }, -1, _ => { }, out _);
+        log.Append(1, Payload(0), out var first);
+        await first.WaitAsync(TimeSpan.FromSeconds(60));
+        var held = new List<Task>();
+        for (var i = 1; i < 4; i++)
+        {
+            // Spaced as a steady rate would be: without the interval each would be committed alone.
+            log.Append(1, Payload(i), out var d);
+            held.Add(d);
+            await Task.Delay(50);
+        }
+        await Task.Delay(200);
+        Assert.All(held, d => Assert.False(d.IsCompleted, "an append within the interval was acknowledged before the interval passed"));
+        Assert.Equal(1, log.Commits);
+        await log.DisposeAsync();
+        await Task.WhenAll(held).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, log.Commits);
+        Assert.Equal(4, ReadBack(dir.Path).Count);
+    }
+
+    [Fact]
+    public async Task SyncInterval_IsOnlyForFsync_AppendsWithoutSyncAreWrittenAtOnce()
+    {
+        using var dir = new TempDirectory();
+        var log = WriteAheadLog.Open(dir.Path, new WalOptions { SyncMode = WalSyncMode.None, SyncInterval = TimeSpan.FromHours(1) }, -1, _ => { }, out _);
+        for (var i = 0; i < 3; i++)
+        {
+            log.Append(1, Payload(i), out var durable);
+            await durable.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        Assert.Equal(3, log.Commits);
+        await log.DisposeAsync();
+    }
+
+    [Fact]
     public async Task MaxBatchBytes_SplitsAQueueIntoSeveralCommits_AndALargerRecordStillGoesAlone()
     {
         using var dir = new TempDirectory();

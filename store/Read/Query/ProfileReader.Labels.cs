@@ -38,11 +38,13 @@ public sealed partial class ProfileReader
     /// <summary>
     /// Distinct values of an expression over the samples in [from, to) that match the selector, or
     /// (<paramref name="overSeries"/>) over the series rows of those samples: label maps live in the
-    /// series files, and only series with samples in the range count.
+    /// series files, and only series with samples in the range count. Whole hours and days come from
+    /// their step-totals rollups (<see cref="Plan"/>), which hold a row for every series, profile type
+    /// and minute that has samples, so the distinct values are the raw ones.
     /// </summary>
     private IReadOnlyList<string> Distinct(string tenant, DateTime fromUtc, DateTime toUtc, LabelSelector? selector,
         Func<SqlParameters, string> expression, bool overSeries, CancellationToken cancellationToken) =>
-        Run(tenant, fromUtc, toUtc, (connection, files) =>
+        Run(() => Plan(tenant, fromUtc, toUtc, RollupUse.StepTotals), (connection, files) =>
         {
             if (files.IsEmpty)
             {
@@ -55,7 +57,7 @@ public sealed partial class ProfileReader
             {
                 condition += $" AND ({SelectorSql.ToCondition(selector, parameters, () => files.SeriesSource(parameters))})";
             }
-            var samples = files.SamplesSource(parameters);
+            var samples = KeyColumns(files, parameters);
             var sql = overSeries
                 ? $"""
                     SELECT DISTINCT {column} AS x FROM {files.SeriesSource(parameters)}
@@ -65,6 +67,25 @@ public sealed partial class ProfileReader
                 : $"SELECT DISTINCT {column} AS x FROM {samples} WHERE {condition} ORDER BY 1";
             return ReadStrings(connection, sql, parameters);
         }, cancellationToken);
+
+    /// <summary>
+    /// The samples' time, service, profile type and series of a plan's raw pieces and rollups as one
+    /// table expression (the columns a label query and its selector read; both tables have them).
+    /// </summary>
+    private static string KeyColumns(QueryFiles files, SqlParameters parameters)
+    {
+        var columns = $"{SamplesTable.Time}, {SamplesTable.ServiceName}, {SamplesTable.ProfileType}, {SamplesTable.SeriesId}";
+        var pieces = new List<string>();
+        if (files.Samples.Count > 0)
+        {
+            pieces.Add($"SELECT {columns} FROM {files.SamplesSource(parameters)}");
+        }
+        if (files.Rollups.Count > 0)
+        {
+            pieces.Add($"SELECT {columns} FROM {files.RollupSource(parameters)}");
+        }
+        return $"({string.Join(" UNION ALL ", pieces)})";
+    }
 
     /// <summary>The first column's strings, NULLs left out. A cold path: through ADO.NET, with the values as parameters.</summary>
     private static List<string> ReadStrings(DuckDbConnection connection, string sql, SqlParameters parameters) =>

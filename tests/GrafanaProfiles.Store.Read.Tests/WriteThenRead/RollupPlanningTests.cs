@@ -145,6 +145,28 @@ public sealed class RollupPlanningTests
         }
     }
 
+    /// <summary>Profile types, label names and label values, planned against raw, over every range and selector.</summary>
+    private static void AssertSameLabels(ProfileReader raw, ProfileReader planned, string state)
+    {
+        foreach (var (from, to) in Ranges)
+        {
+            var range = $"{state}: [{from:O}, {to:O})";
+            Assert.True(raw.ProfileTypes("default", from, to).SequenceEqual(planned.ProfileTypes("default", from, to)), $"profile types of {range}");
+            foreach (var selector in Selections.Select(s => s.Selector).Append("{zone=\"eu\"}").Distinct())
+            {
+                var parsed = LabelSelector.Parse(selector);
+                var what = $"{selector} {range}";
+                Assert.True(raw.LabelNames("default", from, to, parsed).SequenceEqual(planned.LabelNames("default", from, to, parsed)), $"label names of {what}");
+                foreach (var name in new[] { "pod", "zone", "service_name", "__profile_type__" })
+                {
+                    var expected = raw.LabelValues("default", name, from, to, parsed);
+                    var actual = planned.LabelValues("default", name, from, to, parsed);
+                    Assert.True(expected.SequenceEqual(actual), $"values of {name} for {what}: [{string.Join(",", expected)}] vs [{string.Join(",", actual)}]");
+                }
+            }
+        }
+    }
+
     private static void AssertSame(FlameGraph expected, FlameGraph actual, string what)
     {
         Assert.True(expected.Total == actual.Total, $"total of {what}: {expected.Total} vs {actual.Total}");
@@ -168,6 +190,13 @@ public sealed class RollupPlanningTests
     {
         await using var store = await StoreAsync();
         await WriteAsync(store, DataFrom, DataTo, seed: 1);
+        // A series that lives for twenty minutes inside the day that is rolled up whole: its labels
+        // are found in the day's rollup or not at all.
+        for (var t = Day.AddHours(12).AddMinutes(5); t < Day.AddHours(12).AddMinutes(25); t = t.AddMinutes(5))
+        {
+            await store.Writer.AppendAsync("default", Folded(t, "batch", L("pod", "b0", "zone", "eu"), Cpu, ("main;run", 7)));
+        }
+        await store.Writer.FlushAsync();
         using var raw = new ProfileReader(store.DataDirectory, new ReaderOptions { UseRollups = false });
         using var planned = new ProfileReader(store.DataDirectory);
         using var compactor = new Compactor(store.Options);
@@ -181,6 +210,10 @@ public sealed class RollupPlanningTests
             "default", Day.AddDays(-1), Day.AddDays(2), RollupUse.StackTotals).Samples);
         Assert.Equal((0, 0), (Pieces(raw).Days, Pieces(raw).Hours));
         AssertSameAnswers(raw, planned, "rolled up");
+        AssertSameLabels(raw, planned, "rolled up");
+        Assert.Equal(["eu"], planned.LabelValues("default", "zone", Day, Day.AddDays(1)));
+        Assert.Equal(["api", "batch", "db"], planned.LabelValues("default", "service_name", Day, Day.AddDays(1)));
+        Assert.Empty(planned.LabelValues("default", "zone", Day.AddHours(13), Day.AddDays(1)));
 
         // Late samples land in rolled-up hours of both days and of the next day's first hours.
         await WriteAsync(store, Day.AddHours(5).AddMinutes(7), Day.AddHours(5).AddMinutes(40), seed: 2, minutesApart: 11);
@@ -189,18 +222,21 @@ public sealed class RollupPlanningTests
         pieces = Pieces(planned);
         Assert.Equal((0, 2 + 23 + 3), (pieces.Days, pieces.Hours));
         AssertSameAnswers(raw, planned, "late samples");
+        AssertSameLabels(raw, planned, "late samples");
 
         // The next round compacts those hours and rolls them (and their days) up again.
         compactor.RunOnce(Now.AddMinutes(1));
         pieces = Pieces(planned);
         Assert.Equal((2, 4), (pieces.Days, pieces.Hours));
         AssertSameAnswers(raw, planned, "rolled up again");
+        AssertSameLabels(raw, planned, "rolled up again");
 
         // Retention removes the first day and the first two hours of the second; that day's rollup goes with its first hour.
         new Retention(new PartitionLayout(store.DataDirectory), TimeSpan.FromDays(1)).RunOnce(Day.AddDays(1).AddHours(2));
         pieces = Pieces(planned);
         Assert.Equal((0, 22 + 4), (pieces.Days, pieces.Hours));
         AssertSameAnswers(raw, planned, "after retention");
+        AssertSameLabels(raw, planned, "after retention");
     }
 
     [Fact]
