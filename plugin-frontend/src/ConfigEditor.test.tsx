@@ -113,6 +113,27 @@ describe('ConfigEditor', () => {
     expect(screen.getByText(/Tenant "other\/team" may contain only letters/)).toBeInTheDocument();
   });
 
+  it('shows rollups on when the setting is absent, as the backend reads it, and writes the switch as useRollups', () => {
+    const last = renderEditor(initial({ dataDirectory: '/d' }));
+    const rollups = screen.getByTestId('config-use-rollups');
+    expect(rollups).toBeChecked();
+    expect(screen.getByText(/from the hour and day rollups/)).toBeInTheDocument();
+    expect(screen.getByText(/Turn off only to compare with the raw answer/)).toBeInTheDocument();
+
+    fireEvent.click(rollups);
+    expect(last().jsonData).toEqual({ dataDirectory: '/d', useRollups: false });
+    expect(screen.getByTestId('config-use-rollups')).not.toBeChecked();
+
+    fireEvent.click(screen.getByTestId('config-use-rollups'));
+    expect(last().jsonData).toEqual({ dataDirectory: '/d', useRollups: true });
+    expect(screen.getByTestId('config-use-rollups')).toBeChecked();
+  });
+
+  it('shows rollups off for a data source saved with useRollups false', () => {
+    renderEditor(initial({ dataDirectory: '/d', useRollups: false }));
+    expect(screen.getByTestId('config-use-rollups')).not.toBeChecked();
+  });
+
   it('shows a configured secure tenant as configured, with a reset', () => {
     const last = renderEditor(initial({ dataDirectory: '/d' }, { tenant: true }));
     expect(screen.getByTestId('config-secure-tenant')).toHaveValue('configured');

@@ -1,5 +1,5 @@
-// The data source's settings page: where the profiles are, whose they are, and the limits of one
-// query. Each field is checked as the backend will read it (settings/validate.ts) and a bad value
+// The data source's settings page: where the profiles are, whose they are, the limits of one query,
+// and whether long ranges are answered from rollups. Each field is checked as the backend will read it (settings/validate.ts) and a bad value
 // shows its message under the field; "Save & test" (Grafana's button) then runs the backend's health
 // check, which reports what it found or what to fix.
 import { ChangeEvent, useState } from 'react';
@@ -184,6 +184,18 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
           error={minStepError}
         >
           <Input id="config-min-step" data-testid="config-min-step" width={20} placeholder="15s" {...text('minStep')} />
+        </Field>
+        <Field
+          label="Use rollups"
+          description="Answers flame graphs and series over long ranges from the hour and day rollups the collector writes as it compacts, with the same results as raw samples, much faster. Turn off only to compare with the raw answer."
+        >
+          <Switch
+            id="config-use-rollups"
+            data-testid="config-use-rollups"
+            // Not set is on, as the backend reads it (PluginSettings.UseRollups).
+            value={jsonData.useRollups !== false}
+            onChange={(e) => setJson({ useRollups: e.currentTarget.checked })}
+          />
         </Field>
       </FieldSet>
     </>

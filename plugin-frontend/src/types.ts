@@ -64,6 +64,11 @@ export interface ProfilesDataSourceOptions extends DataSourceJsonData {
   rowLimit?: number;
   /** Smallest time-series step, e.g. `15s` (Pyroscope's setting of the same name). */
   minStep?: string;
+  /**
+   * Whether flame graphs and series read the store's hour and day rollups for whole hours and days
+   * (the backend's default, true); false reads raw samples only, to compare answers and timings.
+   */
+  useRollups?: boolean;
 }
 
 export interface ProfilesSecureJsonData {

@@ -11,14 +11,26 @@ namespace GrafanaProfiles.Backend.Sql;
 /// <summary>
 /// A fresh in-memory DuckDB database for one SQL query: its own threads and memory limit, file access
 /// only inside the data source's tenant directory, no extensions, no temporary files, the views
-/// <c>samples</c>, <c>stacks</c>, <c>functions</c> and <c>stack_frames</c> over the Parquet files of the
-/// hours the time range touches, then the configuration locked. Nothing a query does here outlives it.
+/// <c>samples</c>, <c>series</c>, <c>stacks</c>, <c>functions</c>, <c>stack_frames</c> and <c>metrics</c>
+/// over the Parquet files of the hours the time range touches, then the configuration locked. Nothing a query does here outlives it.
 /// See README.md, "Sandbox".
 /// </summary>
 internal sealed class SqlSandbox : IDisposable
 {
     /// <summary>The convenience view: one row per frame of every stack, with the function's name.</summary>
     public const string StackFramesView = "stack_frames";
+
+    /// <summary>
+    /// The metrics the collector's recording rules recorded: one row per (metric, series, step), the
+    /// rows of several flushes of a step summed, as the <c>recording_rule</c> query type reads them.
+    /// </summary>
+    public const string MetricsView = "metrics";
+
+    /// <summary>The <see cref="MetricsView"/>'s columns, in the order a user reads a point: when, what, which series, how much.</summary>
+    internal const string MetricsViewColumns =
+        $"{MetricsTable.Time} TIMESTAMP, {MetricsTable.MetricName} VARCHAR, {MetricsTable.Labels} MAP(VARCHAR, VARCHAR), " +
+        $"{MetricsTable.Value} BIGINT, {MetricsTable.Profiles} BIGINT, {MetricsTable.ProfileType} VARCHAR, {MetricsTable.Step} BIGINT, " +
+        $"{MetricsTable.SeriesId} UBIGINT";
 
     private readonly DuckDbDatabase _database;
     private readonly string _tenantDirectory;
@@ -97,6 +109,7 @@ internal sealed class SqlSandbox : IDisposable
             LEFT JOIN {FunctionsTable.Name} fn USING ({FunctionsTable.FunctionId});
 
             """);
+        AppendMetrics(sql, files.Metrics);
         sql.Append("SET lock_configuration = true;\n");
         return sql.ToString();
     }
@@ -118,6 +131,30 @@ internal sealed class SqlSandbox : IDisposable
             CREATE VIEW {SamplesTable.Name} AS SELECT {names}
             FROM {ParquetSource(files)} s
             LEFT JOIN {SeriesTable.Name} sr ON sr.{SeriesTable.SeriesId} = s.{SamplesTable.SeriesId};
+
+            """);
+    }
+
+    /// <summary>
+    /// The metrics view: the metrics files' rows summed per (metric, series, step start, step length),
+    /// as compaction merges them, so a step recorded over several flushes is one row. The grouping
+    /// keys include <c>time</c> and <c>metric_name</c>, so DuckDB pushes a user's filters on them
+    /// below the aggregate into the Parquet scan.
+    /// </summary>
+    private static void AppendMetrics(StringBuilder sql, IReadOnlyList<string> files)
+    {
+        if (files.Count == 0)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $"CREATE TABLE {MetricsView} ({MetricsViewColumns});\n");
+            return;
+        }
+        sql.Append(CultureInfo.InvariantCulture, $"""
+            CREATE VIEW {MetricsView} AS
+            SELECT {MetricsTable.Time}, {MetricsTable.MetricName}, any_value({MetricsTable.Labels}) AS {MetricsTable.Labels},
+                   sum({MetricsTable.Value})::BIGINT AS {MetricsTable.Value}, sum({MetricsTable.Profiles})::BIGINT AS {MetricsTable.Profiles},
+                   any_value({MetricsTable.ProfileType}) AS {MetricsTable.ProfileType}, {MetricsTable.Step}, {MetricsTable.SeriesId}
+            FROM {ParquetSource(files)}
+            GROUP BY {MetricsTable.MetricName}, {MetricsTable.SeriesId}, {MetricsTable.Time}, {MetricsTable.Step};
 
             """);
     }

@@ -57,6 +57,17 @@ public sealed record SqlSchema(string Tenant, IReadOnlyList<SqlSchemaTable> Tabl
             new(FunctionsTable.Filename, "VARCHAR", "source file"),
             new(FunctionsTable.Line, "BIGINT", "start line of the function"),
         ]),
+        new(SqlSandbox.MetricsView, "The metrics the collector's recording rules recorded from profiles, one row per (metric, series, step), for the hours the time range touches; filter with $__timeFilter(time).",
+        [
+            new(MetricsTable.Time, "TIMESTAMP", "start of the step (UTC, microseconds)"),
+            new(MetricsTable.MetricName, "VARCHAR", "the rule's metric name, e.g. profiles_recorded_cpu_nanoseconds"),
+            new(MetricsTable.Labels, "MAP(VARCHAR, VARCHAR)", "the rule's group-by label values and extra labels; labels['service_name']"),
+            new(MetricsTable.Value, "BIGINT", "the step's summed value in the profile type's unit (of one function's self or total time for a function rule)"),
+            new(MetricsTable.Profiles, "BIGINT", "profile windows that contributed; value / profiles is the average per profile"),
+            new(MetricsTable.ProfileType, "VARCHAR", "the profile type the rule sums (its unit)"),
+            new(MetricsTable.Step, "BIGINT", "length of the step in nanoseconds"),
+            new(MetricsTable.SeriesId, "UBIGINT", "XXH64 of the metric name and label pairs: the series identity"),
+        ]),
     ];
 
     private static readonly IReadOnlyList<SqlSchemaMacro> AllMacros =

@@ -136,16 +136,18 @@ public sealed partial class ProfileReader : IDisposable
         var series = new List<string>();
         var stacks = new List<string>();
         var functions = new List<string>();
+        var metrics = new List<string>();
         foreach (var hour in Layout.HoursInRange(tenant, fromUtc, toUtc))
         {
-            // One listing per hour for all four tables.
+            // One listing per hour for all the tables.
             var files = Layout.VisibleFiles(tenant, hour);
             Add(samples, files, SamplesTable.Name);
             Add(series, files, SeriesTable.Name);
             Add(stacks, files, StacksTable.Name);
             Add(functions, files, FunctionsTable.Name);
+            Add(metrics, files, MetricsTable.Name);
         }
-        return new QueryFiles(samples, series, stacks, functions);
+        return new QueryFiles(samples, series, stacks, functions) { Metrics = metrics };
 
         static void Add(List<string> list, IReadOnlyDictionary<string, List<string>> files, string table)
         {
@@ -267,10 +269,16 @@ public sealed record QueryFiles(IReadOnlyList<string> Samples, IReadOnlyList<str
     /// </summary>
     internal IReadOnlyList<string> Rollups { get; init; } = [];
 
+    /// <summary>
+    /// The metrics files (points the collector's recording rules recorded) of the listed partitions;
+    /// <see cref="ProfileReader.FilesFor"/> lists them, a plan over rollups does not.
+    /// </summary>
+    public IReadOnlyList<string> Metrics { get; init; } = [];
+
     public bool IsEmpty => Samples.Count == 0 && Rollups.Count == 0;
 
-    /// <summary>Every listed file, of all four tables (and the rollups of a plan).</summary>
-    public IEnumerable<string> All => Samples.Concat(Series).Concat(Stacks).Concat(Functions).Concat(Rollups);
+    /// <summary>Every listed file, of all the tables (and the rollups of a plan).</summary>
+    public IEnumerable<string> All => Samples.Concat(Series).Concat(Stacks).Concat(Functions).Concat(Metrics).Concat(Rollups);
 
     /// <summary>The files of both listings, each once (for a query that reads two selections).</summary>
     internal QueryFiles Union(QueryFiles other) => new(
@@ -278,6 +286,7 @@ public sealed record QueryFiles(IReadOnlyList<string> Samples, IReadOnlyList<str
         [.. Stacks.Union(other.Stacks, StringComparer.Ordinal)], [.. Functions.Union(other.Functions, StringComparer.Ordinal)])
     {
         Rollups = [.. Rollups.Union(other.Rollups, StringComparer.Ordinal)],
+        Metrics = [.. Metrics.Union(other.Metrics, StringComparer.Ordinal)],
     };
 
     /// <summary>The rollup rows as an SQL table expression: <c>read_parquet($n)</c> over <see cref="Rollups"/>.</summary>

@@ -40,7 +40,9 @@ public sealed partial class ProvisioningTests(DemoProfilesFixture data)
         Assert.Contains(yaml, l => l.Trim() == $"uid: {DemoProfilesFixture.ProvisionedUid}");
         var jsonData = JsonData(yaml);
         Assert.Equal("/var/lib/grafana-profiles", jsonData["dataDirectory"]!.GetValue<string>());
-        Assert.True(jsonData.Count >= 6, "The provisioned data source should write out its settings (tenant, defaultProfileType, queryTimeout, memoryLimit, rowLimit, minStep).");
+        Assert.True(jsonData.Count >= 7, "The provisioned data source should write out its settings (tenant, defaultProfileType, queryTimeout, memoryLimit, rowLimit, minStep, useRollups).");
+        // A boolean, as the config editor's switch writes it (a quoted "true" would be ignored by the backend).
+        Assert.True(jsonData["useRollups"]!.GetValue<bool>(), "The provisioned data source should write out useRollups: true (the default).");
 
         // The same settings with the data directory of this test's store.
         jsonData["dataDirectory"] = data.DataDirectory;
@@ -151,6 +153,65 @@ public sealed partial class ProvisioningTests(DemoProfilesFixture data)
         Assert.Equal("changes", changes.Name);
         // v2 spends 2 s more per profile in encoding/json.Marshal (DemoProfilesFixture).
         Assert.Equal("encoding/json.Marshal", changes.Strings("function")[0]);
+    }
+
+    [Fact]
+    public void Dashboards_RecordingRuleTargets_NameMetricsTheComposeCollectorRecords()
+    {
+        var recorded = DemoProfilesFixture.RecordingRules().Rules.Select(r => r.MetricName).ToHashSet(StringComparer.Ordinal);
+        var targets = Directory.EnumerateFiles(Path.Combine(Provisioning, "dashboards"), "*.json", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(Provisioning, f))
+            .SelectMany(file => Panels(Load(file)).SelectMany(p => p["targets"]!.AsArray().Select(t => (File: file, Panel: p, Target: t!.AsObject()))))
+            .Where(t => t.Target["queryType"]!.GetValue<string>() == "recording_rule")
+            .ToList();
+
+        Assert.True(targets.Count >= 3, $"The provisioned dashboards should show the collector's recording rules; {targets.Count} recording_rule targets found.");
+        foreach (var (file, panel, target) in targets)
+        {
+            var title = panel["title"]!.GetValue<string>();
+            var metric = target["metricName"]?.GetValue<string>();
+            Assert.True(metric is not null && recorded.Contains(metric),
+                $"{file}: panel '{title}' reads metric '{metric}', which no rule of {DemoProfilesFixture.CollectorConfig} records ({string.Join(", ", recorded)}).");
+            Assert.Equal("timeseries", panel["type"]!.GetValue<string>());
+            var description = panel["description"]?.GetValue<string>() ?? "";
+            Assert.True(description.Contains("recording rules", StringComparison.Ordinal) && description.Contains("alert", StringComparison.Ordinal),
+                $"{file}: panel '{title}' should say that it comes from the collector's recording rules and can be alerted on: '{description}'.");
+        }
+    }
+
+    [Fact]
+    public async Task ServiceOverview_RecordedCpu_EqualsTheCpuOfTheProfilesPerService()
+    {
+        var dashboard = Load(Path.Combine("dashboards", "grafana-profiles", "service-overview.json"));
+        var client = data.Client();
+        var values = await ResolveVariablesAsync(client, dashboard);
+        var recordedPanel = Panels(dashboard).Single(p => p["targets"]![0]!["metricName"]?.GetValue<string>() == "profiles_recorded_cpu_nanoseconds");
+        var rawPanel = Panels(dashboard).Single(p => p["title"]!.GetValue<string>() == "CPU by service");
+
+        var recorded = TotalsByService(await RunAsync(client, recordedPanel["targets"]![0]!.AsObject(), values, "recorded CPU"));
+        var raw = TotalsByService(await RunAsync(client, rawPanel["targets"]![0]!.AsObject(), values, "CPU by service"));
+
+        // shop (Go: 12 CPU profiles, and v2's extra 2 s in each of its 6; web's Node profiles are
+        // samples and wall time, not process_cpu): the service's CPU of the hour, recorded as the
+        // profiles were flushed, equals what the profiles hold.
+        Assert.Equal(["shop"], recorded.Keys);
+        Assert.True(recorded["shop"] > 6 * 2e9, $"shop's recorded CPU {recorded["shop"]} ns should include v2's 6 × 2 s in encoding/json.Marshal.");
+        Assert.Equal(raw, recorded);
+    }
+
+    /// <summary>The sum of every value field's values over the range, per the field's <c>service_name</c> label.</summary>
+    private static Dictionary<string, double> TotalsByService(IReadOnlyList<DecodedFrame> frames)
+    {
+        var totals = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var frame in frames)
+        {
+            foreach (var field in frame.Json.GetProperty("fields").EnumerateArray().Where(f => DecodedFrame.FieldLabels(f).Count > 0))
+            {
+                var service = DecodedFrame.FieldLabels(field)["service_name"];
+                totals[service] = totals.GetValueOrDefault(service) + DecodedFrame.Doubles(field).Sum(v => v ?? 0);
+            }
+        }
+        return totals;
     }
 
     private static async Task<IReadOnlyList<DecodedFrame>> RunAsync(PluginClient client, JsonObject target, IReadOnlyDictionary<string, string[]> scope, string what)
@@ -317,7 +378,9 @@ public sealed partial class ProvisioningTests(DemoProfilesFixture data)
                 break;
             }
             var (key, value) = (line.Trim().Split(':', 2)[0], line.Trim().Split(':', 2)[1].Trim());
-            result[key] = long.TryParse(value, out var number) ? JsonValue.Create(number) : JsonValue.Create(value.Trim('"'));
+            result[key] = long.TryParse(value, out var number) ? JsonValue.Create(number)
+                : value is "true" or "false" ? JsonValue.Create(value == "true")
+                : JsonValue.Create(value.Trim('"'));
         }
         return result;
     }

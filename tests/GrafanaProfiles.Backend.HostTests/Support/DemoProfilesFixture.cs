@@ -1,5 +1,9 @@
+using GrafanaProfiles.Collector.Hosting;
+using GrafanaProfiles.Collector.Rules;
 using GrafanaProfiles.Store.Model;
+using GrafanaProfiles.Store.Write;
 using GrafanaProfiles.TestSupport;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GrafanaProfiles.Backend.HostTests.Support;
 
@@ -7,7 +11,10 @@ namespace GrafanaProfiles.Backend.HostTests.Support;
 /// What the compose demo's workloads produce, from real profiles of real runtimes
 /// (tests/testdata/pprof): a Go service <c>shop</c> (CPU and heap) in release <c>v1</c> from 10:00 and
 /// <c>v2</c> from 10:30, where v2 also spends 2 s per profile in <c>encoding/json.Marshal</c>, and a
-/// Node service <c>web</c> (CPU/wall and heap) all hour. Plus the build output's plugin over it.
+/// Node service <c>web</c> (CPU/wall and heap) all hour. They are flushed with the recording rules of
+/// the compose stack's collector (deploy/collector/collector.json), evaluated by the collector's own
+/// rule evaluator, so the metrics files hold what the demo's collector records. Plus the build
+/// output's plugin over it.
 /// </summary>
 public sealed class DemoProfilesFixture : IAsyncLifetime, IDisposable
 {
@@ -31,6 +38,12 @@ public sealed class DemoProfilesFixture : IAsyncLifetime, IDisposable
     public PluginClient Client() => new(Plugin.Client, ProvisionedUid, new { dataDirectory = DataDirectory });
 
     public static string Pprof(string file) => Path.Combine(RepoPaths.Root, "tests", "testdata", "pprof", file);
+
+    /// <summary>The collector configuration docker-compose.yml runs the collector with.</summary>
+    public static string CollectorConfig => Path.Combine(RepoPaths.Root, "deploy", "collector", "collector.json");
+
+    /// <summary>The compose collector's recording rules, as the collector loads them.</summary>
+    public static RecordingRuleSet RecordingRules() => CollectorHost.LoadSettings(CollectorConfig, new Dictionary<string, string?>()).Settings.RecordingRules;
 
     public async Task InitializeAsync()
     {
@@ -57,7 +70,26 @@ public sealed class DemoProfilesFixture : IAsyncLifetime, IDisposable
             batches.Add(TestStore.Pprof(Pprof("node-cpu.pb.gz"), "web", From.AddMinutes(minute), labels));
             batches.Add(TestStore.Pprof(Pprof("node-heap.pb.gz"), "web", From.AddMinutes(minute), labels));
         }
-        await _store.WriteAsync("default", [.. batches]);
+        using (var rules = new RuleEvaluator(RecordingRules(), null, NullLogger.Instance))
+        {
+            var options = new StoreOptions
+            {
+                DataDirectory = DataDirectory,
+                WriterId = "demo",
+                FlushInterval = TimeSpan.FromHours(1),
+                FlushObserver = rules,
+            };
+            await using var writer = await ProfileWriter.OpenAsync(options);
+            foreach (var batch in batches)
+            {
+                await writer.AppendAsync("default", batch);
+            }
+            await writer.FlushAsync();
+            if (rules.Failures > 0 || rules.PointsWritten == 0)
+            {
+                throw new InvalidOperationException($"The recording rules of {CollectorConfig} recorded {rules.PointsWritten} points with {rules.Failures} failed partitions.");
+            }
+        }
         Plugin = await PluginProcess.StartAsync();
     }
 

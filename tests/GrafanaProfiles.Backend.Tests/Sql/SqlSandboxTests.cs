@@ -143,7 +143,7 @@ public class SqlSandboxTests(SqlStoreFixture store) : IClassFixture<SqlStoreFixt
     public void Describe_ListsTheViewsAndTheirColumns()
     {
         var schema = SqlSchema.Describe(store.Instance);
-        Assert.Equal(["samples", "series", "stacks", "functions", "stack_frames"], schema.Tables.Select(t => t.Name));
+        Assert.Equal(["samples", "series", "stacks", "functions", "stack_frames", "metrics"], schema.Tables.Select(t => t.Name));
         Assert.Equal(["time", "duration", "service_name", "profile_type", "series_id", "labels", "stack_id", "value", "span_id"],
             schema.Tables[0].Columns.Select(c => c.Name));
         // The views expose exactly the documented columns, in order.

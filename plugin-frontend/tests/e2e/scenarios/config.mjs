@@ -26,11 +26,23 @@ async function setDataDirectory(page, value) {
 /** Puts the provisioned settings back whatever a case changed (the cases share one data source). */
 async function restoreSettings(baseUrl, dataDir) {
   const current = await (await fetch(`${baseUrl}/api/datasources/uid/${UID}`)).json();
+  const jsonData = { ...current.jsonData, dataDirectory: dataDir };
+  delete jsonData.useRollups;
   await fetch(`${baseUrl}/api/datasources/uid/${UID}`, {
     method: 'PUT',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ ...current, jsonData: { ...current.jsonData, dataDirectory: dataDir } }),
+    body: JSON.stringify({ ...current, jsonData }),
   });
+}
+
+/** The "Use rollups" switch as a person uses it: its state, and a click on the switch (its label). */
+function rollupsSwitch(page) {
+  const input = page.locator('input#config-use-rollups');
+  return {
+    isChecked: () => input.isChecked(),
+    // The switch's own label (the field's label "Use rollups" also points at it).
+    click: () => page.locator('input#config-use-rollups + label').click(),
+  };
 }
 
 export default [
@@ -47,6 +59,35 @@ export default [
         assert(/data directory/i.test(text), `the message should say which setting to change (Data directory): ${text}`);
         const saved = await (await fetch(`${baseUrl}/api/datasources/uid/${UID}`)).json();
         assert(saved.jsonData.dataDirectory === missing, `Save & test should have saved the edited directory, the server holds ${saved.jsonData.dataDirectory}`);
+      } finally {
+        await restoreSettings(baseUrl, dataDir);
+      }
+    },
+  },
+  {
+    name: 'config editor: the Use rollups switch saves useRollups and Save & test still answers OK',
+    async run({ page, baseUrl, dataDir }) {
+      try {
+        await openConfig(page, baseUrl);
+        await setDataDirectory(page, dataDir);
+        const rollups = rollupsSwitch(page);
+        assert(await rollups.isChecked(), 'Use rollups should be on for a data source that does not set it (the backend reads it as true)');
+        const description = page.getByText(/from the hour and day rollups .* Turn off only to compare with the raw answer/);
+        assert(await description.isVisible(), 'the switch should say what it does and when to turn it off');
+        await rollups.click();
+        await waitFor('the Use rollups switch to turn off', async () => !(await rollups.isChecked()));
+        const off = await saveAndTest(page);
+        assert(off.status === 'success', `Save & test with rollups off should succeed; the page showed "${off.status}": ${off.text}`);
+        const saved = await (await fetch(`${baseUrl}/api/datasources/uid/${UID}`)).json();
+        assert(saved.jsonData.useRollups === false, `the saved jsonData should hold useRollups: false, it holds ${JSON.stringify(saved.jsonData)}`);
+
+        await openConfig(page, baseUrl);
+        assert(!(await rollupsSwitch(page).isChecked()), 'a data source saved with useRollups false should open with the switch off');
+        await rollupsSwitch(page).click();
+        await waitFor('the Use rollups switch to turn on', () => rollupsSwitch(page).isChecked());
+        await saveAndTest(page);
+        const again = await (await fetch(`${baseUrl}/api/datasources/uid/${UID}`)).json();
+        assert(again.jsonData.useRollups === true, `switched back on, the saved jsonData should hold useRollups: true, it holds ${JSON.stringify(again.jsonData)}`);
       } finally {
         await restoreSettings(baseUrl, dataDir);
       }
