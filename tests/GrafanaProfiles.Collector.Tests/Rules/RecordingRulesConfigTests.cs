@@ -156,8 +156,11 @@ public sealed class RecordingRulesConfigTests
     {
         var (settings, _) = CollectorHost.LoadSettings(Path.Combine(CollectorProcess.Root, "deploy", "collector", "collector.json"), new Dictionary<string, string?>());
 
-        Assert.Equal(["profiles_recorded_cpu_nanoseconds", "profiles_recorded_gc_cpu_nanoseconds"], settings.RecordingRules.Rules.Select(r => r.MetricName));
+        Assert.Equal(["profiles_recorded_cpu_nanoseconds", "profiles_recorded_gc_cpu_nanoseconds", "profiles_recorded_mallocgc_self_cpu_nanoseconds", "profiles_recorded_alloc_bytes"],
+            settings.RecordingRules.Rules.Select(r => r.MetricName));
         Assert.Equal(new FunctionFilter("runtime.gcBgMarkWorker", FunctionValue.Total), settings.RecordingRules.Rules[1].Function);
+        Assert.Equal(new FunctionFilter("runtime.mallocgc", FunctionValue.Self), settings.RecordingRules.Rules[2].Function);
+        Assert.Null(settings.RecordingRules.Rules[3].Function);
     }
 
     [Fact]
