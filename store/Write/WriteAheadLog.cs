@@ -306,6 +306,7 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
     {
         bytes = 0;
         int waiting;
+        bool gathered;
         lock (_queueGate)
         {
             while (_queue.Count == 0)
@@ -319,12 +320,10 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
                 _writerWaiting = false;
             }
             waiting = _queue.Count;
-            if (WaitForSyncInterval())
-            {
-                waiting = 0;
-            }
+            gathered = WaitForSyncInterval();
         }
-        if (_options.SyncDelay > TimeSpan.Zero && (waiting > 1 || _lastCommitRecords > 1))
+        // After the sync interval's wait the appends that arrived meanwhile are already gathered.
+        if (!gathered && _options.SyncDelay > TimeSpan.Zero && (waiting > 1 || _lastCommitRecords > 1))
         {
             // Appends are arriving concurrently: gather the ones that arrive meanwhile into the same fsync.
             Thread.Sleep(_options.SyncDelay);
@@ -341,9 +340,9 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
     }
 
     /// <summary>
-    /// With <see cref="WalOptions.SyncInterval"/>, waits (holding nothing but the gate's monitor) until
-    /// the interval since the last commit has passed or the log closes, so that appends arriving
-    /// meanwhile share the next fsync. True if it waited.
+    /// With <see cref="WalOptions.SyncInterval"/>, waits on the gate (called holding it; the wait
+    /// releases it, so appends go on queueing) until the interval since the last commit has passed
+    /// or the log closes, so that appends arriving meanwhile share the next fsync. True if it waited.
     /// </summary>
     private bool WaitForSyncInterval()
     {
