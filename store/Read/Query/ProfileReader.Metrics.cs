@@ -211,30 +211,11 @@ public sealed partial class ProfileReader
     }
 
     /// <summary>
-    /// Runs <paramref name="query"/> over the visible metrics files of the range's partitions; a file
-    /// removed under it by a compaction lists the files again, as <see cref="Run{T}"/> does for profiles.
+    /// Runs <paramref name="query"/> over the visible metrics files of the range's partitions, as
+    /// <see cref="FilesFor"/> lists them with the other tables (a file removed under it by a
+    /// compaction lists the files again, through <see cref="Run{T}(string, DateTime, DateTime, Func{DuckDbConnection, QueryFiles, T}, CancellationToken)"/>).
     /// </summary>
     private T RunMetrics<T>(string tenant, DateTime fromUtc, DateTime toUtc, Func<DuckDbConnection, IReadOnlyList<string>, T> query,
-        CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var files = new List<string>();
-            foreach (var hour in Layout.HoursInRange(tenant, fromUtc, toUtc))
-            {
-                if (Layout.VisibleFiles(tenant, hour).TryGetValue(MetricsTable.Name, out var found))
-                {
-                    files.AddRange(found);
-                }
-            }
-            try
-            {
-                return WithConnection(connection => query(connection, files), cancellationToken);
-            }
-            catch (DuckDbException e) when (attempt < FileRaceRetries && e.ErrorType == DuckDB.NET.Native.DuckDBErrorType.Io && files.Any(f => !File.Exists(f)))
-            {
-                cancellationToken.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Min(100, 10 * attempt)));
-            }
-        }
-    }
+        CancellationToken cancellationToken) =>
+        Run(tenant, fromUtc, toUtc, (connection, files) => query(connection, files.Metrics), cancellationToken);
 }
