@@ -32,12 +32,18 @@ internal static class IngestCommand
                 Console.Error.WriteLine(e.Message);
                 return 2;
             }
-            using var rules = RulesOf(parse.GetValue(config));
-            if (rules.Failed)
+            Rules.RuleEvaluator? rules;
+            try
             {
+                rules = RulesOf(parse.GetValue(config));
+            }
+            catch (Hosting.SettingsException e)
+            {
+                Console.Error.WriteLine("Invalid settings: " + e.Message);
                 return 2;
             }
-            var options = new StoreOptions { DataDirectory = parse.GetValue(dataDir)!.FullName, FlushObserver = rules.Evaluator };
+            using var disposeRules = rules;
+            var options = new StoreOptions { DataDirectory = parse.GetValue(dataDir)!.FullName, FlushObserver = rules };
             await using var writer = await ProfileWriter.OpenAsync(options, PprofWalCodec.Decoders, cancellationToken: cancellationToken);
             var failures = 0;
             foreach (var file in parse.GetValue(files)!)
@@ -71,30 +77,18 @@ internal static class IngestCommand
         return command;
     }
 
-    /// <summary>The recording rules of a config file (none without one); a wrong setting is printed and fails the command.</summary>
-    private static LoadedRules RulesOf(FileInfo? file)
+    /// <summary>The evaluator of a config file's recording rules; null without a file or without rules.</summary>
+    /// <exception cref="Hosting.SettingsException">A setting of the file is wrong.</exception>
+    private static Rules.RuleEvaluator? RulesOf(FileInfo? file)
     {
         if (file is null)
         {
-            return new LoadedRules(null, Failed: false);
+            return null;
         }
-        try
-        {
-            var (settings, _) = Hosting.CollectorHost.LoadSettings(file.FullName, new Dictionary<string, string?>());
-            return settings.RecordingRules.Rules.Count == 0
-                ? new LoadedRules(null, Failed: false)
-                : new LoadedRules(new Rules.RuleEvaluator(settings.RecordingRules, null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance), Failed: false);
-        }
-        catch (Hosting.SettingsException e)
-        {
-            Console.Error.WriteLine("Invalid settings: " + e.Message);
-            return new LoadedRules(null, Failed: true);
-        }
-    }
-
-    private sealed record LoadedRules(Rules.RuleEvaluator? Evaluator, bool Failed) : IDisposable
-    {
-        public void Dispose() => Evaluator?.Dispose();
+        var (settings, _) = Hosting.CollectorHost.LoadSettings(file.FullName, new Dictionary<string, string?>());
+        return settings.RecordingRules.Rules.Count == 0
+            ? null
+            : new Rules.RuleEvaluator(settings.RecordingRules, null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
     }
 
     internal static string ServiceFromFileName(string name)
