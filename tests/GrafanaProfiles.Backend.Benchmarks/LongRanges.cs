@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
+using GrafanaProfiles.Backend.Benchmarks;
 using GrafanaProfiles.Schema.PluginV2;
 using GrafanaProfiles.Store.Maintenance;
 using GrafanaProfiles.Store.Model;
@@ -199,33 +200,10 @@ internal static class LongRanges
         },
     };
 
-    private static QueryDataRequest Request(PluginContext context, string queryType, object json, DateTime from, DateTime to, TimeSpan interval) => new()
-    {
-        PluginContext = context,
-        Queries =
-        {
-            new DataQuery
-            {
-                RefId = "A",
-                QueryType = queryType,
-                Json = ByteString.CopyFromUtf8(JsonSerializer.Serialize(json)),
-                IntervalMS = (long)interval.TotalMilliseconds,
-                MaxDataPoints = 1500,
-                TimeRange = new TimeRange { FromEpochMS = new DateTimeOffset(from).ToUnixTimeMilliseconds(), ToEpochMS = new DateTimeOffset(to).ToUnixTimeMilliseconds() },
-            },
-        },
-    };
+    private static QueryDataRequest Request(PluginContext context, string queryType, object json, DateTime from, DateTime to, TimeSpan interval) =>
+        QueryDataCalls.Request(context, queryType, json, from, to, (long)interval.TotalMilliseconds);
 
-    private static List<ByteString> Call(PluginProcess plugin, QueryDataRequest request, string name)
-    {
-        var result = plugin.Client.CallAsync("/pluginv2.Data/QueryData", request, QueryDataResponse.Parser).GetAwaiter().GetResult();
-        var answer = result.Single.Responses["A"];
-        if (result.Status != 0 || answer.Status != 200)
-        {
-            throw new InvalidOperationException($"{name}: {result.Message} {answer.Error}");
-        }
-        return [.. answer.Frames];
-    }
+    private static List<ByteString> Call(PluginProcess plugin, QueryDataRequest request, string name) => QueryDataCalls.Frames(plugin, request, name);
 
     private static double Time(Action action)
     {

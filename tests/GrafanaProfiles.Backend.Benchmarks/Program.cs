@@ -109,33 +109,9 @@ var results = new List<(string Name, double Plugin, double Store, string Note)>(
 
 void Measure(string name, string queryType, object json, DateTime from, DateTime to, long intervalMs, Action storeCall, string note)
 {
-    var request = new QueryDataRequest
-    {
-        PluginContext = context,
-        Queries =
-        {
-            new DataQuery
-            {
-                RefId = "A",
-                QueryType = queryType,
-                Json = ByteString.CopyFromUtf8(JsonSerializer.Serialize(json)),
-                IntervalMS = intervalMs,
-                MaxDataPoints = 1500,
-                TimeRange = new TimeRange { FromEpochMS = Ms(from), ToEpochMS = Ms(to) },
-            },
-        },
-    };
+    var request = QueryDataCalls.Request(context, queryType, json, from, to, intervalMs);
     long frameBytes = 0;
-    void ViaPlugin()
-    {
-        var result = plugin.Client.CallAsync("/pluginv2.Data/QueryData", request, QueryDataResponse.Parser).GetAwaiter().GetResult();
-        var answer = result.Single.Responses["A"];
-        if (result.Status != 0 || answer.Status != 200)
-        {
-            throw new InvalidOperationException($"{name}: {result.Message} {answer.Error}");
-        }
-        frameBytes = answer.Frames.Sum(f => (long)f.Length);
-    }
+    void ViaPlugin() => frameBytes = QueryDataCalls.Frames(plugin, request, name).Sum(f => (long)f.Length);
     // Paired (alternating run by run) by default; --unpaired times all plugin runs, then all store runs,
     // so neither process's DuckDB runs right after the other's.
     var (pluginTime, storeTime) = unpaired ? (Median(3, runs, ViaPlugin), Median(3, runs, storeCall)) : Paired(3, runs, ViaPlugin, storeCall);
@@ -214,8 +190,6 @@ foreach (var line in frameRows)
 Console.WriteLine($"\nmedians of {runs} {(unpaired ? "unpaired" : "paired")} runs after 3 warm-ups; load average at end {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
 await plugin.StopLikeGrafanaAsync();
 return 0;
-
-static long Ms(DateTime t) => new DateTimeOffset(t).ToUnixTimeMilliseconds();
 
 // The store benchmark's timing (tests/GrafanaProfiles.Benchmarks/Measurement/Timing.cs), in milliseconds.
 static (double A, double B) Paired(int warmups, int runs, Action a, Action b)
