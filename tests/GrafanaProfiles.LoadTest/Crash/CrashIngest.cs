@@ -105,7 +105,7 @@ internal sealed class CrashIngest : IAsyncDisposable
             {
                 Interlocked.Increment(ref _acknowledged);
             }
-            if (outcome != UploadOutcome.Acknowledged)
+            else
             {
                 // The collector is down or still opening: do not spin.
                 await Delay(TimeSpan.FromMilliseconds(20), stop);
