@@ -1,7 +1,7 @@
 // The data source's settings page: where the profiles are, whose they are, the limits of one query,
-// and whether long ranges are answered from rollups. Each field is checked as the backend will read it (settings/validate.ts) and a bad value
-// shows its message under the field; "Save & test" (Grafana's button) then runs the backend's health
-// check, which reports what it found or what to fix.
+// and whether long ranges are answered from rollups. Each field is checked as the backend will read
+// it (settings/validate.ts) and a bad value shows its message under the field; "Save & test"
+// (Grafana's button) then runs the backend's health check, which reports what it found or what to fix.
 import { ChangeEvent, useState } from 'react';
 
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
