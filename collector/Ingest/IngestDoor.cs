@@ -34,6 +34,8 @@ public sealed partial class IngestDoor : IDisposable
     /// <summary>Body bytes read and not yet handed to the log (<c>max_inflight_bytes</c>).</summary>
     private long _inflightBytes;
     private readonly StandingQueue _queue;
+    /// <summary>The same criterion over the write-ahead log's queueing delay (<see cref="ProfileWriter.WalBacklog"/>).</summary>
+    private readonly StandingQueue _logQueue;
     private long _residentCheckedAt;
     private long _resident;
     private long _lastCollectAt;
@@ -53,6 +55,7 @@ public sealed partial class IngestDoor : IDisposable
         _decoding = new SemaphoreSlim(policy.MaxConcurrentIngests, policy.MaxConcurrentIngests);
         _residentBytes = residentBytes ?? ResidentMemory.Bytes;
         _queue = new StandingQueue(policy.IngestQueueTarget, StandingQueueTime);
+        _logQueue = new StandingQueue(policy.IngestQueueTarget, StandingQueueTime, LogQueueMemory);
         Series = new SeriesLimiter(policy.MaxSeriesPerTenant, policy.SeriesIdleTime, _clock);
     }
 
@@ -66,6 +69,9 @@ public sealed partial class IngestDoor : IDisposable
 
     /// <summary>True while a standing queue shortens the wait for a decoding slot to <c>ingest_queue_target</c>.</summary>
     public bool QueueStanding => _queue.Standing;
+
+    /// <summary>True while a standing queue in the write-ahead log has uploads refused at the door's entry.</summary>
+    public bool LogQueueStanding => _logQueue.Standing;
 
     /// <summary>Body bytes read and not yet handed to the log.</summary>
     public long InflightBytes => Interlocked.Read(ref _inflightBytes);
@@ -90,6 +96,7 @@ public sealed partial class IngestDoor : IDisposable
             var writer = _store.Writer ?? throw NotReady();
             tenant = request.TrustedTenant is { } trusted ? Trusted(trusted) : _auth.Authenticate(request.TenantHeader, request.Authorization);
             CheckMemory(writer);
+            CheckLogQueue(writer);
             ReadOnlyMemory<byte> body;
             if (request.BodyStream is { } stream)
             {
@@ -246,6 +253,46 @@ public sealed partial class IngestDoor : IDisposable
                 _policy.IngestQueueTarget.TotalMilliseconds, StandingQueueTime.TotalMilliseconds);
         }
     }
+
+    /// <summary>
+    /// Refuses an upload, before its body is read, while the write-ahead log has a standing queue:
+    /// its oldest append not yet durable has waited, without a break for
+    /// <see cref="StandingQueueTime"/>, at least <c>ingest_queue_target</c> and at least twice the
+    /// log's fastest recent commit (what a record waits when the log keeps up: the commit under
+    /// way, then its own — so a slow disk that keeps up is not taken for overload; the fastest, not
+    /// the last, because a commit's time grows with the batch a queue makes). The decoding slots are given
+    /// back before a request waits for its commit, so under sustained overload the queue forms
+    /// here, where the log's writer competes with the decoders for the CPU: admitted, an upload
+    /// would wait behind every one accepted before it (hundreds of milliseconds, growing with what
+    /// the senders keep in flight). Refused at once, it costs little, and the uploads that are
+    /// accepted keep their latency. A burst that the log commits within the interval is accepted
+    /// whole; the queue stops standing as soon as the log's delay falls below the threshold.
+    /// </summary>
+    private void CheckLogQueue(ProfileWriter writer)
+    {
+        var backlog = writer.WalBacklog;
+        var commit = writer.WalFastestRecentCommit;
+        var threshold = commit + commit > _policy.IngestQueueTarget ? commit + commit : _policy.IngestQueueTarget;
+        if (backlog < threshold)
+        {
+            _logQueue.NoWait();
+            return;
+        }
+        if (_logQueue.Waited(backlog, Stopwatch.GetTimestamp()))
+        {
+            _log.LogWarning("Ingest is overloaded: the write-ahead log's oldest append has waited at least {Threshold} ms for {Time} ms; uploads are refused until it catches up.",
+                threshold.TotalMilliseconds, StandingQueueTime.TotalMilliseconds);
+        }
+        if (_logQueue.Standing)
+        {
+            throw new ProfileRejectedException(RejectReason.Overloaded,
+                $"The collector is overloaded: its write-ahead log has been more than {threshold.TotalMilliseconds:0} ms behind for a while (ingest_queue_target={_policy.IngestQueueTarget.TotalMilliseconds:0} ms, or twice its fastest recent commit); retry shortly.")
+            { RetryAfter = TimeSpan.FromSeconds(1) };
+        }
+    }
+
+    /// <summary>How soon after the log's queue stopped standing it stands again at once when its delay returns (CoDel's re-entry).</summary>
+    internal static readonly TimeSpan LogQueueMemory = TimeSpan.FromSeconds(1);
 
     /// <summary>How long every request must wait past <c>ingest_queue_target</c> before the queue counts as standing (CoDel's interval).</summary>
     internal static readonly TimeSpan StandingQueueTime = TimeSpan.FromMilliseconds(100);

@@ -61,6 +61,7 @@ public sealed class CollectorMetrics : IIngestObserver
                 Write(text, "gp_gc_committed_bytes", "Memory the garbage collector has committed (heap, free space and bookkeeping).", "gauge", gc.TotalCommittedBytes);
                 Write(text, "gp_inflight_body_bytes", "Request body bytes read and not yet in the write-ahead log (max_inflight_bytes).", "gauge", door.InflightBytes);
                 Write(text, "gp_ingest_queue_standing", "1 while a standing queue (sustained overload) limits the wait for a decoding slot to ingest_queue_target.", "gauge", door.QueueStanding ? 1 : 0);
+                Write(text, "gp_wal_queue_standing", "1 while a standing queue in the write-ahead log (sustained overload) has uploads refused before their bodies are read.", "gauge", door.LogQueueStanding ? 1 : 0);
             }
             if (_series is { } series)
             {

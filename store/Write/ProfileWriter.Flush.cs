@@ -60,6 +60,16 @@ public sealed partial class ProfileWriter
     /// <summary>Records the write-ahead log has written so far; divided by <see cref="WalCommits"/>, the appends that shared a commit.</summary>
     public long WalRecordsWritten => _wal.RecordsWritten;
 
+    /// <summary>
+    /// How long the oldest append not yet durable has waited for the write-ahead log beyond
+    /// <c>wal_sync_interval</c> (zero when none waits): the log's queueing delay, which the
+    /// collector's ingest door watches to refuse uploads before they join a standing queue.
+    /// </summary>
+    public TimeSpan WalBacklog => _wal.Backlog;
+
+    /// <summary>The write-ahead log's shortest commit (one write and its fsync) of the last 10–20 s: what the disk needs for a commit of its own.</summary>
+    public TimeSpan WalFastestRecentCommit => _wal.FastestRecentCommit;
+
     /// <summary>CPU time of the log's writer thread so far (writes and fsyncs; 0 where the thread clock is not available).</summary>
     public TimeSpan WalWriterCpu => _wal.WriterCpu;
 

@@ -43,6 +43,9 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
     /// <summary>When the last commit finished (<see cref="Stopwatch"/> ticks; writer thread only), for <see cref="WalOptions.SyncInterval"/>.</summary>
     private long _lastCommitEnd;
     private long _recordsWritten;
+    /// <summary>When the oldest record of the batch being written was queued (<see cref="Stopwatch"/> ticks; 0 between batches; guarded by <see cref="_queueGate"/>).</summary>
+    private long _writingSince;
+    private readonly WindowedMinimum _commitPace = new(Stopwatch.Frequency * 10);
     private long _writerCpuNanos;
     /// <summary>The segment being written: a bare handle, written at explicit offsets (<see cref="_activeBytes"/>).</summary>
     private SafeFileHandle? _active;
@@ -78,6 +81,37 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// How much longer than <see cref="WalOptions.SyncInterval"/> the oldest record not yet durable
+    /// has waited (zero when every record is durable): the log's queueing delay, which grows
+    /// without bound when appends arrive faster than the disk and the writer's share of the CPU
+    /// can commit them.
+    /// </summary>
+    public TimeSpan Backlog
+    {
+        get
+        {
+            long oldest;
+            lock (_queueGate)
+            {
+                oldest = _writingSince != 0 ? _writingSince : _queue.TryPeek(out var head) ? head.QueuedAt : 0;
+            }
+            if (oldest == 0)
+            {
+                return TimeSpan.Zero;
+            }
+            var waited = Stopwatch.GetElapsedTime(oldest) - (_options.SyncMode == WalSyncMode.Fsync ? _options.SyncInterval : TimeSpan.Zero);
+            return waited > TimeSpan.Zero ? waited : TimeSpan.Zero;
+        }
+    }
+
+    /// <summary>
+    /// The shortest commit (one write and its fsync) of the last 10–20 s: what the disk needs for a
+    /// commit of its own, whatever the size of the batches queued behind it. Against it
+    /// <see cref="Backlog"/> is judged: a slow disk that keeps up is not a standing queue.
+    /// </summary>
+    public TimeSpan FastestRecentCommit => Stopwatch.GetElapsedTime(0, _commitPace.Value);
 
     /// <summary>Batches written so far (group commits: one write, and one fsync in <see cref="WalSyncMode.Fsync"/>, each).</summary>
     public long Commits => Interlocked.Read(ref _commits);
@@ -185,6 +219,7 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
                 throw new ObjectDisposedException(nameof(WriteAheadLog), "The write-ahead log is closed.");
             }
             pending.Sequence = _nextSequence++;
+            pending.QueuedAt = Stopwatch.GetTimestamp();
             _queue.Enqueue(pending);
             if (_writerWaiting)
             {
@@ -233,7 +268,9 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
             {
                 try
                 {
+                    var writeStarted = Stopwatch.GetTimestamp();
                     WriteBatch(batch, bytes);
+                    _commitPace.Add(Stopwatch.GetTimestamp() - writeStarted, writeStarted);
                     if (_failing is not null)
                     {
                         _log.LogInformation("The write-ahead log is written again after {Failures} failed writes.", WriteFailures);
@@ -270,6 +307,10 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
                         p.Completion.TrySetException(new StoreUnavailableException(
                             $"The write-ahead log could not be written ({StorageErrors.Describe(e)}); nothing of this request was kept. Retry once the disk has room and is writable.", e));
                     }
+                }
+                lock (_queueGate)
+                {
+                    _writingSince = 0;
                 }
                 foreach (var p in batch)
                 {
@@ -335,6 +376,7 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
                 batch.Add(_queue.Dequeue());
                 bytes += RecordBytes(next);
             }
+            _writingSince = batch[0].QueuedAt;
         }
         return true;
     }
@@ -497,6 +539,35 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
         await _writerDone.Task.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The minimum of the values added over the last one or two windows (two buckets: the window
+    /// under way and the one before it), as a pace estimate that forgets an old fast value within
+    /// two windows. Written by one thread, read by any.
+    /// </summary>
+    internal sealed class WindowedMinimum(long window)
+    {
+        private long _windowStart;
+        private long _current = long.MaxValue;
+        private long _previous = long.MaxValue;
+
+        public void Add(long value, long now)
+        {
+            if (now - Volatile.Read(ref _windowStart) >= window)
+            {
+                Volatile.Write(ref _previous, Volatile.Read(ref _current));
+                Volatile.Write(ref _current, value);
+                Volatile.Write(ref _windowStart, now);
+            }
+            else if (value < Volatile.Read(ref _current))
+            {
+                Volatile.Write(ref _current, value);
+            }
+        }
+
+        /// <summary>The minimum (0 before anything was added).</summary>
+        public long Value => Math.Min(Volatile.Read(ref _current), Volatile.Read(ref _previous)) is var v and not long.MaxValue ? v : 0;
+    }
+
     private sealed class PendingAppend(byte kind, ReadOnlyMemory<byte> payload, byte[]? rented)
     {
         private byte[]? _rented = rented;
@@ -514,6 +585,7 @@ internal sealed partial class WriteAheadLog : IAsyncDisposable
         }
 
         public long Sequence { get; set; }
+        public long QueuedAt { get; set; }
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 

@@ -16,6 +16,13 @@ internal sealed record OverloadOptions
     public int? Samples { get; init; } = 150;
     public string Profile { get; init; } = Path.Combine(AppContext.BaseDirectory, "testdata", "go-cpu.pb.gz");
 
+    /// <summary>
+    /// <c>raw</c> (default): requests written straight to sockets (<see cref="RawHttpSender"/>), cheap
+    /// enough that the generator can overload the collector on the cores they share;
+    /// <c>httpclient</c>: <see cref="HttpClient"/>, as the earlier runs in docs/reliability.md.
+    /// </summary>
+    public string Client { get; init; } = "raw";
+
     public static OverloadOptions Parse(IReadOnlyList<string> args)
     {
         var options = new OverloadOptions();
@@ -31,6 +38,7 @@ internal sealed record OverloadOptions
                 "--pods" => options with { Pods = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--samples" => options with { Samples = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--profile" => options with { Profile = Next() },
+                "--client" => options with { Client = Next() is var c && c is "raw" or "httpclient" ? c : throw new ArgumentException("--client is raw or httpclient") },
                 var other => throw new ArgumentException($"unknown option '{other}'"),
             };
         }
@@ -52,9 +60,32 @@ internal sealed record OverloadOptions
 internal sealed class OverloadTest(OverloadOptions options)
 {
     private readonly SdkUpload _upload = new(SdkUpload.Load(options.Profile, options.Samples), rawBody: false);
+    private Func<int, Task<UploadOutcome>> _send = _ => throw new InvalidOperationException("not started");
 
     private sealed record Phase(string Name, int Sent, int Accepted, int Refused, int RefusedWithoutRetryAfter, int Unavailable, int Failed,
-        int NotSent, double Seconds, double P50, double P99, double Max, long PeakRss, double CpuPerAccepted, int LateRefusals);
+        int NotSent, double Seconds, double P50, double P99, double Max, long PeakRss, double CpuPerAccepted, int LateRefusals)
+    {
+        /// <summary>The collector's own view over the phase: mean time inside the ingest door, mean wait for the log's commit, records per commit.</summary>
+        public ServerView Server { get; init; } = ServerView.None;
+    }
+
+    /// <summary>Means over a phase from the deltas of the collector's /metrics.</summary>
+    internal sealed record ServerView(double DoorMs, double LogMs, double RecordsPerCommit)
+    {
+        public static readonly ServerView None = new(0, 0, 0);
+
+        public static ServerView Between(IReadOnlyDictionary<string, double> before, IReadOnlyDictionary<string, double> after)
+        {
+            double Delta(string prefix) => Sum(after, prefix) - Sum(before, prefix);
+            double Mean(string name) => Delta(name + "_count") is var n and > 0 ? Delta(name + "_sum") / n * 1000 : 0;
+            var commits = Delta("gp_wal_commits_total");
+            return new ServerView(Mean("gp_ingest_duration_seconds"), Mean("gp_wal_append_duration_seconds"),
+                commits > 0 ? Delta("gp_wal_records_total") / commits : 0);
+        }
+
+        private static double Sum(IReadOnlyDictionary<string, double> metrics, string name) =>
+            metrics.Where(m => m.Key == name || m.Key.StartsWith(name + "{", StringComparison.Ordinal)).Sum(m => m.Value);
+    }
 
     public async Task<int> RunAsync()
     {
@@ -73,6 +104,11 @@ internal sealed class OverloadTest(OverloadOptions options)
             : "  the collector reports no memory limit (gp_memory_limit_bytes): RSS is reported, not judged");
         using var handler = new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan, MaxConnectionsPerServer = int.MaxValue };
         using var http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{collector.Port}"), Timeout = TimeSpan.FromMinutes(2) };
+        using var raw = new RawHttpSender(new IPEndPoint(IPAddress.Loopback, collector.Port), _upload);
+        _send = options.Client == "raw" ? raw.SendAsync : pod => SendWithHttpClientAsync(http, pod);
+        Console.WriteLine(options.Client == "raw"
+            ? "  generator: requests written straight to keep-alive sockets (--client raw)"
+            : "  generator: HttpClient (--client httpclient)");
 
         var rss = new RssSampler(collector);
         var probe = await ClosedLoopAsync(http, collector, rss, TimeSpan.FromSeconds(Math.Max(5, options.Seconds / 2)));
@@ -89,12 +125,12 @@ internal sealed class OverloadTest(OverloadOptions options)
         rss.Dispose();
 
         Console.WriteLine();
-        Console.WriteLine("| phase | offered | accepted | 429 | 503 | failed | not sent (client cap) | accepted latency p50 / p99 / max | collector CPU per accepted | peak RSS |");
-        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        Console.WriteLine("| phase | offered | accepted | 429 | 503 | failed | not sent (client cap) | accepted latency p50 / p99 / max | in the door / log wait (mean) | records per commit | collector CPU per accepted | peak RSS |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var p in phases)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {p.Name} | {p.Sent / p.Seconds:N0}/s | {p.Accepted / p.Seconds:N0}/s | {p.Refused:N0} | {p.Unavailable:N0} | {p.Failed:N0} | {p.NotSent:N0} | {p.P50:0.0} / {p.P99:0.0} / {p.Max:0} ms | {p.CpuPerAccepted:N0} µs | {p.PeakRss / 1048576.0:0} MiB |"));
+                $"| {p.Name} | {p.Sent / p.Seconds:N0}/s | {p.Accepted / p.Seconds:N0}/s | {p.Refused:N0} | {p.Unavailable:N0} | {p.Failed:N0} | {p.NotSent:N0} | {p.P50:0.0} / {p.P99:0.0} / {p.Max:0} ms | {p.Server.DoorMs:0.0} / {p.Server.LogMs:0.0} ms | {p.Server.RecordsPerCommit:0.0} | {p.CpuPerAccepted:N0} µs | {p.PeakRss / 1048576.0:0} MiB |"));
         }
         var peak = phases.Max(p => p.PeakRss);
         var problems = new List<string>();
@@ -124,18 +160,20 @@ internal sealed class OverloadTest(OverloadOptions options)
         var counters = new PhaseCounters();
         var clock = Stopwatch.StartNew();
         var before = ProcessStat.Read(collector.Pid);
+        var metricsBefore = await collector.MetricsAsync();
         rss.Reset();
         var senders = Enumerable.Range(0, options.ProbeClients).Select(c => Task.Run(async () =>
         {
             var pod = c;
             while (clock.Elapsed < duration)
             {
-                await SendAsync(http, pod, counters, clock);
+                await SendAsync(pod, counters, clock);
                 pod = (pod + options.ProbeClients) % options.Pods;
             }
         })).ToArray();
         await Task.WhenAll(senders);
-        return counters.Finish("closed-loop probe", clock.Elapsed.TotalSeconds, 0, rss.Peak, before, ProcessStat.Read(collector.Pid));
+        var server = ServerView.Between(metricsBefore, await collector.MetricsAsync());
+        return counters.Finish("closed-loop probe", clock.Elapsed.TotalSeconds, 0, rss.Peak, before, ProcessStat.Read(collector.Pid)) with { Server = server };
     }
 
     /// <summary>The i-th request leaves at i / rate seconds whether or not earlier ones were answered, up to the in-flight cap.</summary>
@@ -144,6 +182,7 @@ internal sealed class OverloadTest(OverloadOptions options)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name}: {rate:N0} uploads/s for {options.Seconds} s"));
         var counters = new PhaseCounters();
         var before = ProcessStat.Read(collector.Pid);
+        var metricsBefore = await collector.MetricsAsync();
         rss.Reset();
         var clock = Stopwatch.StartNew();
         var duration = TimeSpan.FromSeconds(options.Seconds);
@@ -161,52 +200,63 @@ internal sealed class OverloadTest(OverloadOptions options)
                     continue;
                 }
                 var id = sent;
-                var task = SendAsync(http, (int)(id % options.Pods), counters, clock);
+                var task = SendAsync((int)(id % options.Pods), counters, clock);
                 inFlight[id] = task;
                 _ = task.ContinueWith(_ => inFlight.TryRemove(id, out Task? _), TaskScheduler.Default);
             }
             await Task.Delay(1);
         }
         await Task.WhenAll(inFlight.Values);
-        return counters.Finish(name, duration.TotalSeconds, notSent, rss.Peak, before, ProcessStat.Read(collector.Pid));
+        var server = ServerView.Between(metricsBefore, await collector.MetricsAsync());
+        return counters.Finish(name, duration.TotalSeconds, notSent, rss.Peak, before, ProcessStat.Read(collector.Pid)) with { Server = server };
     }
 
-    private async Task SendAsync(HttpClient http, int pod, PhaseCounters counters, Stopwatch phaseClock)
+    private async Task SendAsync(int pod, PhaseCounters counters, Stopwatch phaseClock)
     {
-        using var request = _upload.Request(pod);
         var started = Stopwatch.GetTimestamp();
         Interlocked.Increment(ref counters.Sent);
+        var outcome = await _send(pod);
+        var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        switch (outcome.Status)
+        {
+            case 200:
+                counters.Accept(ms);
+                break;
+            case 429:
+                Interlocked.Increment(ref counters.Refused);
+                if (!outcome.RetryAfter)
+                {
+                    Interlocked.Increment(ref counters.RefusedWithoutRetryAfter);
+                }
+                if (phaseClock.Elapsed > TimeSpan.FromSeconds(options.Seconds / 2.0))
+                {
+                    Interlocked.Increment(ref counters.LateRefusals);
+                }
+                break;
+            case 503:
+                Interlocked.Increment(ref counters.Unavailable);
+                break;
+            case 0:
+                counters.Fail(outcome.Error ?? "no answer");
+                break;
+            default:
+                counters.Fail($"HTTP {outcome.Status}: {outcome.Body}");
+                break;
+        }
+    }
+
+    private async Task<UploadOutcome> SendWithHttpClientAsync(HttpClient http, int pod)
+    {
+        using var request = _upload.Request(pod);
         try
         {
             using var response = await http.SendAsync(request);
-            var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            switch (response.StatusCode)
-            {
-                case HttpStatusCode.OK:
-                    counters.Accept(ms);
-                    break;
-                case HttpStatusCode.TooManyRequests:
-                    Interlocked.Increment(ref counters.Refused);
-                    if (response.Headers.RetryAfter is null)
-                    {
-                        Interlocked.Increment(ref counters.RefusedWithoutRetryAfter);
-                    }
-                    if (phaseClock.Elapsed > TimeSpan.FromSeconds(options.Seconds / 2.0))
-                    {
-                        Interlocked.Increment(ref counters.LateRefusals);
-                    }
-                    break;
-                case HttpStatusCode.ServiceUnavailable:
-                    Interlocked.Increment(ref counters.Unavailable);
-                    break;
-                default:
-                    counters.Fail($"HTTP {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-                    break;
-            }
+            return new UploadOutcome((int)response.StatusCode, response.Headers.RetryAfter is not null,
+                Body: response.StatusCode == HttpStatusCode.OK ? null : await response.Content.ReadAsStringAsync());
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
-            counters.Fail(e.Message);
+            return new UploadOutcome(0, false, e.Message);
         }
     }
 

@@ -8,7 +8,7 @@ using GrafanaProfiles.LoadTest;
 //   The HTTP path SDKs use: collector CPU per accepted upload of a real Go CPU profile against the
 //   parse-only baseline measured in the same run (docs/benchmarks.md).
 // dotnet run -c Release --project tests/GrafanaProfiles.LoadTest -- overload [--seconds 15] [--factor 4]
-//     [--probe-clients 8] [--max-in-flight 2048] [--pods 2000] [--samples 150] [--profile FILE]
+//     [--probe-clients 8] [--max-in-flight 2048] [--pods 2000] [--samples 150] [--profile FILE] [--client raw|httpclient]
 //   Half the sustainable rate, then several times it, then half again: refusals, accepted latency,
 //   peak RSS against the collector's memory limit, recovery without a restart (docs/reliability.md).
 // dotnet run -c Release --project tests/GrafanaProfiles.LoadTest -- crash [--kills 24] [--seed N] [--senders 4] [--past-day-hours 2]

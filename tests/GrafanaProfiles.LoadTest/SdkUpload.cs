@@ -68,16 +68,24 @@ internal sealed class SdkUpload
     /// <summary>The request for one pod's 10 s window ending now.</summary>
     public HttpRequestMessage Request(int pod)
     {
+        var content = new ByteArrayContent(_body);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(ContentType);
+        return new HttpRequestMessage(HttpMethod.Post, Target(pod)) { Content = content };
+    }
+
+    /// <summary>The body every request carries.</summary>
+    public ReadOnlyMemory<byte> Body => _body;
+
+    public string ContentType => RawBody ? "application/octet-stream" : "multipart/form-data; boundary=" + Boundary;
+
+    /// <summary>The path and query of one pod's upload of the 10 s window ending now.</summary>
+    public string Target(int pod)
+    {
         var until = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
         var from = until - 10_000_000_000L;
         var name = Uri.EscapeDataString($"checkout.cpu{{pod=checkout-{pod},region=eu-west,version=v1}}");
-        var query = string.Create(CultureInfo.InvariantCulture,
+        return string.Create(CultureInfo.InvariantCulture,
             $"/ingest?aggregationType=sum&from={from}{(RawBody ? "&format=pprof" : "")}&name={name}&sampleRate=100&spyName=gospy&units=samples&until={until}");
-        var content = new ByteArrayContent(_body);
-        content.Headers.ContentType = RawBody
-            ? new MediaTypeHeaderValue("application/octet-stream")
-            : MediaTypeHeaderValue.Parse("multipart/form-data; boundary=" + Boundary);
-        return new HttpRequestMessage(HttpMethod.Post, query) { Content = content };
     }
 
     /// <summary>Go's multipart.Writer after CreateFormFile("profile", "profile.pprof"), Write, Close.</summary>
