@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using GrafanaProfiles.Collector.Ingest.Tests.Support;
 using GrafanaProfiles.Store.Ingest;
@@ -70,6 +71,70 @@ public sealed class IngestDoorOverloadTests
     }
 
     [Fact]
+    public async Task LogWithAStandingQueue_RefusesUploadsBeforeReadingTheirBodies_AndAcceptsAgainOnceItCatchesUp()
+    {
+        // Decoding slots for every sender, so that the queue forms in the write-ahead log (as it does
+        // under sustained overload, docs/reliability.md "Overload"), not in front of the decoders.
+        const int Senders = 96;
+        await using var fixture = await DoorFixture.StartAsync(new IngestPolicy
+        {
+            IngestQueueTarget = TimeSpan.FromMilliseconds(2),
+            MaxConcurrentIngests = Senders * 2,
+            IngestionRateBytes = long.MaxValue / 4,
+            IngestionBurstBytes = long.MaxValue / 4,
+            MaxSeriesPerTenant = 1_000_000,
+        });
+        var body = TestData.Pprof("go-cpu.pb.gz");
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var accepted = 0;
+        var refusals = new ConcurrentQueue<(IngestResult Result, long BodyRead)>();
+        var senders = Enumerable.Range(0, Senders).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var stream = new MemoryStream(body);
+                var result = await fixture.Door.IngestAsync(Streamed(stream, body.Length));
+                if (result.Accepted)
+                {
+                    Interlocked.Increment(ref accepted);
+                }
+                else
+                {
+                    refusals.Enqueue((result, stream.Position));
+                    stop.Cancel();
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(senders);
+
+        Assert.False(refusals.IsEmpty, $"{Senders} senders without a pause made no standing queue in the log within 60 s ({accepted} accepted)");
+        foreach (var (result, read) in refusals)
+        {
+            Assert.Equal(RejectReason.Overloaded, result.Reason);
+            Assert.Equal(429, result.HttpStatus);
+            Assert.Equal(TimeSpan.FromSeconds(1), result.RetryAfter);
+            Assert.Contains("write-ahead log", result.Message, StringComparison.Ordinal);
+            Assert.Contains("ingest_queue_target=2 ms", result.Message, StringComparison.Ordinal);
+            Assert.Equal(0, read);
+        }
+        // Nothing of a refused upload is stored: the writer holds exactly the accepted ones.
+        Assert.Equal(accepted, fixture.ProfilesAppended);
+        Assert.Equal(refusals.Count, fixture.Observer.RefusedRequests.Count);
+
+        // The load gone, the log catches up and the next upload is accepted, with no restart.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        IngestResult next;
+        do
+        {
+            await Task.Delay(20);
+            next = await fixture.Door.IngestAsync(DoorFixture.RealRequest(IngestApi.Pyroscope));
+        }
+        while (!next.Accepted && DateTime.UtcNow < deadline);
+        Assert.True(next.Accepted, next.Message);
+        Assert.False(fixture.Door.LogQueueStanding);
+    }
+
+    [Fact]
     public void StandingQueue_BurstWaitsDoNotMakeItStand_AnUnbrokenRunOverTheIntervalDoes_AFreeSlotEndsIt()
     {
         var queue = new StandingQueue(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100));
@@ -95,13 +160,15 @@ public sealed class IngestDoorOverloadTests
         Assert.False(queue.Standing);
     }
 
-    private static IngestRequest Streamed(byte[] body) => new()
+    private static IngestRequest Streamed(byte[] body) => Streamed(new MemoryStream(body), body.Length);
+
+    private static IngestRequest Streamed(Stream body, long length) => new()
     {
         Api = IngestApi.Pyroscope,
         Query = Pyroscope.PyroscopeIngestTests.Query("name=fast&format=pprof"),
         ContentType = "application/octet-stream",
-        BodyStream = new MemoryStream(body),
-        ContentLength = body.Length,
+        BodyStream = body,
+        ContentLength = length,
     };
 
     /// <summary>A body whose first read blocks until <see cref="Open"/>, as a slow sender's does.</summary>
